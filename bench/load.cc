@@ -1,0 +1,540 @@
+// plumb_bench_load: an HTTP load generator for a running `plumb serve` on
+// 127.0.0.1. Every simulated client is a coroutine with its own keep-alive
+// connection; all of them share one io thread by default, so the client
+// takes as little of the machine from the server as it can.
+//
+//   plumb_bench_load setup --port P --password PW [--admin NAME] [--users 64] --tokens FILE
+//     Signs in as the admin, creates the "bench" project (one single-choice
+//     control over the task's "text"), creates the annotators "bench-1".."bench-N",
+//     adds them to the project and writes one API token per annotator to
+//     FILE. Prints project=ID.
+//   plumb_bench_load annotate --port P --project ID --tokens FILE [--concurrency 64]
+//                    [--seconds 20] [--warmup 1] [--max-rounds N]
+//     Each of C annotators (a distinct user each) loops POST /projects/ID/next
+//     then POST /tasks/T/annotations with the lease. Records the pair and each
+//     call separately.
+//   plumb_bench_load healthz --port P [--concurrency 64] [--seconds 10] [--warmup 1]
+//                    [--max-rounds N]
+//     The baseline: the same client and concurrency, looping GET /healthz.
+//
+// Only round trips that start after the warm-up and end inside the measured
+// window count. Both modes stop at the deadline or after --max-rounds round
+// trips in all, whichever comes first, and every request times out after
+// 10 s, so a stuck server cannot hold the run. Prints one key=value line.
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using nlohmann::json;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kRequestTimeout = std::chrono::seconds(10);
+// Argon2 makes user creation and login slow on purpose; a few at a time keep
+// the server's workers busy without queueing 64 hashes behind each other.
+constexpr int kSetupParallel = 4;
+
+struct Options {
+  std::string mode;
+  uint16_t port = 0;
+  std::string admin = "admin";
+  std::string password;
+  std::string tokens_path;
+  int64_t project = 0;
+  int users = 64;
+  int concurrency = 64;
+  double seconds = 20;
+  double warmup = 1;
+  int64_t max_rounds = 2'000'000;
+  int threads = 1;
+};
+
+// One request. Callers build it with the plain functions below and keep it
+// in a named local across the co_await: GCC 12 destroys temporaries and
+// by-value class arguments of coroutine calls twice.
+struct Call {
+  bhttp::verb method = bhttp::verb::get;
+  std::string target;
+  std::string body;
+  std::string bearer;  // an API token
+  std::string cookie;  // "plumb_session=..."
+};
+
+Call Post(const std::string& target, const std::string& body, const std::string& bearer) {
+  return Call{bhttp::verb::post, target, body, bearer, ""};
+}
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::string cookie;  // the Set-Cookie pair, without attributes
+};
+
+std::runtime_error Unexpected(const std::string& what, const Reply& reply) {
+  return std::runtime_error(what + ": HTTP " + std::to_string(reply.status) + " " +
+                            reply.body.substr(0, 300));
+}
+
+// One keep-alive HTTP/1.1 connection to 127.0.0.1:port; reconnects when the
+// server closed the previous one.
+class Connection {
+ public:
+  Connection(asio::any_io_executor executor, uint16_t port) : stream_(executor), port_(port) {}
+
+  ~Connection() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  awaitable<Reply> Send(const Call& call) {
+    if (!open_) {
+      stream_.expires_after(kRequestTimeout);
+      co_await stream_.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port_),
+                                     use_awaitable);
+      // Small requests back to back: Nagle would hold each one for an ACK.
+      stream_.socket().set_option(tcp::no_delay(true));
+      open_ = true;
+    }
+    bhttp::request<bhttp::string_body> req{call.method, call.target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    req.keep_alive(true);
+    if (!call.bearer.empty()) req.set(bhttp::field::authorization, "Bearer " + call.bearer);
+    if (!call.cookie.empty()) req.set(bhttp::field::cookie, call.cookie);
+    if (!call.body.empty()) req.set(bhttp::field::content_type, "application/json");
+    req.body() = call.body;
+    req.prepare_payload();
+
+    stream_.expires_after(kRequestTimeout);
+    co_await bhttp::async_write(stream_, req, use_awaitable);
+    bhttp::response<bhttp::string_body> res;
+    co_await bhttp::async_read(stream_, buffer_, res, use_awaitable);
+    stream_.expires_never();
+
+    Reply reply;
+    reply.status = static_cast<int>(res.result_int());
+    reply.body = std::move(res.body());
+    if (auto it = res.find(bhttp::field::set_cookie); it != res.end()) {
+      std::string_view value = it->value();
+      reply.cookie = std::string(value.substr(0, value.find(';')));
+    }
+    if (!res.keep_alive()) {
+      beast::error_code ec;
+      stream_.socket().close(ec);
+      open_ = false;
+    }
+    co_return reply;
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  uint16_t port_;
+  bool open_ = false;
+};
+
+// Runs `spawn(ioc)` to completion on `threads` threads; rethrows the first
+// exception any spawned coroutine ended with.
+template <typename Spawn>
+void RunAll(int threads, Spawn&& spawn) {
+  asio::io_context ioc(threads);
+  std::exception_ptr first;
+  std::mutex mu;
+  auto done = [&](std::exception_ptr e) {
+    std::lock_guard lock(mu);
+    if (e && !first) first = e;
+  };
+  spawn(ioc, done);
+  std::vector<std::thread> extra;
+  for (int i = 1; i < threads; ++i) extra.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : extra) t.join();
+  if (first) std::rethrow_exception(first);
+}
+
+// --- setup -----------------------------------------------------------------
+
+constexpr const char* kSchema = R"({"controls": [{"name": "sentiment", "type": "choice",
+  "source": "text", "labels": ["positive", "negative", "neutral"], "multiple": false,
+  "required": true}]})";
+constexpr const char* kLabels[] = {"positive", "negative", "neutral"};
+
+std::string AnnotatorName(int i) { return "bench-" + std::to_string(i + 1); }
+std::string AnnotatorPassword(int i) { return "bench-password-" + std::to_string(i + 1); }
+
+// The JSON of requests and replies is built and read here, outside the
+// coroutines: GCC 12 cannot hold the string-literal temporaries of
+// nlohmann's initializer lists in a coroutine frame.
+std::string LoginBody(const std::string& username, const std::string& password) {
+  return json{{"username", username}, {"password", password}}.dump();
+}
+
+std::string ProjectBody() {
+  return json{{"name", "bench"},
+              {"schema", json::parse(kSchema)},
+              {"settings", {{"overlap", 1}, {"lease_seconds", 600}}}}
+      .dump();
+}
+
+std::string UserBody(int i) {
+  return json{
+      {"username", AnnotatorName(i)}, {"password", AnnotatorPassword(i)}, {"role", "annotator"}}
+      .dump();
+}
+
+std::string MemberBody(int64_t user_id) { return json{{"user_id", user_id}}.dump(); }
+
+int64_t IdOf(const std::string& body) { return json::parse(body).at("id").get<int64_t>(); }
+
+std::string TokenOf(const std::string& body) {
+  return json::parse(body).at("token").get<std::string>();
+}
+
+struct Claim {
+  int64_t task_id = 0;
+  int64_t lease_id = 0;
+};
+
+Claim ClaimOf(const std::string& body) {
+  const json claim = json::parse(body);
+  return {claim.at("task").at("id").get<int64_t>(), claim.at("lease").at("id").get<int64_t>()};
+}
+
+// A valid result for the bench schema: one label of the single choice.
+std::string SubmitBody(const Claim& claim) {
+  return std::string(R"({"result":[{"control":"sentiment","type":"choice","values":[")") +
+         kLabels[claim.task_id % 3] + R"("]}],"lease_id":)" + std::to_string(claim.lease_id) +
+         R"(,"lead_time_ms":1200})";
+}
+
+// Signs in with a password and trades the session for an API token, so the
+// measured loop never pays for Argon2.
+awaitable<std::string> TokenFor(Connection& conn, const std::string& username,
+                                const std::string& password) {
+  const Call login_call = Post("/api/v1/auth/login", LoginBody(username, password), "");
+  const Reply login = co_await conn.Send(login_call);
+  if (login.status != 200 || login.cookie.empty()) throw Unexpected("login " + username, login);
+  Call token_call = Post("/api/v1/tokens", R"({"name":"bench"})", "");
+  token_call.cookie = login.cookie;
+  const Reply token = co_await conn.Send(token_call);
+  if (token.status != 201) throw Unexpected("token for " + username, token);
+  co_return TokenOf(token.body);
+}
+
+awaitable<void> CreateProject(const Options& o, std::string* admin_token, int64_t* project_id) {
+  Connection conn(co_await asio::this_coro::executor, o.port);
+  *admin_token = co_await TokenFor(conn, o.admin, o.password);
+  const Call call = Post("/api/v1/projects", ProjectBody(), *admin_token);
+  const Reply created = co_await conn.Send(call);
+  if (created.status != 201) throw Unexpected("create project", created);
+  *project_id = IdOf(created.body);
+}
+
+// Creates annotators from the shared counter *next until all exist.
+awaitable<void> CreateAnnotators(const Options& o, const std::string& admin_token,
+                                 int64_t project_id, int* next, std::vector<std::string>* tokens) {
+  Connection conn(co_await asio::this_coro::executor, o.port);
+  const std::string members = "/api/v1/projects/" + std::to_string(project_id) + "/members";
+  // One io thread: the counter needs no lock.
+  while (*next < o.users) {
+    const int i = (*next)++;
+    const std::string name = AnnotatorName(i), password = AnnotatorPassword(i);
+    const Call create_call = Post("/api/v1/users", UserBody(i), admin_token);
+    const Reply created = co_await conn.Send(create_call);
+    if (created.status != 201) throw Unexpected("create " + name, created);
+    const Call member_call = Post(members, MemberBody(IdOf(created.body)), admin_token);
+    const Reply member = co_await conn.Send(member_call);
+    if (member.status != 204) throw Unexpected("add member " + name, member);
+    (*tokens)[i] = co_await TokenFor(conn, name, password);
+  }
+}
+
+int Setup(const Options& o) {
+  if (o.password.empty() || o.tokens_path.empty() || o.users < 1) {
+    std::fprintf(stderr, "setup needs --password, --tokens and --users >= 1\n");
+    return 2;
+  }
+  std::string admin_token;
+  int64_t project_id = 0;
+  RunAll(1, [&](asio::io_context& ioc, auto done) {
+    asio::co_spawn(ioc, CreateProject(o, &admin_token, &project_id), done);
+  });
+  std::vector<std::string> tokens(o.users);
+  int next = 0;
+  RunAll(1, [&](asio::io_context& ioc, auto done) {
+    for (int i = 0; i < kSetupParallel; ++i) {
+      asio::co_spawn(ioc, CreateAnnotators(o, admin_token, project_id, &next, &tokens), done);
+    }
+  });
+  std::ofstream out(o.tokens_path, std::ios::trunc);
+  for (const std::string& token : tokens) out << token << '\n';
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "cannot write %s\n", o.tokens_path.c_str());
+    return 1;
+  }
+  std::printf("project=%lld users=%d\n", static_cast<long long>(project_id), o.users);
+  return 0;
+}
+
+// --- load ------------------------------------------------------------------
+
+// What one simulated client saw. Each client owns its own, so recording
+// needs no lock even with several io threads.
+struct Samples {
+  std::vector<double> pair_us, next_us, submit_us;  // healthz uses next_us only
+  int64_t empty_queue = 0;
+  int64_t errors = 0;
+  std::string first_error;
+};
+
+struct Window {
+  Clock::time_point from, until;
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> started{0};
+  int64_t max_rounds = 0;
+
+  bool Next() { return !stop && started++ < max_rounds; }
+  bool Counts(Clock::time_point begin, Clock::time_point end) const {
+    return begin >= from && end <= until;
+  }
+};
+
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+awaitable<void> Annotator(const Options& o, Window& window, const std::string& token, Samples& s) {
+  Connection conn(co_await asio::this_coro::executor, o.port);
+  const Call next_call = Post("/api/v1/projects/" + std::to_string(o.project) + "/next", "", token);
+  try {
+    while (window.Next()) {
+      const auto t0 = Clock::now();
+      const Reply next = co_await conn.Send(next_call);
+      const auto t1 = Clock::now();
+      if (next.status == 204) {
+        ++s.empty_queue;
+        break;
+      }
+      if (next.status != 200) throw Unexpected("next", next);
+      const Claim claim = ClaimOf(next.body);
+      const Call submit_call =
+          Post("/api/v1/tasks/" + std::to_string(claim.task_id) + "/annotations", SubmitBody(claim),
+               token);
+      const Reply submitted = co_await conn.Send(submit_call);
+      const auto t2 = Clock::now();
+      if (submitted.status != 201) throw Unexpected("submit", submitted);
+      if (window.Counts(t0, t2)) {
+        s.pair_us.push_back(Micros(t2 - t0));
+        s.next_us.push_back(Micros(t1 - t0));
+        s.submit_us.push_back(Micros(t2 - t1));
+      }
+    }
+  } catch (const std::exception& e) {
+    ++s.errors;
+    s.first_error = e.what();
+  }
+}
+
+awaitable<void> Healthz(const Options& o, Window& window, Samples& s) {
+  Connection conn(co_await asio::this_coro::executor, o.port);
+  const Call healthz_call{bhttp::verb::get, "/healthz", "", "", ""};
+  try {
+    while (window.Next()) {
+      const auto t0 = Clock::now();
+      const Reply reply = co_await conn.Send(healthz_call);
+      const auto t1 = Clock::now();
+      if (reply.status != 200) throw Unexpected("healthz", reply);
+      if (window.Counts(t0, t1)) s.next_us.push_back(Micros(t1 - t0));
+    }
+  } catch (const std::exception& e) {
+    ++s.errors;
+    s.first_error = e.what();
+  }
+}
+
+awaitable<void> StopAt(Window& window) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_at(window.until);
+  co_await timer.async_wait(use_awaitable);
+  window.stop = true;
+}
+
+// The q-quantile in milliseconds, nearest rank.
+double QuantileMs(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
+  const size_t i = std::min(v.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+  return v[i] / 1000.0;
+}
+
+std::vector<std::string> ReadTokens(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> tokens;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) tokens.push_back(line);
+  }
+  return tokens;
+}
+
+int Load(const Options& o) {
+  if (o.concurrency < 1 || o.seconds <= 0 || o.warmup < 0 || o.threads < 1) {
+    std::fprintf(stderr, "concurrency, seconds and threads must be positive\n");
+    return 2;
+  }
+  const bool annotate = o.mode == "annotate";
+  std::vector<std::string> tokens;
+  if (annotate) {
+    tokens = ReadTokens(o.tokens_path);
+    if (o.project <= 0) {
+      std::fprintf(stderr, "annotate needs --project\n");
+      return 2;
+    }
+    if (static_cast<int>(tokens.size()) < o.concurrency) {
+      std::fprintf(stderr, "annotate: %d annotators need %d distinct users; %s has %zu tokens\n",
+                   o.concurrency, o.concurrency, o.tokens_path.c_str(), tokens.size());
+      return 2;
+    }
+  }
+
+  std::vector<Samples> samples(o.concurrency);
+  Window window;
+  window.max_rounds = o.max_rounds;
+  const auto start = Clock::now();
+  window.from =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.warmup));
+  window.until = window.from + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(o.seconds));
+  RunAll(o.threads, [&](asio::io_context& ioc, auto done) {
+    asio::co_spawn(ioc, StopAt(window), done);
+    for (int i = 0; i < o.concurrency; ++i) {
+      if (annotate) {
+        asio::co_spawn(asio::make_strand(ioc), Annotator(o, window, tokens[i], samples[i]), done);
+      } else {
+        asio::co_spawn(asio::make_strand(ioc), Healthz(o, window, samples[i]), done);
+      }
+    }
+  });
+  // The window closes early when every client stopped (errors, empty queue,
+  // --max-rounds); rates are over the part that was actually measured.
+  const auto last = std::min(Clock::now(), window.until);
+  const double seconds =
+      last > window.from ? std::chrono::duration<double>(last - window.from).count() : 0;
+
+  Samples all;
+  for (Samples& s : samples) {
+    all.pair_us.insert(all.pair_us.end(), s.pair_us.begin(), s.pair_us.end());
+    all.next_us.insert(all.next_us.end(), s.next_us.begin(), s.next_us.end());
+    all.submit_us.insert(all.submit_us.end(), s.submit_us.begin(), s.submit_us.end());
+    all.empty_queue += s.empty_queue;
+    all.errors += s.errors;
+    if (all.first_error.empty()) all.first_error = s.first_error;
+  }
+  if (!all.first_error.empty()) {
+    std::fprintf(stderr, "plumb_bench_load: %lld clients stopped on errors; first: %s\n",
+                 static_cast<long long>(all.errors), all.first_error.c_str());
+  }
+  const double rate =
+      seconds > 0 ? (annotate ? all.pair_us.size() : all.next_us.size()) / seconds : 0;
+  if (annotate) {
+    std::printf(
+        "mode=annotate concurrency=%d seconds=%.2f rounds=%zu rounds_per_s=%.1f calls_per_s=%.1f "
+        "pair_p50_ms=%.2f pair_p99_ms=%.2f next_p50_ms=%.2f next_p99_ms=%.2f "
+        "submit_p50_ms=%.2f submit_p99_ms=%.2f empty_queue=%lld errors=%lld\n",
+        o.concurrency, seconds, all.pair_us.size(), rate, 2 * rate, QuantileMs(all.pair_us, 0.50),
+        QuantileMs(all.pair_us, 0.99), QuantileMs(all.next_us, 0.50), QuantileMs(all.next_us, 0.99),
+        QuantileMs(all.submit_us, 0.50), QuantileMs(all.submit_us, 0.99),
+        static_cast<long long>(all.empty_queue), static_cast<long long>(all.errors));
+  } else {
+    std::printf(
+        "mode=healthz concurrency=%d seconds=%.2f requests=%zu requests_per_s=%.1f p50_ms=%.2f "
+        "p99_ms=%.2f errors=%lld\n",
+        o.concurrency, seconds, all.next_us.size(), rate, QuantileMs(all.next_us, 0.50),
+        QuantileMs(all.next_us, 0.99), static_cast<long long>(all.errors));
+  }
+  return all.errors == 0 ? 0 : 1;
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: plumb_bench_load setup|annotate|healthz --port P [--password PW] "
+               "[--admin NAME] [--users N] [--tokens FILE] [--project ID] [--concurrency C] "
+               "[--seconds S] [--warmup S] [--max-rounds N] [--threads T]\n");
+  return 2;
+}
+
+bool ParseOptions(int argc, char** argv, Options* o) {
+  if (argc < 2) return false;
+  o->mode = argv[1];
+  try {
+    for (int i = 2; i < argc; i += 2) {
+      if (i + 1 >= argc) return false;
+      const std::string name = argv[i], value = argv[i + 1];
+      if (name == "--port") {
+        const int port = std::stoi(value);
+        if (port < 1 || port > 65535) return false;
+        o->port = static_cast<uint16_t>(port);
+      } else if (name == "--admin") {
+        o->admin = value;
+      } else if (name == "--password") {
+        o->password = value;
+      } else if (name == "--users") {
+        o->users = std::stoi(value);
+      } else if (name == "--tokens") {
+        o->tokens_path = value;
+      } else if (name == "--project") {
+        o->project = std::stoll(value);
+      } else if (name == "--concurrency") {
+        o->concurrency = std::stoi(value);
+      } else if (name == "--seconds") {
+        o->seconds = std::stod(value);
+      } else if (name == "--warmup") {
+        o->warmup = std::stod(value);
+      } else if (name == "--max-rounds") {
+        o->max_rounds = std::stoll(value);
+      } else if (name == "--threads") {
+        o->threads = std::stoi(value);
+      } else {
+        return false;
+      }
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  return o->port != 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!ParseOptions(argc, argv, &options)) return Usage();
+  try {
+    if (options.mode == "setup") return Setup(options);
+    if (options.mode == "annotate" || options.mode == "healthz") return Load(options);
+    return Usage();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "plumb_bench_load: %s\n", e.what());
+    return 1;
+  }
+}

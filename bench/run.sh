@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Plumb's benchmarks, each figure beside a baseline measured in the same run
+# on the same machine (see bench/README.md):
+#   1. import: `plumb import` of a 1,000,000-line JSONL file vs raw SQLite
+#      inserting the same rows into the same table;
+#   2. serving: 64 annotators looping next+submit vs /healthz, same client.
+# Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
+# Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
+# PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS.
+set -euo pipefail
+
+BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
+ROWS=${PLUMB_BENCH_ROWS:-1000000}
+ANNOTATORS=${PLUMB_BENCH_ANNOTATORS:-64}
+LOAD_SECONDS=${PLUMB_BENCH_SECONDS:-20}
+HEALTHZ_SECONDS=${PLUMB_BENCH_HEALTHZ_SECONDS:-10}
+# Round-trip bounds on top of the time limits, far above what the time
+# limits allow on this class of machine.
+MAX_ROUNDS=2000000
+
+PLUMB=$BUILD/plumb
+GEN=$BUILD/bench/plumb_bench_gen_tasks
+RAW=$BUILD/bench/plumb_bench_sqlite_insert
+LOAD=$BUILD/bench/plumb_bench_load
+for bin in "$PLUMB" "$GEN" "$RAW" "$LOAD"; do
+  [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
+done
+[[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/plumb-bench.XXXXXX")
+SERVER_PID=""
+
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  # Graceful shutdown finishes in-flight requests; don't wait forever for it.
+  for _ in $(seq 50); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+cleanup() {
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "bench: $*" >&2; }
+
+# The value of KEY in a line of KEY=VALUE fields.
+field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
+# Starts `plumb serve` on a free loopback port; sets SERVER_PID and PORT.
+start_server() {
+  "$PLUMB" serve --db "$DB" --listen 127.0.0.1:0 >"$WORK/serve.log" 2>&1 &
+  SERVER_PID=$!
+  PORT=""
+  for _ in $(seq 300); do
+    PORT=$(sed -n 's|^plumb: listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$WORK/serve.log")
+    [[ -n $PORT ]] && return 0
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      cat "$WORK/serve.log" >&2
+      SERVER_PID=""
+      log "plumb serve exited"
+      exit 1
+    fi
+    sleep 0.1
+  done
+  cat "$WORK/serve.log" >&2
+  log "plumb serve did not start listening within 30 s"
+  exit 1
+}
+
+# "0:07.52" or "1:02:03" (GNU time's elapsed wall clock) in seconds.
+wall_seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }' <<<"$1"; }
+time_field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
+
+DB=$WORK/plumb.db
+TASKS=$WORK/tasks.jsonl
+ADMIN_PASSWORD=bench-admin-password
+
+log "writing $ROWS tasks to $TASKS"
+GEN_OUT=$("$GEN" --rows "$ROWS" --out "$TASKS")
+
+log "creating the database, the project and $ANNOTATORS annotators through the API"
+PLUMB_ADMIN_PASSWORD=$ADMIN_PASSWORD "$PLUMB" init --db "$DB" >/dev/null
+start_server
+SETUP_OUT=$("$LOAD" setup --port "$PORT" --password "$ADMIN_PASSWORD" --users "$ANNOTATORS" \
+  --tokens "$WORK/tokens.txt")
+PROJECT=$(field project "$SETUP_OUT")
+stop_server
+
+log "raw SQLite baseline: $ROWS inserts"
+RAW_OUT=$(/usr/bin/time -v -o "$WORK/raw.time" "$RAW" --db "$WORK/raw.db" --rows "$ROWS" \
+  --check-schema "$DB")
+rm -f "$WORK"/raw.db*
+
+log "plumb import of $ROWS tasks"
+/usr/bin/time -v -o "$WORK/import.time" "$PLUMB" import --db "$DB" --project "$PROJECT" \
+  --format jsonl "$TASKS" >"$WORK/import.log"
+rm -f "$TASKS"
+
+log "serving $ANNOTATORS annotators for ${LOAD_SECONDS}s, then /healthz for ${HEALTHZ_SECONDS}s"
+start_server
+ANNOTATE_OUT=$("$LOAD" annotate --port "$PORT" --project "$PROJECT" --tokens "$WORK/tokens.txt" \
+  --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS") || true
+HEALTHZ_OUT=$("$LOAD" healthz --port "$PORT" --concurrency "$ANNOTATORS" \
+  --seconds "$HEALTHZ_SECONDS" --max-rounds "$MAX_ROUNDS") || true
+SERVE_RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$SERVER_PID/status")
+stop_server
+[[ -n $ANNOTATE_OUT && -n $HEALTHZ_OUT ]] || { log "the load generator failed"; exit 1; }
+
+# --- the table ---------------------------------------------------------------
+
+IMPORTED=$(sed -n 's/^plumb: imported \([0-9]*\) tasks.*/\1/p' "$WORK/import.log")
+IMPORT_S=$(wall_seconds "$(time_field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$WORK/import.time")")
+IMPORT_RSS_KB=$(time_field 'Maximum resident set size (kbytes)' "$WORK/import.time")
+RAW_RSS_KB=$(time_field 'Maximum resident set size (kbytes)' "$WORK/raw.time")
+IMPORT_RATE=$(awk -v n="$IMPORTED" -v s="$IMPORT_S" 'BEGIN { printf "%.0f", n / s }')
+RAW_RATE=$(field rows_per_s "$RAW_OUT")
+
+# verdict OP VALUE LIMIT: "met" or "missed" for VALUE OP LIMIT.
+verdict() {
+  awk -v v="$2" -v l="$3" -v op="$1" 'BEGIN {
+    ok = (op == ">=") ? v >= l : v < l; print ok ? "met" : "MISSED" }'
+}
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
+
+IMPORT_RATIO=$(awk -v a="$IMPORT_RATE" -v b="$RAW_RATE" 'BEGIN { printf "%.2f", a / b }')
+PAIR_P99=$(field pair_p99_ms "$ANNOTATE_OUT")
+H_RPS=$(field requests_per_s "$HEALTHZ_OUT")
+H_P50=$(field p50_ms "$HEALTHZ_OUT")
+H_P99=$(field p99_ms "$HEALTHZ_OUT")
+
+row() { printf '| %-38s | %14s | %24s | %-28s |\n' "$@"; }
+
+echo
+echo "Plumb benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
+  "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)," \
+  "SQLite $(field sqlite "$RAW_OUT")"
+echo "tasks: $(field lines "$GEN_OUT") lines, $(field avg_line_bytes "$GEN_OUT") bytes/line;" \
+  "project $PROJECT; $ANNOTATORS annotators (distinct users, API tokens), keep-alive, 1 client thread"
+echo
+row "figure" "plumb" "baseline" "target"
+row "---" "---" "---" "---"
+row "import tasks/s" "$IMPORT_RATE" "$RAW_RATE raw SQLite rows/s" \
+  ">= 0.5x raw: $(verdict ">=" "$IMPORT_RATIO" 0.5) (${IMPORT_RATIO}x)"
+row "import wall time" "${IMPORT_S} s" "$(field seconds "$RAW_OUT") s raw SQLite" "-"
+row "import peak RSS" "$(mb "$IMPORT_RSS_KB")" "$(mb "$RAW_RSS_KB") raw SQLite" \
+  "< 300 MB: $(verdict "<" "$IMPORT_RSS_KB" $((300 * 1024)))"
+row "next+submit round trips/s" "$(field rounds_per_s "$ANNOTATE_OUT")" "$H_RPS /healthz req/s" "-"
+row "API calls/s (2 per round trip)" "$(field calls_per_s "$ANNOTATE_OUT")" \
+  "$H_RPS /healthz req/s" "-"
+row "next+submit p50 ms" "$(field pair_p50_ms "$ANNOTATE_OUT")" "$H_P50 /healthz" "-"
+row "next+submit p99 ms" "$PAIR_P99" "$H_P99 /healthz" "< 20 ms: $(verdict "<" "$PAIR_P99" 20)"
+row "next p50 / p99 ms" \
+  "$(field next_p50_ms "$ANNOTATE_OUT") / $(field next_p99_ms "$ANNOTATE_OUT")" \
+  "$H_P50 / $H_P99 /healthz" "-"
+row "submit p50 / p99 ms" \
+  "$(field submit_p50_ms "$ANNOTATE_OUT") / $(field submit_p99_ms "$ANNOTATE_OUT")" \
+  "$H_P50 / $H_P99 /healthz" "-"
+row "load errors" "$(field errors "$ANNOTATE_OUT")" "$(field errors "$HEALTHZ_OUT") /healthz" "0"
+row "serve peak RSS (after load)" "$(mb "${SERVE_RSS_KB:-0}")" "-" "-"
+echo
+echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
+  "measured windows: annotate $(field seconds "$ANNOTATE_OUT") s," \
+  "/healthz $(field seconds "$HEALTHZ_OUT") s; $(field rounds "$ANNOTATE_OUT") round trips," \
+  "$(field requests "$HEALTHZ_OUT") /healthz requests"

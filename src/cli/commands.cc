@@ -1,0 +1,215 @@
+#include "cli/commands.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <spdlog/spdlog.h>
+
+#include "io/io.h"
+
+namespace plumb::cli {
+namespace {
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "plumb: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status SplitListen(const std::string& listen, std::string& host, uint16_t& port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("--listen must be HOST:PORT");
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  try {
+    int p = std::stoi(listen.substr(colon + 1));
+    if (p < 0 || p > 65535) throw std::out_of_range("port");
+    port = static_cast<uint16_t>(p);
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("--listen port must be 0 to 65535");
+  }
+  return Status::Ok();
+}
+
+Result<User> CreateUserWithPassword(store::Store& store, const std::string& username,
+                                    const std::string& password, Role role) {
+  PLUMB_ASSIGN_OR_RETURN(std::string hash, http::HashPassword(password));
+  return store.CreateUser(username, hash, role, SystemClock().NowMs());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& db) {
+  if (db.empty()) return Status::InvalidArgument("--db is required");
+  return store::OpenSqliteStore(db);
+}
+
+int Serve(const ServeOptions& options) {
+  http::ServerOptions server = options.server;
+  if (Status s = SplitListen(options.listen, server.listen_address, server.port); !s.ok()) {
+    return Fail(s);
+  }
+  auto store = OpenStore(options.db);
+  if (!store.ok()) return Fail(store.status());
+  SystemClock clock;
+  http::Services services;
+  services.store = store->get();
+  services.clock = &clock;
+  services.web_root = options.web_root;
+  services.media_root = options.media_root;
+  services.metrics = http::NewMetrics();
+  services.secure_cookies = options.secure_cookies;
+  if (!options.web_root.empty() && !FileExists(options.web_root + "/index.html")) {
+    spdlog::warn("no UI at {} (run `make build` to build it)", options.web_root);
+  }
+  Status s = http::RunServer(server, services, [&](uint16_t port) {
+    std::printf("plumb: listening on http://%s:%u\n", server.listen_address.c_str(), port);
+    std::fflush(stdout);
+  });
+  if (!s.ok()) return Fail(s);
+  std::printf("plumb: stopped\n");
+  return 0;
+}
+
+int Init(const std::string& db, const std::string& admin_name) {
+  auto store = OpenStore(db);
+  if (!store.ok()) return Fail(store.status());
+  auto users = (*store)->CountUsers();
+  if (!users.ok()) return Fail(users.status());
+  if (*users > 0) {
+    std::printf("plumb: %s already has users; nothing to do\n", db.c_str());
+    return 0;
+  }
+  const char* env = std::getenv("PLUMB_ADMIN_PASSWORD");
+  std::string password = env ? env : "";
+  bool generated = password.empty();
+  if (generated) password = http::NewSecret().substr(0, 20);
+  if (password.size() < 8) return Fail(Status::InvalidArgument("PLUMB_ADMIN_PASSWORD needs 8+ characters"));
+  auto admin = CreateUserWithPassword(**store, admin_name, password, Role::kAdmin);
+  if (!admin.ok()) return Fail(admin.status());
+  std::printf("plumb: created %s with admin user '%s'\n", db.c_str(), admin_name.c_str());
+  if (generated) std::printf("plumb: admin password (shown once): %s\n", password.c_str());
+  return 0;
+}
+
+int AddUser(const std::string& db, const std::string& username, const std::string& role_name,
+            const std::string& password) {
+  auto role = ParseRole(role_name);
+  if (!role) return Fail(Status::InvalidArgument("role must be admin, manager, reviewer or annotator"));
+  if (password.size() < 8) return Fail(Status::InvalidArgument("set PLUMB_PASSWORD (8+ characters)"));
+  auto store = OpenStore(db);
+  if (!store.ok()) return Fail(store.status());
+  auto user = CreateUserWithPassword(**store, username, password, *role);
+  if (!user.ok()) return Fail(user.status());
+  std::printf("plumb: user %s (%s) has id %lld\n", username.c_str(), role_name.c_str(),
+              static_cast<long long>(user->id));
+  return 0;
+}
+
+int Import(const std::string& db, int64_t project_id, const std::string& file,
+           const std::string& format_name) {
+  std::optional<io::ImportFormat> format;
+  if (format_name.empty()) {
+    format = io::ImportFormatFromPath(file);
+  } else if (format_name == "json") {
+    format = io::ImportFormat::kJsonArray;
+  } else if (format_name == "jsonl") {
+    format = io::ImportFormat::kJsonLines;
+  } else if (format_name == "csv") {
+    format = io::ImportFormat::kCsv;
+  }
+  if (!format) return Fail(Status::InvalidArgument("format must be json, jsonl or csv"));
+  auto store = OpenStore(db);
+  if (!store.ok()) return Fail(store.status());
+  auto project = (*store)->GetProject(project_id);
+  if (!project.ok()) return Fail(project.status());
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Fail(Status::NotFound("cannot open " + file));
+  auto imported = io::ImportTasks(**store, *project, *format, in, SystemClock().NowMs());
+  if (!imported.ok()) return Fail(imported.status());
+  std::printf("plumb: imported %lld tasks into project %lld\n",
+              static_cast<long long>(*imported), static_cast<long long>(project_id));
+  return 0;
+}
+
+int Export(const std::string& db, int64_t project_id, const std::string& format_name,
+           const std::string& out_path) {
+  auto format = io::ParseExportFormat(format_name);
+  if (!format) return Fail(Status::InvalidArgument("format must be json, jsonl or csv"));
+  auto store = OpenStore(db);
+  if (!store.ok()) return Fail(store.status());
+  auto project = (*store)->GetProject(project_id);
+  if (!project.ok()) return Fail(project.status());
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (out_path != "-") {
+    file.open(out_path, std::ios::binary | std::ios::trunc);
+    if (!file) return Fail(Status::Internal("cannot write " + out_path));
+    out = &file;
+  }
+  Status s = io::ExportTasks(**store, *project, *format, *out);
+  out->flush();
+  if (s.ok() && !*out) s = Status::Internal("cannot write the export");
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Demo(const std::string& db, const std::string& demo_dir) {
+  auto store = OpenStore(db);
+  if (!store.ok()) return Fail(store.status());
+  store::Store& st = **store;
+  auto existing = st.FindUserByName("annotator");
+  if (existing.ok()) {
+    std::printf("plumb: the demo is already in %s\n", db.c_str());
+    return 0;
+  }
+  auto manager = CreateUserWithPassword(st, "manager", "manager-pass-1", Role::kManager);
+  if (!manager.ok()) return Fail(manager.status());
+  auto annotator = CreateUserWithPassword(st, "annotator", "annotator-pass-1", Role::kAnnotator);
+  if (!annotator.ok()) return Fail(annotator.status());
+
+  struct DemoProject {
+    const char* name;
+    const char* schema_file;
+    const char* data_file;
+  };
+  const DemoProject projects[] = {{"Shapes", "images.schema.json", "images.jsonl"},
+                                  {"Reviews", "reviews.schema.json", "reviews.jsonl"}};
+  for (const DemoProject& p : projects) {
+    auto schema_text = ReadFile(demo_dir + "/" + p.schema_file);
+    if (!schema_text.ok()) return Fail(schema_text.status());
+    auto schema = ParseSchema(*schema_text);
+    if (!schema.ok()) return Fail(schema.status());
+    auto project = st.CreateProject({p.name, SchemaToJson(*schema), {}, manager->id},
+                                    SystemClock().NowMs());
+    if (!project.ok()) return Fail(project.status());
+    std::ifstream in(demo_dir + "/" + p.data_file, std::ios::binary);
+    if (!in) return Fail(Status::NotFound("cannot open " + demo_dir + "/" + p.data_file));
+    auto imported =
+        io::ImportTasks(st, *project, io::ImportFormat::kJsonLines, in, SystemClock().NowMs());
+    if (!imported.ok()) return Fail(imported.status());
+    if (Status s = st.AddMember(project->id, annotator->id); !s.ok()) return Fail(s);
+    std::printf("plumb: demo project '%s' with %lld tasks\n", p.name,
+                static_cast<long long>(*imported));
+  }
+  std::printf("plumb: demo logins: annotator / annotator-pass-1, manager / manager-pass-1\n");
+  return 0;
+}
+
+}  // namespace plumb::cli

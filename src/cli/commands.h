@@ -1,0 +1,45 @@
+#pragma once
+// cli: the `plumb` command. Each subcommand is a function from its parsed
+// options to an exit code; main.cc only wires CLI11 to them. This is the one
+// place that picks a store backend.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/core.h"
+#include "http/http.h"
+#include "store/store.h"
+
+namespace plumb::cli {
+
+// Opens the database named by --db (a SQLite file path).
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& db);
+
+struct ServeOptions {
+  std::string db;
+  std::string listen = "127.0.0.1:8080";
+  std::string web_root;
+  std::string media_root;
+  http::ServerOptions server;
+  bool secure_cookies = false;
+};
+int Serve(const ServeOptions& options);
+
+// Creates the database and the admin user (password from PLUMB_ADMIN_PASSWORD,
+// else generated and printed once).
+int Init(const std::string& db, const std::string& admin_name);
+
+int AddUser(const std::string& db, const std::string& username, const std::string& role,
+            const std::string& password);
+
+int Import(const std::string& db, int64_t project_id, const std::string& file,
+           const std::string& format);
+int Export(const std::string& db, int64_t project_id, const std::string& format,
+           const std::string& out_path);
+
+// Adds the demo users and projects with the sample data in `demo_dir`, unless
+// the database already has them. Prints the demo logins.
+int Demo(const std::string& db, const std::string& demo_dir);
+
+}  // namespace plumb::cli

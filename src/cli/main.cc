@@ -1,0 +1,77 @@
+// The `plumb` command: wires CLI11 to the subcommands in commands.cc.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  try {
+    CLI::App app{"Plumb: a self-hosted ML data labeling system"};
+    app.require_subcommand(1);
+
+    plumb::cli::ServeOptions serve;
+    auto* serve_cmd = app.add_subcommand("serve", "run the HTTP server");
+    serve_cmd->add_option("--db", serve.db, "SQLite database file")->required();
+    serve_cmd->add_option("--listen", serve.listen, "address:port to listen on");
+    serve_cmd->add_option("--web-root", serve.web_root, "folder of the built UI (web/dist)");
+    serve_cmd->add_option("--media-root", serve.media_root, "folder served under /media/");
+    serve_cmd->add_option("--workers", serve.server.worker_threads, "handler threads");
+    serve_cmd->add_option("--io-threads", serve.server.io_threads, "network threads");
+    serve_cmd->add_option("--max-body-bytes", serve.server.max_body_bytes,
+                          "largest JSON request body");
+    serve_cmd->add_option("--max-upload-bytes", serve.server.max_upload_bytes,
+                          "largest import upload");
+    serve_cmd->add_flag("--secure-cookies", serve.secure_cookies,
+                        "mark the session cookie Secure (when served over HTTPS)");
+
+    std::string db, admin = "admin";
+    auto* init_cmd = app.add_subcommand("init", "create a database and its admin user");
+    init_cmd->add_option("--db", db, "SQLite database file")->required();
+    init_cmd->add_option("--admin", admin, "the admin's username");
+
+    std::string username, role = "annotator", password;
+    auto* user_cmd = app.add_subcommand("user", "add a user (password from PLUMB_PASSWORD)");
+    user_cmd->add_option("--db", db, "SQLite database file")->required();
+    user_cmd->add_option("username", username)->required();
+    user_cmd->add_option("--role", role, "admin, manager, reviewer or annotator");
+
+    int64_t project_id = 0;
+    std::string file, format, out = "-";
+    auto* import_cmd = app.add_subcommand("import", "import tasks from a JSON, JSONL or CSV file");
+    import_cmd->add_option("--db", db, "SQLite database file")->required();
+    import_cmd->add_option("--project", project_id, "project id")->required();
+    import_cmd->add_option("--format", format, "json, jsonl or csv (default: by extension)");
+    import_cmd->add_option("file", file)->required();
+
+    auto* export_cmd = app.add_subcommand("export", "export a project's tasks and labels");
+    export_cmd->add_option("--db", db, "SQLite database file")->required();
+    export_cmd->add_option("--project", project_id, "project id")->required();
+    export_cmd->add_option("--format", format, "json, jsonl or csv")->default_val("json");
+    export_cmd->add_option("--out", out, "output file, - for stdout");
+
+    std::string demo_dir = "demo";
+    auto* demo_cmd = app.add_subcommand("demo", "add the demo users and projects");
+    demo_cmd->add_option("--db", db, "SQLite database file")->required();
+    demo_cmd->add_option("--demo-dir", demo_dir, "folder with the demo data");
+
+    CLI11_PARSE(app, argc, argv);
+    spdlog::set_level(spdlog::level::info);
+
+    if (*serve_cmd) return plumb::cli::Serve(serve);
+    if (*init_cmd) return plumb::cli::Init(db, admin);
+    if (*user_cmd) {
+      const char* env = std::getenv("PLUMB_PASSWORD");
+      return plumb::cli::AddUser(db, username, role, env ? env : "");
+    }
+    if (*import_cmd) return plumb::cli::Import(db, project_id, file, format);
+    if (*export_cmd) return plumb::cli::Export(db, project_id, format, out);
+    if (*demo_cmd) return plumb::cli::Demo(db, demo_dir);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "plumb: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,289 @@
+// Routing and the pieces every handler shares: authentication, access
+// checks, JSON helpers, the UI's static files and media.
+
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "http/api_internal.h"
+#include "http/metrics.h"
+#include "http/request_util.h"
+
+namespace plumb::http {
+namespace {
+
+using nlohmann::json;
+
+// Matches `path` against `pattern`, collecting {id} segments as integers.
+bool MatchPattern(const char* pattern, const std::string& path, std::vector<int64_t>& ids) {
+  std::string_view p = pattern, s = path;
+  ids.clear();
+  while (!p.empty() && !s.empty()) {
+    size_t pe = p.find('/', 1), se = s.find('/', 1);
+    std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
+    if (pseg == "/{id}") {
+      if (sseg.size() < 2 || sseg.size() > 19) return false;
+      int64_t v = 0;
+      for (char c : sseg.substr(1)) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+      }
+      ids.push_back(v);
+    } else if (pseg != sseg) {
+      return false;
+    }
+    p = pe == std::string_view::npos ? "" : p.substr(pe);
+    s = se == std::string_view::npos ? "" : s.substr(se);
+  }
+  return p.empty() && s.empty();
+}
+
+const std::vector<Route>& AllRoutes() {
+  static const std::vector<Route> routes = [] {
+    std::vector<Route> all;
+    for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes}) {
+      auto part = table();
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  }();
+  return routes;
+}
+
+Result<User> Authenticate(const Services& s, const Request& req) {
+  const std::string& auth = req.Header("authorization");
+  if (auth.rfind("Bearer ", 0) == 0) {
+    return s.store->UserForApiToken(HashSecret(auth.substr(7)));
+  }
+  std::string cookie = CookieValue(req.Header("cookie"), "plumb_session");
+  if (cookie.empty()) return Status::Unauthenticated("sign in first");
+  return s.store->UserForSession(HashSecret(cookie), s.clock->NowMs());
+}
+
+const char* ContentTypeFor(const std::string& path) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+      {".png", "image/png"},                 {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},               {".gif", "image/gif"},
+      {".webp", "image/webp"},               {".json", "application/json"},
+      {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"}, {".wav", "audio/wav"},
+      {".mp3", "audio/mpeg"},                {".mp4", "video/mp4"},
+  };
+  for (const auto& [ext, type] : kTypes) {
+    size_t n = std::strlen(ext);
+    if (path.size() >= n && path.compare(path.size() - n, n, ext) == 0) return type;
+  }
+  return "application/octet-stream";
+}
+
+bool IsRegularFile(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// A file under `root` for the URL path `rel`, refusing anything that could
+// climb out of it.
+std::optional<Reply> ServeFile(const std::string& root, const std::string& rel) {
+  if (root.empty() || rel.find("..") != std::string::npos || rel.find('\0') != std::string::npos) {
+    return std::nullopt;
+  }
+  std::string full = root + "/" + rel;
+  if (!IsRegularFile(full)) return std::nullopt;
+  Reply reply;
+  reply.content_type = ContentTypeFor(full);
+  reply.file = full;
+  return reply;
+}
+
+Reply StaticOrNotFound(const Services& s, const Request& req) {
+  if (req.method == "GET" || req.method == "HEAD") {
+    if (req.path.rfind("/media/", 0) == 0) {
+      // Media are task data: only signed-in users may fetch them.
+      if (!Authenticate(s, req).ok()) return ErrorReply(Status::Unauthenticated("sign in first"));
+      if (auto reply = ServeFile(s.media_root, req.path.substr(7))) {
+        // Served media are never run as a page, whatever they contain.
+        reply->headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
+        return *reply;
+      }
+    } else if (req.path.rfind("/api/", 0) != 0 && !s.web_root.empty()) {
+      std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
+      if (auto reply = ServeFile(s.web_root, rel)) {
+        if (rel.rfind("assets/", 0) == 0) {
+          reply->headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+        }
+        return *reply;
+      }
+      // The UI routes in the browser: unknown paths get the app itself.
+      if (auto index = ServeFile(s.web_root, "index.html")) {
+        index->headers.emplace_back("Cache-Control", "no-cache");
+        return *index;
+      }
+    }
+  }
+  return ErrorReply(Status::NotFound("no route for " + req.method + " " + req.path));
+}
+
+Reply Dispatch(const Services& s, const Request& req, std::string& route_name) {
+  if (req.path == "/healthz" && req.method == "GET") {
+    route_name = "/healthz";
+    return JsonReply(200, {{"status", "ok"}});
+  }
+  if (req.path == "/metrics" && req.method == "GET") {
+    route_name = "/metrics";
+    Reply reply;
+    reply.content_type = "text/plain; version=0.0.4";
+    reply.body = s.metrics ? s.metrics->Render(*s.store) : "";
+    return reply;
+  }
+  std::vector<int64_t> ids;
+  bool path_matched = false;
+  for (const Route& route : AllRoutes()) {
+    if (!MatchPattern(route.pattern, req.path, ids)) continue;
+    path_matched = true;
+    if (req.method != route.method) continue;
+    route_name = route.pattern;
+    Ctx ctx{s, req, ids, User{}};
+    if (route.access == Access::kSignedIn) {
+      auto user = Authenticate(s, req);
+      if (!user.ok()) return ErrorReply(user.status());
+      ctx.user = std::move(user).value();
+    }
+    return route.fn(ctx);
+  }
+  if (path_matched) {
+    route_name = "method_not_allowed";
+    Reply reply = ErrorReply(Status::NotFound("no route for " + req.method + " " + req.path));
+    reply.status = 405;
+    return reply;
+  }
+  route_name = req.path.rfind("/api/", 0) == 0 ? "unmatched" : "static";
+  return StaticOrNotFound(s, req);
+}
+
+}  // namespace
+
+const std::string& Request::Header(const std::string& name) const {
+  static const std::string kEmpty;
+  auto it = headers.find(name);
+  return it == headers.end() ? kEmpty : it->second;
+}
+
+std::optional<std::string> Request::Query(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+bool IsUploadRoute(const std::string& method, const std::string& path) {
+  std::vector<int64_t> ids;
+  return method == "POST" && MatchPattern("/api/v1/projects/{id}/tasks", path, ids);
+}
+
+Reply HandleRequest(const Services& services, const Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string route_name = "unmatched";
+  Reply reply = Dispatch(services, request, route_name);
+  if (services.metrics) {
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    services.metrics->Record(route_name, request.method, reply.status, secs);
+  }
+  return reply;
+}
+
+Reply JsonReply(int status, const json& body) {
+  Reply reply;
+  reply.status = status;
+  reply.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return reply;
+}
+
+Reply NoContent() {
+  Reply reply;
+  reply.status = 204;
+  reply.content_type.clear();
+  return reply;
+}
+
+Result<json> ParseJsonBody(const Request& req) {
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");
+  if (!body.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  return body;
+}
+
+Status RequireRole(const User& user, Role min) {
+  if (static_cast<int>(user.role) < static_cast<int>(min)) {
+    return Status::PermissionDenied(std::string("this needs the ") + RoleName(min) + " role");
+  }
+  return Status::Ok();
+}
+
+bool IsManager(const User& user) { return user.role == Role::kAdmin || user.role == Role::kManager; }
+
+Result<Project> LoadProject(Ctx& ctx, int64_t project_id) {
+  PLUMB_ASSIGN_OR_RETURN(Project project, ctx.services.store->GetProject(project_id));
+  if (IsManager(ctx.user)) return project;
+  PLUMB_ASSIGN_OR_RETURN(bool member, ctx.services.store->IsMember(project_id, ctx.user.id));
+  if (!member) return Status::PermissionDenied("you are not a member of this project");
+  return project;
+}
+
+Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name, int64_t min,
+                                        int64_t max) {
+  auto raw = req.Query(name);
+  if (!raw || raw->empty()) return std::optional<int64_t>();
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || ptr != raw->data() + raw->size() || v < min || v > max) {
+    return Status::InvalidArgument(name + " must be an integer from " + std::to_string(min) +
+                                       " to " + std::to_string(max),
+                                   name);
+  }
+  return std::optional<int64_t>(v);
+}
+
+json UserJson(const User& user) {
+  return {{"id", user.id}, {"username", user.username}, {"role", RoleName(user.role)}};
+}
+
+json ParseStored(const std::string& json_text) {
+  if (json_text.empty()) return nullptr;
+  json j = json::parse(json_text, nullptr, false);
+  return j.is_discarded() ? json(nullptr) : j;
+}
+
+json ProjectJson(const Project& project, const TaskCounts& counts) {
+  return {{"id", project.id},
+          {"name", project.name},
+          {"schema", ParseStored(project.schema_json)},
+          {"settings", ParseStored(SettingsToJson(project.settings))},
+          {"created_at", FormatIsoTime(project.created_at_ms)},
+          {"counts",
+           {{"total", counts.total},
+            {"new", counts.new_tasks},
+            {"annotating", counts.annotating},
+            {"done", counts.done}}}};
+}
+
+json RevisionJson(const Revision& r) {
+  return {{"id", r.id},
+          {"annotation_id", r.annotation_id},
+          {"task_id", r.task_id},
+          {"revision", r.revision},
+          {"annotator", {{"id", r.user_id}, {"username", r.username}}},
+          {"result", ParseStored(r.result_json)},
+          {"media", ParseStored(r.media_json)},
+          {"lead_time_ms", r.lead_time_ms},
+          {"source", RevisionSourceName(r.source)},
+          {"parent_id", r.parent_id ? json(*r.parent_id) : json(nullptr)},
+          {"created_at", FormatIsoTime(r.created_at_ms)}};
+}
+
+}  // namespace plumb::http

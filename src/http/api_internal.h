@@ -1,0 +1,58 @@
+#pragma once
+// Shared pieces of the API handlers (not part of the module's interface):
+// the per-request context, route tables, JSON helpers and access checks.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/http.h"
+
+namespace plumb::http {
+
+struct Ctx {
+  const Services& services;
+  const Request& req;
+  std::vector<int64_t> ids;  // the {id} parameters of the route, in order
+  User user;                 // the caller; unset (id 0) on public routes
+};
+
+enum class Access : int8_t { kPublic, kSignedIn };
+
+struct Route {
+  const char* method;
+  const char* pattern;  // "/api/v1/projects/{id}/tasks"
+  Access access;
+  Reply (*fn)(Ctx&);
+};
+
+std::vector<Route> AuthRoutes();
+std::vector<Route> ProjectRoutes();
+std::vector<Route> TaskRoutes();
+
+// A JSON reply.
+Reply JsonReply(int status, const nlohmann::json& body);
+// 204 with no body.
+Reply NoContent();
+// The request body as a JSON object; kInvalidArgument naming the problem.
+Result<nlohmann::json> ParseJsonBody(const Request& req);
+// kPermissionDenied unless the caller's role is at least `min`.
+Status RequireRole(const User& user, Role min);
+// Whether the caller sees everything of every project (admin, manager).
+bool IsManager(const User& user);
+// The project if it exists and the caller may access it: admins and managers
+// all, others those they are members of (kPermissionDenied otherwise).
+Result<Project> LoadProject(Ctx& ctx, int64_t project_id);
+// A JSON id parameter from the query (`name`), or kInvalidArgument.
+Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name,
+                                        int64_t min, int64_t max);
+
+nlohmann::json UserJson(const User& user);
+nlohmann::json ProjectJson(const Project& project, const TaskCounts& counts);
+nlohmann::json RevisionJson(const Revision& revision);
+// A JSON document stored as text; null when empty or unparsable (which the
+// store's validation on write rules out).
+nlohmann::json ParseStored(const std::string& json_text);
+
+}  // namespace plumb::http

@@ -1,0 +1,106 @@
+// The HTTP application without sockets: HandleRequest on a real SQLite store
+// with a fake clock, for the paths that depend on time.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "http/http.h"
+#include "http/metrics.h"
+
+namespace plumb::http {
+namespace {
+
+using nlohmann::json;
+
+class HandlersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/plumb-handlers-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    auto store = store::OpenSqliteStore(dir_ + "/t.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    services_.store = store_.get();
+    services_.clock = &clock_;
+    services_.metrics = std::make_shared<Metrics>();
+    for (auto [name, role] : {std::pair{"mia", Role::kManager}, {"ann", Role::kAnnotator},
+                              {"bob", Role::kAnnotator}}) {
+      auto user = store_->CreateUser(name, "unused", role, clock_.NowMs());
+      ASSERT_TRUE(user.ok());
+      std::string secret = std::string("token-") + name;
+      ASSERT_TRUE(store_->CreateApiToken(HashSecret(secret), user->id, "t", clock_.NowMs()).ok());
+      tokens_[name] = secret;
+      ids_[name] = user->id;
+    }
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Reply Call(const std::string& who, const std::string& method, const std::string& path,
+             const std::string& body = "", const std::string& content_type = "application/json") {
+    Request req;
+    req.method = method;
+    req.path = path;
+    req.body = body;
+    req.headers["authorization"] = "Bearer " + tokens_[who];
+    req.headers["content-type"] = content_type;
+    return HandleRequest(services_, req);
+  }
+
+  std::string dir_;
+  FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  Services services_;
+  std::map<std::string, std::string> tokens_;
+  std::map<std::string, int64_t> ids_;
+};
+
+TEST_F(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
+  Reply created = Call("mia", "POST", "/api/v1/projects",
+                       R"({"name":"p","settings":{"lease_seconds":60},"schema":{"controls":[)"
+                       R"({"name":"c","type":"choice","source":"text","labels":["a","b"]}]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string project = "/api/v1/projects/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
+  ASSERT_EQ(Call("mia", "POST", project + "/tasks", R"({"text":"x"})", "application/x-ndjson").status,
+            201);
+  for (const char* who : {"ann", "bob"}) {
+    ASSERT_EQ(Call("mia", "POST", project + "/members", json{{"user_id", ids_[who]}}.dump()).status,
+              204);
+  }
+  json lease = json::parse(Call("ann", "POST", project + "/next").body);
+  // The only task is leased: nothing for bob while ann's lease lives.
+  EXPECT_EQ(Call("bob", "POST", project + "/next").status, 204);
+
+  clock_.AdvanceMs(61'000);
+  std::string submit = "/api/v1/tasks/" + std::to_string(lease["task"]["id"].get<int64_t>()) +
+                       "/annotations";
+  json body = {{"result", {{{"control", "c"}, {"values", {"a"}}}}}, {"lease_id", lease["lease"]["id"]}};
+  Reply late = Call("ann", "POST", submit, body.dump());
+  EXPECT_EQ(late.status, 409);
+  EXPECT_EQ(json::parse(late.body)["error"]["code"], "lease_expired");
+
+  // The slot is free again: bob gets the task and can submit.
+  Reply bobs = Call("bob", "POST", project + "/next");
+  ASSERT_EQ(bobs.status, 200);
+  json bob_lease = json::parse(bobs.body);
+  body["lease_id"] = bob_lease["lease"]["id"];
+  EXPECT_EQ(Call("bob", "POST", submit, body.dump()).status, 201);
+  EXPECT_EQ(Call("ann", "POST", project + "/next").status, 204);
+}
+
+TEST_F(HandlersTest, UnknownRoutesAndStaticFallback) {
+  Reply r = Call("mia", "GET", "/api/v1/nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "not_found");
+  EXPECT_EQ(Call("mia", "PUT", "/api/v1/projects").status, 405);
+  // No UI configured: a browser path is a JSON 404 too.
+  EXPECT_EQ(Call("mia", "GET", "/projects/3").status, 404);
+}
+
+}  // namespace
+}  // namespace plumb::http

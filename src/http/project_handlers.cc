@@ -1,0 +1,299 @@
+// Projects, their members, imports, the task table and export.
+
+#include <unistd.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "http/api_internal.h"
+#include "io/io.h"
+
+namespace plumb::http {
+namespace {
+
+using nlohmann::json;
+
+Result<std::string> ProjectName(const json& body) {
+  auto it = body.find("name");
+  if (it == body.end() || !it->is_string()) {
+    return Status::InvalidArgument("name is required", "name");
+  }
+  std::string name = it->get<std::string>();
+  if (name.empty() || name.size() > 200) {
+    return Status::InvalidArgument("name must be 1 to 200 bytes", "name");
+  }
+  return name;
+}
+
+Reply WithCounts(Ctx& ctx, const Project& project, int status) {
+  auto counts = ctx.services.store->CountTasks(project.id);
+  if (!counts.ok()) return ErrorReply(counts.status());
+  return JsonReply(status, ProjectJson(project, *counts));
+}
+
+Reply ListProjects(Ctx& ctx) {
+  std::optional<int64_t> member;
+  if (!IsManager(ctx.user)) member = ctx.user.id;
+  auto projects = ctx.services.store->ListProjects(member);
+  if (!projects.ok()) return ErrorReply(projects.status());
+  json items = json::array();
+  for (const Project& p : *projects) {
+    auto counts = ctx.services.store->CountTasks(p.id);
+    if (!counts.ok()) return ErrorReply(counts.status());
+    items.push_back(ProjectJson(p, *counts));
+  }
+  return JsonReply(200, {{"items", items}});
+}
+
+Reply CreateProject(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
+  auto body = ParseJsonBody(ctx.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto name = ProjectName(*body);
+  if (!name.ok()) return ErrorReply(name.status());
+  if (!body->contains("schema")) {
+    return ErrorReply(Status::InvalidArgument("schema is required", "schema"));
+  }
+  auto schema = ParseSchema((*body)["schema"].dump());
+  if (!schema.ok()) return ErrorReply(schema.status());
+  store::NewProject project{*name, SchemaToJson(*schema), {}, ctx.user.id};
+  if (body->contains("settings")) {
+    auto settings = ParseSettings((*body)["settings"].dump());
+    if (!settings.ok()) return ErrorReply(settings.status());
+    project.settings = *settings;
+  }
+  auto created = ctx.services.store->CreateProject(project, ctx.services.clock->NowMs());
+  if (!created.ok()) return ErrorReply(created.status());
+  return WithCounts(ctx, *created, 201);
+}
+
+Reply GetProject(Ctx& ctx) {
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  return WithCounts(ctx, *project, 200);
+}
+
+Reply PatchProject(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  auto body = ParseJsonBody(ctx.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  store::ProjectUpdate update;
+  if (body->contains("name")) {
+    auto name = ProjectName(*body);
+    if (!name.ok()) return ErrorReply(name.status());
+    update.name = *name;
+  }
+  if (body->contains("schema")) {
+    auto schema = ParseSchema((*body)["schema"].dump());
+    if (!schema.ok()) return ErrorReply(schema.status());
+    update.schema_json = SchemaToJson(*schema);
+  }
+  if (body->contains("settings")) {
+    auto settings = ParseSettings((*body)["settings"].dump(), project->settings);
+    if (!settings.ok()) return ErrorReply(settings.status());
+    update.settings = *settings;
+  }
+  auto updated = ctx.services.store->UpdateProject(project->id, update);
+  if (!updated.ok()) return ErrorReply(updated.status());
+  return WithCounts(ctx, *updated, 200);
+}
+
+Reply DeleteProject(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  if (Status s = ctx.services.store->DeleteProject(project->id); !s.ok()) return ErrorReply(s);
+  return NoContent();
+}
+
+Reply AddMember(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  auto body = ParseJsonBody(ctx.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto it = body->find("user_id");
+  if (it == body->end() || !it->is_number_integer()) {
+    return ErrorReply(Status::InvalidArgument("user_id must be an integer", "user_id"));
+  }
+  auto user = ctx.services.store->GetUser(it->get<int64_t>());
+  if (!user.ok()) return ErrorReply(user.status());
+  if (Status s = ctx.services.store->AddMember(project->id, user->id); !s.ok()) {
+    return ErrorReply(s);
+  }
+  return NoContent();
+}
+
+Reply ListMembers(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  auto members = ctx.services.store->ListMembers(project->id);
+  if (!members.ok()) return ErrorReply(members.status());
+  json items = json::array();
+  for (const User& u : *members) items.push_back(UserJson(u));
+  return JsonReply(200, {{"items", items}});
+}
+
+Reply Progress(Ctx& ctx) {
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  auto progress = ctx.services.store->GetProgress(project->id, ctx.user.id);
+  if (!progress.ok()) return ErrorReply(progress.status());
+  return JsonReply(200,
+                   {{"total", progress->total}, {"done", progress->done}, {"mine", progress->mine}});
+}
+
+Reply ImportTasks(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  auto format = io::ImportFormatFromContentType(ctx.req.Header("content-type"));
+  if (!format) {
+    return ErrorReply(Status::UnsupportedMediaType(
+        "import needs Content-Type application/json, application/x-ndjson or text/csv"));
+  }
+  // The server streams uploads to a file; callers without sockets (tests)
+  // pass the body in memory.
+  std::ifstream file;
+  std::istringstream memory;
+  std::istream* in = &memory;
+  if (!ctx.req.body_file.empty()) {
+    file.open(ctx.req.body_file, std::ios::binary);
+    if (!file) return ErrorReply(Status::Internal("cannot read the uploaded body"));
+    in = &file;
+  } else {
+    memory.str(ctx.req.body);
+  }
+  auto imported =
+      io::ImportTasks(*ctx.services.store, *project, *format, *in, ctx.services.clock->NowMs());
+  if (!imported.ok()) return ErrorReply(imported.status());
+  return JsonReply(201, {{"imported", *imported}});
+}
+
+// Cursors are opaque to clients; today they carry the last id of the page.
+std::string EncodeCursor(int64_t after_id) { return "a" + std::to_string(after_id); }
+
+Result<int64_t> DecodeCursor(const std::optional<std::string>& cursor) {
+  if (!cursor || cursor->empty()) return int64_t{0};
+  int64_t v = 0;
+  const std::string& c = *cursor;
+  auto [ptr, ec] = std::from_chars(c.data() + 1, c.data() + c.size(), v);
+  if (c[0] != 'a' || ec != std::errc() || ptr != c.data() + c.size() || v < 0) {
+    return Status::InvalidArgument("cursor is not one this server handed out", "cursor");
+  }
+  return v;
+}
+
+Reply ListTasks(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kReviewer); !s.ok()) return ErrorReply(s);
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  store::TaskQuery query;
+  query.project_id = project->id;
+  if (auto state = ctx.req.Query("state"); state && !state->empty()) {
+    query.state = ParseTaskState(*state);
+    if (!query.state) {
+      return ErrorReply(
+          Status::InvalidArgument("state must be new, annotating or done", "state"));
+    }
+  }
+  auto annotator = QueryInt(ctx.req, "annotator", 1, INT64_MAX);
+  if (!annotator.ok()) return ErrorReply(annotator.status());
+  query.annotator_id = *annotator;
+  auto limit = QueryInt(ctx.req, "limit", 1, 1000);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  query.limit = static_cast<int32_t>(limit->value_or(50));
+  auto after = DecodeCursor(ctx.req.Query("cursor"));
+  if (!after.ok()) return ErrorReply(after.status());
+  query.after_id = *after;
+
+  auto page = ctx.services.store->ListTasks(query);
+  if (!page.ok()) return ErrorReply(page.status());
+  auto total = ctx.services.store->CountMatchingTasks(query);
+  if (!total.ok()) return ErrorReply(total.status());
+  std::vector<int64_t> ids;
+  for (const Task& t : page->items) ids.push_back(t.id);
+  auto revisions = ctx.services.store->CurrentRevisions(ids);
+  if (!revisions.ok()) return ErrorReply(revisions.status());
+
+  json items = json::array();
+  size_t r = 0;
+  for (const Task& t : page->items) {
+    json annotations = json::array();
+    for (; r < revisions->size() && (*revisions)[r].task_id == t.id; ++r) {
+      const Revision& rev = (*revisions)[r];
+      annotations.push_back({{"id", rev.annotation_id},
+                             {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
+                             {"result", ParseStored(rev.result_json)},
+                             {"revision", rev.revision},
+                             {"updated_at", FormatIsoTime(rev.created_at_ms)}});
+    }
+    items.push_back({{"id", t.id},
+                     {"project_id", t.project_id},
+                     {"data", ParseStored(t.data_json)},
+                     {"priority", t.priority},
+                     {"state", TaskStateName(t.state)},
+                     {"created_at", FormatIsoTime(t.created_at_ms)},
+                     {"annotations", annotations}});
+  }
+  json next = page->next_after_id ? json(EncodeCursor(*page->next_after_id)) : json(nullptr);
+  return JsonReply(200, {{"items", items}, {"next_cursor", next}, {"total", *total}});
+}
+
+Reply Export(Ctx& ctx) {
+  if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  auto format = io::ParseExportFormat(ctx.req.Query("format").value_or("json"));
+  if (!format) {
+    return ErrorReply(Status::InvalidArgument("format must be json, jsonl or csv", "format"));
+  }
+  // The export is written to a temporary file and streamed from there, so a
+  // large project never sits in memory and the reply has a known length.
+  std::string path = "/tmp/plumb-export-XXXXXX";
+  int fd = ::mkstemp(path.data());
+  if (fd < 0) return ErrorReply(Status::Internal("cannot create a temporary file"));
+  ::close(fd);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    Status s = io::ExportTasks(*ctx.services.store, *project, *format, out);
+    out.flush();
+    if (s.ok() && !out) s = Status::Internal("cannot write the export");
+    if (!s.ok()) {
+      ::unlink(path.c_str());
+      return ErrorReply(s);
+    }
+  }
+  Reply reply;
+  reply.content_type = io::ExportContentType(*format);
+  reply.file = path;
+  reply.delete_file = true;
+  reply.headers.emplace_back("Content-Disposition",
+                             "attachment; filename=\"project-" + std::to_string(project->id) +
+                                 "." + io::ExportFileExtension(*format) + "\"");
+  return reply;
+}
+
+}  // namespace
+
+std::vector<Route> ProjectRoutes() {
+  return {
+      {"GET", "/api/v1/projects", Access::kSignedIn, ListProjects},
+      {"POST", "/api/v1/projects", Access::kSignedIn, CreateProject},
+      {"GET", "/api/v1/projects/{id}", Access::kSignedIn, GetProject},
+      {"PATCH", "/api/v1/projects/{id}", Access::kSignedIn, PatchProject},
+      {"DELETE", "/api/v1/projects/{id}", Access::kSignedIn, DeleteProject},
+      {"POST", "/api/v1/projects/{id}/members", Access::kSignedIn, AddMember},
+      {"GET", "/api/v1/projects/{id}/members", Access::kSignedIn, ListMembers},
+      {"GET", "/api/v1/projects/{id}/progress", Access::kSignedIn, Progress},
+      {"POST", "/api/v1/projects/{id}/tasks", Access::kSignedIn, ImportTasks},
+      {"GET", "/api/v1/projects/{id}/tasks", Access::kSignedIn, ListTasks},
+      {"GET", "/api/v1/projects/{id}/export", Access::kSignedIn, Export},
+  };
+}
+
+}  // namespace plumb::http

@@ -1,0 +1,23 @@
+#pragma once
+// Small pure helpers for requests: target splitting, percent-decoding,
+// cookies. Kept apart from Beast so handlers and tests can use them.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace plumb::http {
+
+// Percent-decodes `in` ('+' becomes a space when `plus_is_space`). nullopt on
+// a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
+
+// Splits "/a/b?x=1&y=2" into a decoded path and decoded query parameters.
+void SplitTarget(const std::string& target, std::string& path,
+                 std::multimap<std::string, std::string>& query);
+
+// The value of cookie `name` in a Cookie header, "" when absent.
+std::string CookieValue(const std::string& cookie_header, std::string_view name);
+
+}  // namespace plumb::http

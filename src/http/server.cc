@@ -1,0 +1,317 @@
+// The Beast/Asio HTTP/1.1 server: accepts connections on io threads, reads a
+// request (headers first, so uploads can be streamed to a temp file), runs
+// the handler on a worker pool so slow database work never blocks the io
+// threads, and writes the reply. Keep-alive, body limits, idle timeouts and
+// graceful shutdown live here; nothing of Beast leaves this file.
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "http/http.h"
+#include "http/metrics.h"
+#include "http/request_util.h"
+
+namespace plumb::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+// Live connections, so shutdown can close the idle ones while busy ones
+// finish their request.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::atomic<bool> busy{false};
+};
+
+class ConnectionSet {
+ public:
+  void Add(const std::shared_ptr<Connection>& c) {
+    std::lock_guard lock(mu_);
+    live_.insert(c);
+  }
+  void Remove(const std::shared_ptr<Connection>& c) {
+    std::lock_guard lock(mu_);
+    live_.erase(c);
+  }
+  // Closes every connection that waits for a request; busy ones close after
+  // their reply because the server no longer keeps connections alive.
+  void CloseIdle() {
+    std::lock_guard lock(mu_);
+    for (const auto& c : live_) {
+      asio::post(c->stream.get_executor(), [c] {
+        if (!c->busy) {
+          beast::error_code ec;
+          c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+          c->stream.socket().close(ec);
+        }
+      });
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<std::shared_ptr<Connection>> live_;
+};
+
+struct ServerState {
+  const ServerOptions& options;
+  const Services& services;
+  asio::thread_pool& workers;
+  ConnectionSet connections;
+  std::atomic<bool> stopping{false};
+};
+
+Request ToRequest(const bhttp::request_header<>& header, const std::string& remote) {
+  Request req;
+  req.method = std::string(header.method_string());
+  SplitTarget(std::string(header.target()), req.path, req.query);
+  for (const auto& field : header) {
+    std::string name(field.name_string());
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    req.headers[name] = std::string(field.value());
+  }
+  req.remote_address = remote;
+  return req;
+}
+
+// Writes `reply` as a Beast response; a file reply is streamed from disk.
+awaitable<void> WriteReply(beast::tcp_stream& stream, Reply& reply, unsigned version,
+                           bool keep_alive) {
+  auto fill = [&](auto& res) {
+    res.version(version);
+    res.result(static_cast<bhttp::status>(reply.status));
+    res.set(bhttp::field::server, "plumb");
+    res.set(bhttp::field::content_type, reply.content_type);
+    res.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : reply.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+  };
+  if (!reply.file.empty()) {
+    bhttp::response<bhttp::file_body> res;
+    fill(res);
+    beast::error_code ec;
+    res.body().open(reply.file.c_str(), beast::file_mode::scan, ec);
+    if (reply.delete_file) ::unlink(reply.file.c_str());
+    if (ec) {
+      Reply err = ErrorReply(Status::Internal("cannot read reply file"));
+      co_await WriteReply(stream, err, version, false);
+      co_return;
+    }
+    res.prepare_payload();
+    co_await bhttp::async_write(stream, res, use_awaitable);
+  } else {
+    bhttp::response<bhttp::string_body> res;
+    fill(res);
+    res.body() = std::move(reply.body);
+    res.prepare_payload();
+    co_await bhttp::async_write(stream, res, use_awaitable);
+  }
+}
+
+// A temp file that removes itself.
+struct TempFile {
+  std::string path;
+  ~TempFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+Result<std::string> MakeTempFile(const std::string& dir) {
+  std::string tmpl = dir + "/plumb-upload-XXXXXX";
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return Status::Internal("cannot create a temporary file in " + dir);
+  ::close(fd);
+  return tmpl;
+}
+
+awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
+  beast::tcp_stream& stream = conn->stream;
+  beast::flat_buffer buffer;
+  std::string remote;
+  {
+    beast::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  const auto idle = std::chrono::seconds(state.options.idle_timeout_seconds);
+  try {
+    for (;;) {
+      stream.expires_after(idle);
+      bhttp::request_parser<bhttp::empty_body> header_parser;
+      header_parser.header_limit(64 * 1024);
+      header_parser.body_limit(std::numeric_limits<uint64_t>::max());
+      co_await bhttp::async_read_header(stream, buffer, header_parser, use_awaitable);
+      conn->busy = true;
+      const auto started = std::chrono::steady_clock::now();
+      auto& header = header_parser.get();
+      const unsigned version = header.version();
+      Request req = ToRequest(header, remote);
+      bool keep_alive = header.keep_alive();
+
+      TempFile upload;
+      Reply reply;
+      bool body_ok = true;
+      beast::error_code ec;
+      const bool is_upload = IsUploadRoute(req.method, req.path);
+      const uint64_t limit =
+          is_upload ? state.options.max_upload_bytes : state.options.max_body_bytes;
+      // The header was parsed without a limit, so Beast will not compare a
+      // declared Content-Length again: check it here, before reading a byte.
+      // Chunked bodies are bounded by the body parser's own limit below.
+      const bool too_large =
+          header_parser.content_length() && *header_parser.content_length() > limit;
+      if (!too_large && header[bhttp::field::expect] == "100-continue") {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+        co_await bhttp::async_write(stream, cont, use_awaitable);
+      }
+      if (too_large) {
+        ec = bhttp::error::body_limit;
+      } else if (is_upload) {
+        auto tmp = MakeTempFile(state.options.temp_dir);
+        if (!tmp.ok()) {
+          reply = ErrorReply(tmp.status());
+          body_ok = false;
+          keep_alive = false;
+        } else {
+          upload.path = *tmp;
+          bhttp::request_parser<bhttp::file_body> parser(std::move(header_parser));
+          parser.body_limit(limit);
+          parser.get().body().open(upload.path.c_str(), beast::file_mode::write, ec);
+          if (!ec) {
+            co_await bhttp::async_read(stream, buffer, parser,
+                                       asio::redirect_error(use_awaitable, ec));
+          }
+          parser.get().body().close();
+          req.body_file = upload.path;
+        }
+      } else {
+        bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
+        parser.body_limit(limit);
+        co_await bhttp::async_read(stream, buffer, parser,
+                                   asio::redirect_error(use_awaitable, ec));
+        if (!ec) req.body = std::move(parser.get().body());
+      }
+      if (ec == bhttp::error::body_limit) {
+        reply = ErrorReply(Status::PayloadTooLarge("request body is over the server's limit"));
+        body_ok = false;
+        keep_alive = false;  // the rest of the body is unread: the stream is unusable
+      } else if (ec) {
+        break;  // the peer went away or sent garbage mid-body
+      }
+
+      if (body_ok) {
+        // Handlers block on the database: run them on the worker pool.
+        reply = co_await asio::co_spawn(
+            state.workers,
+            [&]() -> awaitable<Reply> {
+              try {
+                co_return HandleRequest(state.services, req);
+              } catch (const std::exception& e) {
+                spdlog::error("{} {}: unhandled exception: {}", req.method, req.path, e.what());
+                co_return ErrorReply(Status::Internal("internal error"));
+              }
+            },
+            use_awaitable);
+      } else if (state.services.metrics) {
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                          .count();
+        state.services.metrics->Record("server", req.method, reply.status, secs);
+      }
+      if (state.stopping) keep_alive = false;
+      stream.expires_after(idle);
+      co_await WriteReply(stream, reply, version, keep_alive);
+      conn->busy = false;
+      if (!keep_alive) break;
+    }
+  } catch (const boost::system::system_error& e) {
+    // End of stream, timeout, reset or a shutdown close: the connection ends.
+    if (e.code() != bhttp::error::end_of_stream && e.code() != asio::error::operation_aborted &&
+        e.code() != beast::error::timeout && e.code() != asio::error::connection_reset &&
+        e.code() != asio::error::bad_descriptor && e.code() != asio::error::eof) {
+      spdlog::debug("connection from {}: {}", remote, e.code().message());
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("connection from {}: {}", remote, e.what());
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+}
+
+awaitable<void> Listen(tcp::acceptor& acceptor, ServerState& state) {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(acceptor.get_executor()), asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || state.stopping) co_return;
+      spdlog::warn("accept: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    state.connections.Add(conn);
+    asio::co_spawn(conn->stream.get_executor(), Session(conn, state),
+                   [conn, &state](std::exception_ptr) { state.connections.Remove(conn); });
+  }
+}
+
+}  // namespace
+
+Status RunServer(const ServerOptions& options, const Services& services,
+                 const std::function<void(uint16_t)>& on_listening) {
+  asio::io_context ioc(options.io_threads);
+  asio::thread_pool workers(static_cast<size_t>(options.worker_threads));
+  ServerState state{options, services, workers};
+
+  tcp::acceptor acceptor(ioc);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.listen_address, ec);
+  if (ec) return Status::InvalidArgument("bad listen address '" + options.listen_address + "'");
+  tcp::endpoint endpoint(address, options.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Internal("cannot listen on " + options.listen_address + ":" +
+                            std::to_string(options.port) + ": " + ec.message());
+  }
+  const uint16_t port = acceptor.local_endpoint().port();
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: finishing in-flight requests and stopping", signal);
+    state.stopping = true;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    state.connections.CloseIdle();
+  });
+
+  asio::co_spawn(ioc, Listen(acceptor, state), asio::detached);
+  if (on_listening) on_listening(port);
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < options.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  workers.join();
+  return Status::Ok();
+}
+
+}  // namespace plumb::http

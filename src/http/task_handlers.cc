@@ -1,0 +1,159 @@
+// The labeling flow: next task, submit, skip, and annotation history.
+
+#include "http/api_internal.h"
+#include "workflow/workflow.h"
+
+namespace plumb::http {
+namespace {
+
+using nlohmann::json;
+
+json TaskJson(const Task& t, const std::vector<Revision>& current) {
+  json annotations = json::array();
+  for (const Revision& rev : current) {
+    annotations.push_back({{"id", rev.annotation_id},
+                           {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
+                           {"result", ParseStored(rev.result_json)},
+                           {"revision", rev.revision},
+                           {"updated_at", FormatIsoTime(rev.created_at_ms)}});
+  }
+  return {{"id", t.id},
+          {"project_id", t.project_id},
+          {"data", ParseStored(t.data_json)},
+          {"priority", t.priority},
+          {"state", TaskStateName(t.state)},
+          {"created_at", FormatIsoTime(t.created_at_ms)},
+          {"annotations", annotations}};
+}
+
+// The task and its project, if the caller may see the project.
+Result<std::pair<Task, Project>> LoadTask(Ctx& ctx) {
+  PLUMB_ASSIGN_OR_RETURN(Task task, ctx.services.store->GetTask(ctx.ids[0]));
+  PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(ctx, task.project_id));
+  return std::make_pair(std::move(task), std::move(project));
+}
+
+// Annotators and reviewers see only their own annotations of a task (blind
+// labeling); managers see everyone's.
+std::optional<int64_t> OwnOnly(const User& user) {
+  if (IsManager(user)) return std::nullopt;
+  return user.id;
+}
+
+Reply Next(Ctx& ctx) {
+  auto project = LoadProject(ctx, ctx.ids[0]);
+  if (!project.ok()) return ErrorReply(project.status());
+  workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
+  auto next = queue.Next(*project, ctx.user);
+  if (!next.ok()) return ErrorReply(next.status());
+  if (!next->has_value()) return NoContent();
+  const workflow::NextTask& n = **next;
+  json task = TaskJson(n.task, {});
+  task.erase("annotations");
+  return JsonReply(200, {{"task", task},
+                         {"lease", {{"id", n.lease.id}, {"expires_at", FormatIsoTime(n.lease.expires_at_ms)}}},
+                         {"rule", n.rule}});
+}
+
+Reply GetTask(Ctx& ctx) {
+  auto loaded = LoadTask(ctx);
+  if (!loaded.ok()) return ErrorReply(loaded.status());
+  const Task& task = loaded->first;
+  if (!IsManager(ctx.user) && ctx.user.role != Role::kReviewer) {
+    // Annotators see a task only while they hold it or after they labeled it.
+    auto lease = ctx.services.store->FindLiveLease(task.id, ctx.user.id, ctx.services.clock->NowMs());
+    if (!lease.ok()) return ErrorReply(lease.status());
+    auto own = ctx.services.store->ListRevisions(task.id, ctx.user.id);
+    if (!own.ok()) return ErrorReply(own.status());
+    if (!lease->has_value() && own->empty()) {
+      return ErrorReply(Status::PermissionDenied("this task is not assigned to you"));
+    }
+  }
+  auto current = ctx.services.store->CurrentRevisions({task.id});
+  if (!current.ok()) return ErrorReply(current.status());
+  std::vector<Revision> visible;
+  for (Revision& r : *current) {
+    if (!OwnOnly(ctx.user) || r.user_id == ctx.user.id) visible.push_back(std::move(r));
+  }
+  return JsonReply(200, TaskJson(task, visible));
+}
+
+Reply Submit(Ctx& ctx) {
+  auto loaded = LoadTask(ctx);
+  if (!loaded.ok()) return ErrorReply(loaded.status());
+  auto body = ParseJsonBody(ctx.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  workflow::Submission submission;
+  submission.task_id = loaded->first.id;
+  if (!body->contains("result")) {
+    return ErrorReply(Status::InvalidArgument("result is required", "result"));
+  }
+  submission.result_json = (*body)["result"].dump();
+  if (auto it = body->find("lease_id"); it != body->end() && !it->is_null()) {
+    if (!it->is_number_integer()) {
+      return ErrorReply(Status::InvalidArgument("lease_id must be an integer", "lease_id"));
+    }
+    submission.lease_id = it->get<int64_t>();
+  }
+  if (auto it = body->find("lead_time_ms"); it != body->end() && !it->is_null()) {
+    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 7 * 24 * 3600e3) {
+      return ErrorReply(Status::InvalidArgument(
+          "lead_time_ms must be a number of milliseconds, at most a week", "lead_time_ms"));
+    }
+    submission.lead_time_ms = static_cast<int64_t>(it->get<double>());
+  }
+  if (auto it = body->find("media"); it != body->end() && !it->is_null()) {
+    if (!it->is_object()) {
+      return ErrorReply(Status::InvalidArgument("media must be an object", "media"));
+    }
+    submission.media_json = it->dump();
+  }
+  submission.idempotency_key = ctx.req.Header("idempotency-key");
+  if (submission.idempotency_key.size() > 200) {
+    return ErrorReply(Status::InvalidArgument("Idempotency-Key is too long", "Idempotency-Key"));
+  }
+  workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
+  auto revision = queue.Submit(loaded->second, ctx.user, submission);
+  if (!revision.ok()) return ErrorReply(revision.status());
+  return JsonReply(201, {{"annotation", RevisionJson(*revision)}});
+}
+
+Reply Skip(Ctx& ctx) {
+  auto loaded = LoadTask(ctx);
+  if (!loaded.ok()) return ErrorReply(loaded.status());
+  auto body = ParseJsonBody(ctx.req);
+  if (!body.ok()) return ErrorReply(body.status());
+  auto it = body->find("lease_id");
+  if (it == body->end() || !it->is_number_integer()) {
+    return ErrorReply(Status::InvalidArgument("lease_id must be an integer", "lease_id"));
+  }
+  workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
+  if (Status s = queue.Skip(ctx.user, loaded->first.id, it->get<int64_t>()); !s.ok()) {
+    return ErrorReply(s);
+  }
+  return JsonReply(200, {{"skipped", true}});
+}
+
+Reply Revisions(Ctx& ctx) {
+  auto loaded = LoadTask(ctx);
+  if (!loaded.ok()) return ErrorReply(loaded.status());
+  auto revisions = ctx.services.store->ListRevisions(loaded->first.id, OwnOnly(ctx.user));
+  if (!revisions.ok()) return ErrorReply(revisions.status());
+  json items = json::array();
+  for (const Revision& r : *revisions) items.push_back(RevisionJson(r));
+  return JsonReply(200, {{"items", items}});
+}
+
+}  // namespace
+
+std::vector<Route> TaskRoutes() {
+  return {
+      {"POST", "/api/v1/projects/{id}/next", Access::kSignedIn, Next},
+      {"GET", "/api/v1/tasks/{id}", Access::kSignedIn, GetTask},
+      {"POST", "/api/v1/tasks/{id}/annotations", Access::kSignedIn, Submit},
+      {"GET", "/api/v1/tasks/{id}/annotations", Access::kSignedIn, Revisions},
+      {"POST", "/api/v1/tasks/{id}/skip", Access::kSignedIn, Skip},
+  };
+}
+
+}  // namespace plumb::http

@@ -1,0 +1,276 @@
+// Exporters: one record per task, written as the store streams the tasks by,
+// through a buffer flushed every kFlushBytes.
+
+#include <simdjson.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/io.h"
+#include "io/json_text.h"
+
+namespace plumb::io {
+namespace {
+
+constexpr size_t kFlushBytes = 64 * 1024;
+
+// The values a revision's result gives each control of the schema, in schema
+// order; nullopt for a control the result does not answer.
+using ControlValues = std::vector<std::optional<std::vector<std::string>>>;
+
+// The newest revision: the last updated annotation, ties broken by the
+// higher (later) revision id.
+const Revision* NewestRevision(const std::vector<Revision>& revisions) {
+  const Revision* newest = nullptr;
+  for (const Revision& r : revisions) {
+    if (newest == nullptr || r.created_at_ms > newest->created_at_ms ||
+        (r.created_at_ms == newest->created_at_ms && r.id > newest->id)) {
+      newest = &r;
+    }
+  }
+  return newest;
+}
+
+Result<ControlValues> ValuesOf(const Schema& schema, const Revision& revision) {
+  ControlValues values(schema.controls.size());
+  nlohmann::json result = nlohmann::json::parse(revision.result_json, nullptr, false);
+  if (result.is_discarded() || !result.is_array()) {
+    return Status::Internal("revision " + std::to_string(revision.id) +
+                            " has a result that is not a JSON list");
+  }
+  for (const nlohmann::json& item : result) {
+    if (!item.is_object()) continue;
+    auto control = item.find("control");
+    auto item_values = item.find("values");
+    if (control == item.end() || !control->is_string() || item_values == item.end() ||
+        !item_values->is_array()) {
+      continue;
+    }
+    // Items of controls no longer in the schema are left out.
+    const std::string& name = control->get_ref<const std::string&>();
+    for (size_t i = 0; i < schema.controls.size(); ++i) {
+      if (schema.controls[i].name != name) continue;
+      std::vector<std::string>& out = values[i].emplace();
+      for (const nlohmann::json& v : *item_values) {
+        if (v.is_string()) out.push_back(v.get<std::string>());
+      }
+    }
+  }
+  return values;
+}
+
+class Exporter {
+ public:
+  Exporter(const Schema& schema, ExportFormat format, std::ostream& out)
+      : schema_(schema), format_(format), out_(out) {}
+
+  void Begin() {
+    if (format_ == ExportFormat::kJson) buffer_.append("[");
+    if (format_ == ExportFormat::kCsv) {
+      buffer_.append("id,state,data");
+      for (const Control& c : schema_.controls) {
+        buffer_.push_back(',');
+        AppendCsvCell(&buffer_, c.name);
+      }
+      buffer_.append(",annotator,annotated_at\r\n");
+    }
+  }
+
+  Status Write(const Task& task, const std::vector<Revision>& revisions) {
+    const Revision* newest = NewestRevision(revisions);
+    ControlValues values(schema_.controls.size());
+    if (newest != nullptr) {
+      PLUMB_ASSIGN_OR_RETURN(values, ValuesOf(schema_, *newest));
+    }
+    PLUMB_RETURN_IF_ERROR(Compact(task.data_json, &data_));
+    switch (format_) {
+      case ExportFormat::kJson:
+        buffer_.append(first_ ? "\n" : ",\n");
+        PLUMB_RETURN_IF_ERROR(AppendJsonRecord(task, revisions, newest, values));
+        break;
+      case ExportFormat::kJsonLines:
+        PLUMB_RETURN_IF_ERROR(AppendJsonRecord(task, revisions, newest, values));
+        buffer_.push_back('\n');
+        break;
+      case ExportFormat::kCsv:
+        AppendCsvRow(task, newest, values);
+        break;
+    }
+    first_ = false;
+    if (buffer_.size() >= kFlushBytes) return Flush();
+    return Status::Ok();
+  }
+
+  Status End() {
+    if (format_ == ExportFormat::kJson) buffer_.append(first_ ? "]\n" : "\n]\n");
+    PLUMB_RETURN_IF_ERROR(Flush());
+    out_.flush();
+    if (!out_) return Status::Internal("writing the export failed");
+    return Status::Ok();
+  }
+
+ private:
+  Status Flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+    if (!out_) return Status::Internal("writing the export failed");
+    return Status::Ok();
+  }
+
+  // Stored JSON is valid but not necessarily compact; CSV cells need it on one line.
+  Status Compact(const std::string& json, std::string* out) {
+    // minify() may write up to a SIMD block past its output.
+    out->resize(json.size() + simdjson::SIMDJSON_PADDING);
+    size_t size = 0;
+    if (simdjson::minify(json.data(), json.size(), out->data(), size) != simdjson::SUCCESS ||
+        size == 0) {
+      return Status::Internal("stored JSON is malformed: " + json.substr(0, 80));
+    }
+    out->resize(size);
+    return Status::Ok();
+  }
+
+  Status AppendJsonRecord(const Task& task, const std::vector<Revision>& revisions,
+                          const Revision* newest, const ControlValues& values) {
+    std::string& b = buffer_;
+    b.append("{\"id\":").append(std::to_string(task.id));
+    b.append(",\"data\":").append(data_);
+    b.append(",\"state\":");
+    AppendJsonString(&b, TaskStateName(task.state));
+    b.append(",\"priority\":").append(std::to_string(task.priority));
+    b.append(",\"created_at\":");
+    AppendJsonString(&b, FormatIsoTime(task.created_at_ms));
+    b.append(",\"annotations\":[");
+    for (size_t i = 0; i < revisions.size(); ++i) {
+      const Revision& r = revisions[i];
+      if (i > 0) b.push_back(',');
+      b.append("{\"annotation_id\":").append(std::to_string(r.annotation_id));
+      b.append(",\"annotator\":");
+      AppendJsonString(&b, r.username);
+      PLUMB_RETURN_IF_ERROR(Compact(r.result_json, &result_));
+      b.append(",\"result\":").append(result_);
+      b.append(",\"revision\":").append(std::to_string(r.revision));
+      b.append(",\"lead_time_ms\":").append(std::to_string(r.lead_time_ms));
+      b.append(",\"updated_at\":");
+      AppendJsonString(&b, FormatIsoTime(r.created_at_ms));
+      b.push_back('}');
+    }
+    b.append("],\"label\":{");
+    for (size_t i = 0; i < schema_.controls.size(); ++i) {
+      const Control& control = schema_.controls[i];
+      if (i > 0) b.push_back(',');
+      AppendJsonString(&b, control.name);
+      b.push_back(':');
+      if (!values[i].has_value() || (!control.multiple && values[i]->empty())) {
+        b.append("null");
+      } else if (control.multiple) {
+        b.push_back('[');
+        for (size_t v = 0; v < values[i]->size(); ++v) {
+          if (v > 0) b.push_back(',');
+          AppendJsonString(&b, (*values[i])[v]);
+        }
+        b.push_back(']');
+      } else {
+        AppendJsonString(&b, values[i]->front());
+      }
+    }
+    b.append("},\"annotator\":");
+    if (newest == nullptr) {
+      b.append("null,\"annotated_at\":null}");
+    } else {
+      AppendJsonString(&b, newest->username);
+      b.append(",\"annotated_at\":");
+      AppendJsonString(&b, FormatIsoTime(newest->created_at_ms));
+      b.push_back('}');
+    }
+    return Status::Ok();
+  }
+
+  void AppendCsvRow(const Task& task, const Revision* newest, const ControlValues& values) {
+    std::string& b = buffer_;
+    b.append(std::to_string(task.id)).push_back(',');
+    AppendCsvCell(&b, TaskStateName(task.state));
+    b.push_back(',');
+    AppendCsvCell(&b, data_);
+    for (size_t i = 0; i < schema_.controls.size(); ++i) {
+      b.push_back(',');
+      if (!values[i].has_value()) continue;
+      std::string joined;
+      for (size_t v = 0; v < values[i]->size(); ++v) {
+        if (v > 0) joined.push_back('|');
+        joined.append((*values[i])[v]);
+      }
+      AppendCsvCell(&b, joined);
+    }
+    b.push_back(',');
+    if (newest != nullptr) {
+      AppendCsvCell(&b, newest->username);
+      b.push_back(',');
+      AppendCsvCell(&b, FormatIsoTime(newest->created_at_ms));
+    } else {
+      b.push_back(',');
+    }
+    b.append("\r\n");
+  }
+
+  const Schema& schema_;
+  ExportFormat format_;
+  std::ostream& out_;
+  std::string buffer_;
+  std::string data_;    // the current task's compact data
+  std::string result_;  // scratch for a compact result
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
+  if (name == "json") return ExportFormat::kJson;
+  if (name == "jsonl") return ExportFormat::kJsonLines;
+  if (name == "csv") return ExportFormat::kCsv;
+  return std::nullopt;
+}
+
+const char* ExportContentType(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kJson:
+      return "application/json";
+    case ExportFormat::kJsonLines:
+      return "application/x-ndjson";
+    case ExportFormat::kCsv:
+      return "text/csv; charset=utf-8";
+  }
+  return "application/octet-stream";
+}
+
+const char* ExportFileExtension(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kJson:
+      return "json";
+    case ExportFormat::kJsonLines:
+      return "jsonl";
+    case ExportFormat::kCsv:
+      return "csv";
+  }
+  return "bin";
+}
+
+Status ExportTasks(store::Store& store, const Project& project, ExportFormat format,
+                   std::ostream& out) {
+  Result<Schema> schema = ParseSchema(project.schema_json);
+  if (!schema.ok()) {
+    return Status::Internal("project " + std::to_string(project.id) +
+                            " has an invalid stored schema: " + schema.status().message());
+  }
+  Exporter exporter(*schema, format, out);
+  exporter.Begin();
+  PLUMB_RETURN_IF_ERROR(store.ForEachTaskWithAnnotations(
+      project.id, [&exporter](const Task& task, const std::vector<Revision>& revisions) {
+        return exporter.Write(task, revisions);
+      }));
+  return exporter.End();
+}
+
+}  // namespace plumb::io

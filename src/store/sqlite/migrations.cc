@@ -1,0 +1,179 @@
+#include "store/sqlite/migrations.h"
+
+#include <string>
+
+namespace plumb::store::sqlite {
+namespace {
+
+// Version 1: the initial schema.
+//
+// Times are milliseconds since the epoch. Enums (role, task state, revision
+// source) are stored as the integers of their C++ enums. AUTOINCREMENT keeps
+// ids of deleted rows from being handed out again, so a stale lease or project
+// id can never name a newer row. tasks goes without it: SQLite rewrites
+// sqlite_sequence on every INSERT, which costs an import about a quarter of
+// its speed; task ids can then recur only after the project holding the
+// newest tasks is deleted.
+//
+// tasks carries its queue bookkeeping so a claim is one index probe:
+//   open_slots = overlap - annotation_count - lease_count   (0 once done)
+// where lease_count counts active leases; expired ones are released (and
+// their slots given back) by the next claim in the project.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+  secret_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  secret_hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+-- deleted = 1: the project is gone for every caller while its tasks are
+-- being purged in small transactions (see DeleteProject); the row itself
+-- goes last.
+CREATE TABLE projects (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  schema_json TEXT NOT NULL,
+  settings_json TEXT NOT NULL,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE project_members (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (project_id, user_id)
+) WITHOUT ROWID;
+-- ListProjects(member_id).
+CREATE INDEX project_members_by_user ON project_members(user_id, project_id);
+
+-- data comes last: the counters before it are rewritten on every claim and
+-- submit, and reading them should not need to walk past the payload.
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  priority INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  annotation_count INTEGER NOT NULL DEFAULT 0,
+  lease_count INTEGER NOT NULL DEFAULT 0,
+  open_slots INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+-- The queue: a claim reads the first entry of its project. DESC must match
+-- the claim's ORDER BY priority DESC, or SQLite walks the index backwards
+-- through the partial-index filter (40x slower). Partial, so tasks without a
+-- free slot (most of them, late in a project) cost nothing here.
+CREATE INDEX tasks_queue ON tasks(project_id, priority DESC, id) WHERE open_slots > 0;
+-- Everything else by project: counts, the state filter, and (by merging the
+-- ranges of the three states) unfiltered listing and export in id order. The
+-- index holds the rowid after state, so (project_id, state, id > ?) is one
+-- range. Every index on tasks slows imports by a fifth to a third, hence no
+-- separate (project_id) index.
+CREATE INDEX tasks_by_state ON tasks(project_id, state);
+
+-- active = 0 marks a lease released because it expired; the row stays so a
+-- late submit with it is answered kLeaseExpired rather than kConflict.
+-- Consumed and skipped leases are deleted.
+CREATE TABLE leases (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  expires_at INTEGER NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX leases_by_task ON leases(task_id, user_id);
+-- Releasing a project's expired leases at claim time.
+CREATE INDEX leases_expiry ON leases(project_id, expires_at) WHERE active = 1;
+-- "Does this user already hold a lease in the project?"
+CREATE INDEX leases_holder ON leases(project_id, user_id) WHERE active = 1;
+
+-- One annotation per person and task; its revisions hold the content.
+-- current_revision_id is the one column ever updated here.
+CREATE TABLE annotations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  current_revision_id INTEGER,
+  created_at INTEGER NOT NULL,
+  UNIQUE (task_id, user_id)
+);
+-- The annotator filter of ListTasks and the "mine" of GetProgress.
+CREATE INDEX annotations_by_annotator ON annotations(project_id, user_id, task_id);
+
+-- Append-only: rows are inserted, never updated.
+CREATE TABLE revisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  revision INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  media TEXT,
+  lead_time_ms INTEGER NOT NULL,
+  source INTEGER NOT NULL,
+  parent_id INTEGER,
+  idempotency_key TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX revisions_by_annotation ON revisions(annotation_id);
+CREATE UNIQUE INDEX revisions_idempotency ON revisions(user_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+
+CREATE TABLE skips (
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  PRIMARY KEY (task_id, user_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kMigrations[] = {kV1};
+
+}  // namespace
+
+std::span<const char* const> Migrations() { return kMigrations; }
+
+Status ApplyMigrations(Connection& conn) {
+  PLUMB_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Kind::kImmediate));
+  PLUMB_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)"));
+  int64_t applied = 0;
+  {
+    PLUMB_ASSIGN_OR_RETURN(Statement stmt,
+                           conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    PLUMB_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row) applied = stmt.Int(0);
+  }
+  const int64_t known = static_cast<int64_t>(Migrations().size());
+  if (applied > known) {
+    return Status::Internal("database schema version " + std::to_string(applied) +
+                            " is newer than this build's " + std::to_string(known));
+  }
+  for (int64_t version = applied + 1; version <= known; ++version) {
+    PLUMB_RETURN_IF_ERROR(conn.Exec(Migrations()[version - 1]));
+    PLUMB_ASSIGN_OR_RETURN(Statement stmt,
+                           conn.Prepare("INSERT INTO schema_migrations (version) VALUES (?)"));
+    PLUMB_RETURN_IF_ERROR(stmt.Bind(version).Run());
+  }
+  return txn.Commit();
+}
+
+}  // namespace plumb::store::sqlite

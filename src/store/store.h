@@ -1,0 +1,209 @@
+#pragma once
+// store: persistence of users, sessions, projects, tasks, leases and
+// annotation revisions behind one interface. SQL lives only below this folder.
+// Backends: SQLite (store/sqlite), PostgreSQL to follow. Callers never see SQL
+// or a backend type; cli/ is the only place that picks a backend.
+//
+// Every method is thread-safe. Every write is durable once the method returns
+// OK (committed with a synced WAL). Methods that take `now_ms` use it for
+// lease expiry and timestamps; the store never reads a clock itself.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.h"
+
+namespace plumb::store {
+
+struct UserWithHash {
+  User user;
+  std::string password_hash;  // libsodium crypto_pwhash_str (Argon2id) string
+};
+
+struct NewProject {
+  std::string name;
+  std::string schema_json;  // already validated and normalized
+  ProjectSettings settings;
+  int64_t created_by = 0;
+};
+
+// Fields of a project to change; unset ones stay.
+struct ProjectUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> schema_json;
+  std::optional<ProjectSettings> settings;
+};
+
+struct NewTask {
+  std::string data_json;  // a JSON object, already validated
+  int32_t priority = 0;
+};
+
+// Adds the tasks of one import in one transaction: nothing is visible to
+// other callers until Commit(); destroying the writer without Commit() rolls
+// everything back. Not thread-safe; holds the database's write lock while open.
+class TaskWriter {
+ public:
+  virtual ~TaskWriter() = default;
+  virtual Status Add(const NewTask& task) = 0;
+  // Returns the number of tasks added.
+  virtual Result<int64_t> Commit() = 0;
+};
+
+struct TaskQuery {
+  int64_t project_id = 0;
+  std::optional<TaskState> state;
+  // Only tasks that this user has an annotation on.
+  std::optional<int64_t> annotator_id;
+  int32_t limit = 50;  // 1..1000
+  // Tasks with id > after_id (keyset pagination in import order).
+  int64_t after_id = 0;
+};
+
+struct TaskPage {
+  std::vector<Task> items;
+  // The id to pass as after_id for the next page; nullopt on the last page.
+  std::optional<int64_t> next_after_id;
+};
+
+struct Claim {
+  Task task;
+  Lease lease;
+  // True when the caller already held a live lease on this task in the project.
+  bool existing_lease = false;
+};
+
+struct NewRevision {
+  int64_t task_id = 0;
+  int64_t user_id = 0;
+  std::optional<int64_t> lease_id;
+  std::string idempotency_key;  // "" when none
+  std::string result_json;      // already validated
+  std::string media_json;       // "" when none
+  int64_t lead_time_ms = 0;
+  RevisionSource source = RevisionSource::kHuman;
+};
+
+struct Progress {
+  int64_t total = 0;
+  int64_t done = 0;
+  int64_t mine = 0;  // tasks of the project the user has an annotation on
+};
+
+struct TaskStateCount {
+  int64_t project_id = 0;
+  TaskState state = TaskState::kNew;
+  int64_t count = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- users ---------------------------------------------------------------
+  // kAlreadyExists (field "username") when the name is taken.
+  virtual Result<User> CreateUser(std::string_view username, std::string_view password_hash,
+                                  Role role, int64_t now_ms) = 0;
+  virtual Result<User> GetUser(int64_t id) = 0;  // kNotFound
+  virtual Result<UserWithHash> FindUserByName(std::string_view username) = 0;  // kNotFound
+  virtual Result<std::vector<User>> ListUsers() = 0;  // by id
+  virtual Result<int64_t> CountUsers() = 0;
+
+  // --- sessions and API tokens, stored by a hash of their secret -----------
+  virtual Status CreateSession(std::string_view secret_hash, int64_t user_id,
+                               int64_t expires_at_ms) = 0;
+  // kUnauthenticated when unknown or expired at now_ms.
+  virtual Result<User> UserForSession(std::string_view secret_hash, int64_t now_ms) = 0;
+  virtual Status DeleteSession(std::string_view secret_hash) = 0;  // OK if unknown
+  // Returns the token's id.
+  virtual Result<int64_t> CreateApiToken(std::string_view secret_hash, int64_t user_id,
+                                         std::string_view name, int64_t now_ms) = 0;
+  virtual Result<User> UserForApiToken(std::string_view secret_hash) = 0;  // kUnauthenticated
+
+  // --- projects --------------------------------------------------------------
+  virtual Result<Project> CreateProject(const NewProject& project, int64_t now_ms) = 0;
+  virtual Result<Project> GetProject(int64_t id) = 0;  // kNotFound (also when deleted)
+  // All projects when member_id is nullopt, else those the user is a member of. By id.
+  virtual Result<std::vector<Project>> ListProjects(std::optional<int64_t> member_id) = 0;
+  // Changing settings.overlap re-opens or closes task slots accordingly; tasks
+  // already done stay done.
+  virtual Result<Project> UpdateProject(int64_t id, const ProjectUpdate& update) = 0;
+  // Deletes the project with its tasks, leases and annotations. kNotFound.
+  virtual Status DeleteProject(int64_t id) = 0;
+  virtual Status AddMember(int64_t project_id, int64_t user_id) = 0;  // idempotent; kNotFound
+  virtual Result<bool> IsMember(int64_t project_id, int64_t user_id) = 0;
+  virtual Result<std::vector<User>> ListMembers(int64_t project_id) = 0;
+  virtual Result<TaskCounts> CountTasks(int64_t project_id) = 0;
+  // Counts for every project, for /metrics.
+  virtual Result<std::vector<TaskStateCount>> CountTasksByState() = 0;
+
+  // --- tasks -------------------------------------------------------------------
+  // kNotFound when the project does not exist.
+  virtual Result<std::unique_ptr<TaskWriter>> BeginImport(int64_t project_id,
+                                                          int64_t now_ms) = 0;
+  virtual Result<TaskPage> ListTasks(const TaskQuery& query) = 0;
+  // The number of tasks matching the query's filters (limit/after_id ignored).
+  virtual Result<int64_t> CountMatchingTasks(const TaskQuery& query) = 0;
+  virtual Result<Task> GetTask(int64_t id) = 0;  // kNotFound
+
+  // --- the queue -------------------------------------------------------------
+  // Atomically hands the caller a task of the project, or nullopt when none is
+  // left for them. If the caller holds a live lease in the project, that task
+  // is returned again (existing_lease = true) with its lease unchanged.
+  // Otherwise the first task by priority (higher first) then id that still has
+  // an open slot (annotations + live leases < overlap), that the caller has not
+  // annotated or skipped, gets a new lease expiring at now_ms + lease_seconds.
+  // Expired leases count as gone.
+  virtual Result<std::optional<Claim>> ClaimNextTask(int64_t project_id, int64_t user_id,
+                                                     int64_t now_ms) = 0;
+  // The caller's live lease on a task, if any.
+  virtual Result<std::optional<Lease>> FindLiveLease(int64_t task_id, int64_t user_id,
+                                                     int64_t now_ms) = 0;
+  // Appends a revision. If the caller has an annotation on the task, it gets a
+  // new revision (parent = the previous one) and no lease is needed.
+  // Otherwise lease_id must name the caller's lease on this task: kConflict if
+  // it is not theirs or unknown, kLeaseExpired if it expired at now_ms; a new
+  // annotation is created, the lease is consumed, and the task becomes done
+  // when it has `overlap` annotations (annotating otherwise).
+  // With a non-empty idempotency_key that the caller used before, returns that
+  // earlier revision and writes nothing.
+  virtual Result<Revision> AppendRevision(const NewRevision& revision, int64_t now_ms) = 0;
+  // Releases the caller's lease and records that they skipped the task, so it
+  // is never handed to them again. kConflict when lease_id is not theirs.
+  virtual Status SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id,
+                          int64_t now_ms) = 0;
+
+  // --- annotations -----------------------------------------------------------
+  // Every revision of the task, oldest first; only the user's when user_id is set.
+  virtual Result<std::vector<Revision>> ListRevisions(int64_t task_id,
+                                                      std::optional<int64_t> user_id) = 0;
+  // The current (newest) revision of each annotation on each task, by task id
+  // then annotation id.
+  virtual Result<std::vector<Revision>> CurrentRevisions(const std::vector<int64_t>& task_ids) = 0;
+  virtual Result<Progress> GetProgress(int64_t project_id, int64_t user_id) = 0;
+
+  // --- export ------------------------------------------------------------------
+  // Calls `fn` for each task of the project in id order with the current
+  // revisions of its annotations, reading in batches from one consistent
+  // snapshot; stops at the first non-OK status `fn` returns and returns it.
+  virtual Status ForEachTaskWithAnnotations(
+      int64_t project_id,
+      const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) = 0;
+};
+
+struct SqliteOptions {
+  // Readers run on their own connections (WAL lets them run beside the writer).
+  int reader_connections = 4;
+};
+
+// Opens (creating if needed) a SQLite database in WAL mode and applies the
+// numbered migrations. kInternal with SQLite's message on failure.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const SqliteOptions& options = {});
+
+}  // namespace plumb::store

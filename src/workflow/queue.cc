@@ -1,0 +1,33 @@
+#include "workflow/workflow.h"
+
+namespace plumb::workflow {
+
+Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& user) {
+  PLUMB_ASSIGN_OR_RETURN(std::optional<store::Claim> claim,
+                         store_.ClaimNextTask(project.id, user.id, clock_.NowMs()));
+  if (!claim) return std::optional<NextTask>();
+  NextTask next{std::move(claim->task), claim->lease,
+                claim->existing_lease ? "existing_lease" : "priority"};
+  return std::optional<NextTask>(std::move(next));
+}
+
+Result<Revision> Queue::Submit(const Project& project, const User& user,
+                               const Submission& submission) {
+  PLUMB_ASSIGN_OR_RETURN(Schema schema, ParseSchema(project.schema_json));
+  PLUMB_ASSIGN_OR_RETURN(std::string result, ValidateResult(schema, submission.result_json));
+  store::NewRevision revision;
+  revision.task_id = submission.task_id;
+  revision.user_id = user.id;
+  revision.lease_id = submission.lease_id;
+  revision.idempotency_key = submission.idempotency_key;
+  revision.result_json = std::move(result);
+  revision.media_json = submission.media_json;
+  revision.lead_time_ms = submission.lead_time_ms;
+  return store_.AppendRevision(revision, clock_.NowMs());
+}
+
+Status Queue::Skip(const User& user, int64_t task_id, int64_t lease_id) {
+  return store_.SkipTask(task_id, user.id, lease_id, clock_.NowMs());
+}
+
+}  // namespace plumb::workflow

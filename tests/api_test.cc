@@ -1,0 +1,326 @@
+// API tests against the real `plumb serve` on a loopback port with a
+// temporary database: the whole labeling flow and its error paths.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "server_process.h"
+
+namespace plumb::test {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema =
+    R"({"controls":[{"name":"sentiment","type":"choice","source":"text",)"
+    R"("labels":["positive","negative","neutral"]}]})";
+
+json Body(const HttpResponse& res) {
+  json j = json::parse(res.body, nullptr, false);
+  return j;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  explicit ApiTest(std::vector<std::string> serve_args = {}) : server_(std::move(serve_args)) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start()) << "plumb serve did not start";
+    admin_ = std::make_unique<Client>(
+        Client::Login(server_, "admin", ServerProcess::kAdminPassword));
+  }
+
+  // Creates a user through the API and returns a signed-in client for them.
+  Client NewUser(const std::string& name, const std::string& role, int64_t* id = nullptr) {
+    auto res = admin_->Post("/api/v1/users", json{{"username", name},
+                                                  {"password", name + "-password"},
+                                                  {"role", role}}
+                                                 .dump());
+    EXPECT_EQ(res.status, 201) << res.body;
+    if (id) *id = Body(res)["id"].get<int64_t>();
+    return Client::Login(server_, name, name + "-password");
+  }
+
+  int64_t NewProject(const Client& manager, const std::string& settings = "{}") {
+    auto res = manager.Post("/api/v1/projects", std::string(R"({"name":"Reviews","schema":)") +
+                                                    kSchema + R"(,"settings":)" + settings + "}");
+    EXPECT_EQ(res.status, 201) << res.body;
+    return Body(res)["id"].get<int64_t>();
+  }
+
+  std::string P(int64_t project, const std::string& rest = "") {
+    return "/api/v1/projects/" + std::to_string(project) + rest;
+  }
+
+  ServerProcess server_;
+  std::unique_ptr<Client> admin_;
+};
+
+TEST_F(ApiTest, LoginProjectImportNextSubmitExport) {
+  Client manager = NewUser("mia", "manager");
+  int64_t annotator_id = 0;
+  Client annotator = NewUser("ann", "annotator", &annotator_id);
+  EXPECT_EQ(Body(annotator.Get("/api/v1/me"))["role"], "annotator");
+
+  int64_t project = NewProject(manager);
+  auto imported = manager.Post(P(project, "/tasks"),
+                               "{\"text\":\"great \xC3\xA9 \xF0\x9F\x98\x80\"}\n"
+                               "{\"data\":{\"text\":\"awful\"},\"priority\":5}\n"
+                               "{\"text\":\"<b>meh</b>\"}\n",
+                               "application/x-ndjson");
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  EXPECT_EQ(Body(imported)["imported"], 3);
+
+  // Not a member yet: no access.
+  EXPECT_EQ(annotator.Post(P(project, "/next"), "").status, 403);
+  ASSERT_EQ(manager.Post(P(project, "/members"), json{{"user_id", annotator_id}}.dump()).status,
+            204);
+
+  // Priority first: the "awful" task comes first; asking again returns the same lease.
+  auto next = annotator.Post(P(project, "/next"), "");
+  ASSERT_EQ(next.status, 200) << next.body;
+  json n = Body(next);
+  EXPECT_EQ(n["task"]["data"]["text"], "awful");
+  auto again = Body(annotator.Post(P(project, "/next"), ""));
+  EXPECT_EQ(again["lease"]["id"], n["lease"]["id"]);
+  EXPECT_EQ(again["rule"], "existing_lease");
+
+  std::vector<std::string> chosen = {"negative", "positive", "neutral"};
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    if (i > 0) n = Body(annotator.Post(P(project, "/next"), ""));
+    int64_t task = n["task"]["id"].get<int64_t>();
+    json body = {{"result", {{{"control", "sentiment"}, {"type", "choice"}, {"values", {chosen[i]}}}}},
+                 {"lease_id", n["lease"]["id"]},
+                 {"lead_time_ms", 1200}};
+    auto sub = annotator.Post("/api/v1/tasks/" + std::to_string(task) + "/annotations", body.dump());
+    ASSERT_EQ(sub.status, 201) << sub.body;
+    EXPECT_EQ(Body(sub)["annotation"]["revision"], 1);
+  }
+  EXPECT_EQ(annotator.Post(P(project, "/next"), "").status, 204);
+  auto progress = Body(annotator.Get(P(project, "/progress")));
+  EXPECT_EQ(progress["done"], 3);
+  EXPECT_EQ(progress["mine"], 3);
+
+  // Task table: filters and pagination.
+  auto page = Body(manager.Get(P(project, "/tasks?state=done&limit=2")));
+  EXPECT_EQ(page["total"], 3);
+  ASSERT_EQ(page["items"].size(), 2u);
+  EXPECT_EQ(page["items"][0]["annotations"][0]["annotator"]["username"], "ann");
+  auto page2 = Body(manager.Get(P(project, "/tasks?state=done&limit=2&cursor=") +
+                                page["next_cursor"].get<std::string>()));
+  ASSERT_EQ(page2["items"].size(), 1u);
+  EXPECT_TRUE(page2["next_cursor"].is_null());
+  EXPECT_EQ(Body(manager.Get(P(project, "/tasks?state=new")))["total"], 0);
+
+  // Export in every format holds the labels.
+  auto exp = manager.Get(P(project, "/export?format=json"));
+  ASSERT_EQ(exp.status, 200) << exp.body;
+  json records = Body(exp);
+  ASSERT_EQ(records.size(), 3u);
+  std::multiset<std::string> labels;
+  for (const json& r : records) {
+    labels.insert(r["label"]["sentiment"].get<std::string>());
+    EXPECT_EQ(r["annotator"], "ann");
+  }
+  EXPECT_EQ(labels, (std::multiset<std::string>{"negative", "positive", "neutral"}));
+  EXPECT_EQ(records[0]["data"]["text"], "great \xC3\xA9 \xF0\x9F\x98\x80");
+  auto jsonl = manager.Get(P(project, "/export?format=jsonl"));
+  EXPECT_EQ(std::count(jsonl.body.begin(), jsonl.body.end(), '\n'), 3);
+  auto csv = manager.Get(P(project, "/export?format=csv"));
+  EXPECT_NE(csv.body.find("negative"), std::string::npos);
+  EXPECT_EQ(csv.headers["content-disposition"].find("attachment"), 0u);
+}
+
+TEST_F(ApiTest, ErrorsAreJsonWithTheRightStatus) {
+  Client manager = NewUser("mia", "manager");
+  auto bad_json = manager.Post("/api/v1/projects", "{\"name\": ");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_EQ(Body(bad_json)["error"]["code"], "invalid_argument");
+
+  auto bad_schema = manager.Post(
+      "/api/v1/projects",
+      R"({"name":"x","schema":{"controls":[{"name":"a","type":"choice","source":"t","labels":["x","x"]}]}})");
+  EXPECT_EQ(bad_schema.status, 400);
+  EXPECT_EQ(Body(bad_schema)["error"]["field"], "schema.controls[0].labels[1]");
+
+  auto unknown = manager.Get("/api/v1/nothing/here");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Body(unknown)["error"]["code"], "not_found");
+  EXPECT_EQ(manager.Get("/api/v1/projects/999999").status, 404);
+
+  Client nobody(server_, "");
+  EXPECT_EQ(nobody.Get("/api/v1/projects").status, 401);
+  int status = 0;
+  Client::Login(server_, "mia", "wrong-password", &status);
+  EXPECT_EQ(status, 401);
+
+  int64_t project = NewProject(manager);
+  auto wrong_type = manager.Post(P(project, "/tasks"), "text=1", "application/x-www-form-urlencoded");
+  EXPECT_EQ(wrong_type.status, 415);
+}
+
+TEST_F(ApiTest, BadImportLineStoresNothing) {
+  Client manager = NewUser("mia", "manager");
+  int64_t project = NewProject(manager);
+  auto res = manager.Post(P(project, "/tasks"),
+                          "{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\": oops}\n{\"text\":\"d\"}\n",
+                          "application/x-ndjson");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(Body(res)["error"]["line"], 3);
+  EXPECT_EQ(Body(manager.Get(P(project)))["counts"]["total"], 0);
+
+  auto missing = manager.Post(P(project, "/tasks"), "text,other\nfine,1\n", "text/csv");
+  EXPECT_EQ(missing.status, 201) << missing.body;
+  auto no_field = manager.Post(P(project, "/tasks"), "[{\"text\":\"a\"},\n{\"body\":\"b\"}]",
+                               "application/json");
+  EXPECT_EQ(no_field.status, 400);
+  EXPECT_EQ(Body(no_field)["error"]["line"], 2);
+  EXPECT_EQ(Body(manager.Get(P(project)))["counts"]["total"], 1);
+}
+
+TEST_F(ApiTest, RolesAreEnforced) {
+  Client manager = NewUser("mia", "manager");
+  int64_t ann_id = 0, bob_id = 0;
+  Client ann = NewUser("ann", "annotator", &ann_id);
+  Client bob = NewUser("bob", "annotator", &bob_id);
+  int64_t project = NewProject(manager, R"({"overlap":2})");
+  ASSERT_EQ(manager.Post(P(project, "/tasks"), R"([{"text":"one"}])", "application/json").status,
+            201);
+  for (int64_t id : {ann_id, bob_id}) {
+    ASSERT_EQ(manager.Post(P(project, "/members"), json{{"user_id", id}}.dump()).status, 204);
+  }
+
+  EXPECT_EQ(ann.Post("/api/v1/projects", std::string(R"({"name":"x","schema":)") + kSchema + "}")
+                .status,
+            403);
+  EXPECT_EQ(ann.Post(P(project, "/tasks"), R"([{"text":"x"}])", "application/json").status, 403);
+  EXPECT_EQ(ann.Get(P(project, "/export?format=json")).status, 403);
+  EXPECT_EQ(ann.Get(P(project, "/tasks")).status, 403);
+  EXPECT_EQ(ann.Post("/api/v1/users", R"({"username":"x","password":"xxxxxxxx","role":"admin"})")
+                .status,
+            403);
+  EXPECT_EQ(ann.Delete(P(project)).status, 403);
+  EXPECT_EQ(ann.Patch(P(project), R"({"name":"mine"})").status, 403);
+
+  // Both label the same task (overlap 2); each sees only their own annotation.
+  int64_t task = 0;
+  for (const Client* c : {&ann, &bob}) {
+    json n = Body(c->Post(P(project, "/next"), ""));
+    task = n["task"]["id"].get<int64_t>();
+    json body = {{"result", {{{"control", "sentiment"}, {"values", {"positive"}}}}},
+                 {"lease_id", n["lease"]["id"]}};
+    ASSERT_EQ(c->Post("/api/v1/tasks/" + std::to_string(task) + "/annotations", body.dump()).status,
+              201);
+  }
+  std::string history = "/api/v1/tasks/" + std::to_string(task) + "/annotations";
+  auto mine = Body(ann.Get(history));
+  ASSERT_EQ(mine["items"].size(), 1u);
+  EXPECT_EQ(mine["items"][0]["annotator"]["username"], "ann");
+  auto task_view = Body(bob.Get("/api/v1/tasks/" + std::to_string(task)));
+  ASSERT_EQ(task_view["annotations"].size(), 1u);
+  EXPECT_EQ(task_view["annotations"][0]["annotator"]["username"], "bob");
+  EXPECT_EQ(Body(manager.Get(history))["items"].size(), 2u);
+  // The same person never gets the task twice.
+  EXPECT_EQ(ann.Post(P(project, "/next"), "").status, 204);
+}
+
+TEST_F(ApiTest, DuplicateSubmitWithIdempotencyKeyMakesOneAnnotation) {
+  Client manager = NewUser("mia", "manager");
+  int64_t ann_id = 0;
+  Client ann = NewUser("ann", "annotator", &ann_id);
+  int64_t project = NewProject(manager);
+  manager.Post(P(project, "/tasks"), R"([{"text":"one"},{"text":"two"}])", "application/json");
+  manager.Post(P(project, "/members"), json{{"user_id", ann_id}}.dump());
+  json n = Body(ann.Post(P(project, "/next"), ""));
+  std::string target = "/api/v1/tasks/" + std::to_string(n["task"]["id"].get<int64_t>()) +
+                       "/annotations";
+  json body = {{"result", {{{"control", "sentiment"}, {"values", {"neutral"}}}}},
+               {"lease_id", n["lease"]["id"]}};
+  auto first = ann.Post(target, body.dump(), "application/json", {{"Idempotency-Key", "k-1"}});
+  auto second = ann.Post(target, body.dump(), "application/json", {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(Body(first)["annotation"]["id"], Body(second)["annotation"]["id"]);
+  EXPECT_EQ(Body(ann.Get(target))["items"].size(), 1u);
+  EXPECT_EQ(Body(manager.Get(P(project)))["counts"]["done"], 1);
+
+  // A result that does not fit the schema: 422 naming the item, nothing stored.
+  json n2 = Body(ann.Post(P(project, "/next"), ""));
+  std::string target2 = "/api/v1/tasks/" + std::to_string(n2["task"]["id"].get<int64_t>()) +
+                        "/annotations";
+  json bad = {{"result", {{{"control", "sentiment"}, {"values", {"furious"}}}}},
+              {"lease_id", n2["lease"]["id"]}};
+  auto rejected = ann.Post(target2, bad.dump());
+  EXPECT_EQ(rejected.status, 422);
+  EXPECT_EQ(Body(rejected)["error"]["field"], "result[0].values[0]");
+  EXPECT_EQ(Body(ann.Get(target2))["items"].size(), 0u);
+  // Someone else's lease is a conflict.
+  Client bob = NewUser("bob", "annotator");
+  EXPECT_EQ(Body(manager.Get(P(project)))["counts"]["done"], 1);
+  auto skip = ann.Post("/api/v1/tasks/" + std::to_string(n2["task"]["id"].get<int64_t>()) + "/skip",
+                       json{{"lease_id", n2["lease"]["id"]}}.dump());
+  EXPECT_EQ(skip.status, 200) << skip.body;
+  EXPECT_EQ(ann.Post(P(project, "/next"), "").status, 204);
+}
+
+TEST_F(ApiTest, MetricsAndHealth) {
+  Client manager = NewUser("mia", "manager");
+  int64_t project = NewProject(manager);
+  manager.Post(P(project, "/tasks"), R"([{"text":"one"}])", "application/json");
+  HttpRequest req;
+  req.target = "/metrics";
+  auto metrics = server_.Send(req);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("plumb_http_requests_total{route=\"/api/v1/projects\",method=\"POST\""
+                              ",status=\"201\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("plumb_http_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(metrics.body.find("plumb_tasks{project=\"" + std::to_string(project) +
+                              "\",state=\"new\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(ApiTest, GracefulShutdownKeepsAcknowledgedWrites) {
+  Client manager = NewUser("mia", "manager");
+  int64_t project = NewProject(manager);
+  ASSERT_EQ(manager.Post(P(project, "/tasks"), R"([{"text":"one"},{"text":"two"}])",
+                         "application/json")
+                .status,
+            201);
+  EXPECT_EQ(server_.Stop(SIGTERM), 0);
+  std::string out;
+  ASSERT_EQ(RunPlumb({"export", "--db", server_.db_path(), "--project", std::to_string(project),
+                      "--format", "jsonl"},
+                     {}, &out),
+            0)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+}
+
+class SmallLimitsApiTest : public ApiTest {
+ protected:
+  SmallLimitsApiTest()
+      : ApiTest({"--max-body-bytes", "2000", "--max-upload-bytes", "5000"}) {}
+};
+
+TEST_F(SmallLimitsApiTest, OversizeBodiesAre413) {
+  Client manager = NewUser("mia", "manager");
+  int64_t project = NewProject(manager);
+  std::string big_name(3000, 'x');
+  auto res = manager.Post("/api/v1/projects", R"({"name":")" + big_name + R"("})");
+  EXPECT_EQ(res.status, 413);
+  EXPECT_EQ(Body(res)["error"]["code"], "payload_too_large");
+  std::string upload;
+  for (int i = 0; i < 400; ++i) upload += "{\"text\":\"task number " + std::to_string(i) + "\"}\n";
+  auto big_import = manager.Post(P(project, "/tasks"), upload, "application/x-ndjson");
+  EXPECT_EQ(big_import.status, 413);
+  EXPECT_EQ(Body(manager.Get(P(project)))["counts"]["total"], 0);
+}
+
+}  // namespace
+}  // namespace plumb::test

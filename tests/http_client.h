@@ -1,0 +1,28 @@
+#pragma once
+// A tiny blocking HTTP/1.1 client for API tests: one request per connection
+// (Connection: close), bodies by Content-Length. Enough to drive the real
+// server over loopback without pulling Beast into every test.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace plumb::test {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string target = "/";
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// Sends `request` to 127.0.0.1:port. status 0 when the connection failed.
+HttpResponse Send(uint16_t port, const HttpRequest& request);
+
+}  // namespace plumb::test

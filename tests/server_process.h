@@ -1,0 +1,71 @@
+#pragma once
+// Runs the real `plumb` binary for API tests: a temporary database made with
+// `plumb init`, then `plumb serve` on a free loopback port.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "http_client.h"
+
+namespace plumb::test {
+
+// Runs `plumb ARGS...` with extra environment entries and waits. Returns the
+// exit code; stdout and stderr are captured into `output`.
+int RunPlumb(const std::vector<std::string>& args, const std::vector<std::string>& env,
+             std::string* output = nullptr);
+
+class ServerProcess {
+ public:
+  static constexpr const char* kAdminPassword = "admin-pass-1";
+
+  // Creates a temp dir with a database and the admin user; `serve_args` are
+  // added to `plumb serve`.
+  explicit ServerProcess(std::vector<std::string> serve_args = {});
+  ~ServerProcess();
+
+  // Starts the server and waits until /healthz answers. False on failure.
+  bool Start();
+  // Sends `signal` and waits for the exit; returns the exit code (or 128+signal).
+  int Stop(int signal);
+
+  uint16_t port() const { return port_; }
+  const std::string& db_path() const { return db_; }
+  const std::string& dir() const { return dir_; }
+
+  HttpResponse Send(const HttpRequest& request) const { return test::Send(port_, request); }
+
+ private:
+  std::vector<std::string> serve_args_;
+  std::string dir_;
+  std::string db_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+// A client with a session or a token, for brevity in tests.
+class Client {
+ public:
+  Client(const ServerProcess& server, std::string auth_header)
+      : server_(server), auth_(std::move(auth_header)) {}
+  // Signs in with username and password; the returned client carries the
+  // session cookie. status() of the login reply is in login_status.
+  static Client Login(const ServerProcess& server, const std::string& username,
+                      const std::string& password, int* login_status = nullptr);
+
+  HttpResponse Get(const std::string& target) const;
+  HttpResponse Post(const std::string& target, const std::string& body,
+                    const std::string& content_type = "application/json",
+                    const std::map<std::string, std::string>& extra = {}) const;
+  HttpResponse Patch(const std::string& target, const std::string& body) const;
+  HttpResponse Delete(const std::string& target) const;
+
+ private:
+  HttpResponse Do(HttpRequest request) const;
+  const ServerProcess& server_;
+  std::string auth_;  // "Cookie: ..." or "Authorization: ..." value pair, joined by '\n'
+};
+
+}  // namespace plumb::test

@@ -1,0 +1,77 @@
+import { useEffect, useState } from 'react';
+import { api, setUnauthenticatedHandler, type User } from './api';
+import { TopBar } from './components/TopBar';
+import { matchRoute, navigate, paths, usePath, type Route } from './router';
+import { CreateProject } from './screens/CreateProject';
+import { Labeling } from './screens/Labeling';
+import { Login } from './screens/Login';
+import { ProjectPage } from './screens/ProjectPage';
+import { ProjectsList } from './screens/ProjectsList';
+import { canManage } from './session';
+
+/** undefined while the session is being checked, null when logged out. */
+type Session = User | null | undefined;
+
+export function App() {
+  const route = matchRoute(usePath());
+  const [user, setUser] = useState<Session>(undefined);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => setUser(null));
+    api.me().then(setUser, () => setUser(null));
+  }, []);
+
+  useEffect(() => {
+    if (user === null && route.name !== 'login') navigate(paths.login(), { replace: true });
+    if (user && route.name === 'login') navigate(paths.projects(), { replace: true });
+  }, [user, route.name]);
+
+  if (user === undefined) return <p className="page muted">Loading…</p>;
+
+  if (user === null) {
+    return (
+      <Login
+        onLogin={(u) => {
+          setUser(u);
+          navigate(paths.projects());
+        }}
+      />
+    );
+  }
+
+  const logout = () => {
+    api.logout().catch(() => undefined).finally(() => {
+      setUser(null);
+      navigate(paths.login());
+    });
+  };
+
+  return (
+    <>
+      <TopBar user={user} onLogout={logout} />
+      <main className="page">
+        <Screen route={route} user={user} />
+      </main>
+    </>
+  );
+}
+
+function Screen({ route, user }: { route: Route; user: User }) {
+  switch (route.name) {
+    case 'login':
+    case 'projects':
+      return <ProjectsList user={user} />;
+    case 'label':
+      return <Labeling projectId={route.id} />;
+    case 'new-project':
+      return canManage(user) ? <CreateProject /> : <Forbidden />;
+    case 'project':
+      return canManage(user) ? <ProjectPage projectId={route.id} /> : <Forbidden />;
+    case 'not-found':
+      return <p>There is no page at this address.</p>;
+  }
+}
+
+function Forbidden() {
+  return <p>Only managers and admins can open this page.</p>;
+}

@@ -1,0 +1,60 @@
+// A small history router: the server answers every non-API GET with
+// index.html, so plain paths work on reload and in bookmarks.
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+
+export type Route =
+  | { name: 'login' }
+  | { name: 'projects' }
+  | { name: 'new-project' }
+  | { name: 'project'; id: number }
+  | { name: 'label'; id: number }
+  | { name: 'not-found' };
+
+export function matchRoute(path: string): Route {
+  if (path === '/' || path === '/projects' || path === '/projects/') return { name: 'projects' };
+  if (path === '/login') return { name: 'login' };
+  if (path === '/projects/new') return { name: 'new-project' };
+  const project = /^\/projects\/(\d+)(\/label)?\/?$/.exec(path);
+  if (project) {
+    const id = Number(project[1]);
+    return project[2] ? { name: 'label', id } : { name: 'project', id };
+  }
+  return { name: 'not-found' };
+}
+
+export const paths = {
+  projects: () => '/',
+  login: () => '/login',
+  newProject: () => '/projects/new',
+  project: (id: number) => `/projects/${id}`,
+  label: (id: number) => `/projects/${id}/label`,
+};
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === window.location.pathname) return;
+  if (options.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  return () => window.removeEventListener('popstate', onChange);
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { to: string };
+
+export function Link({ to, onClick, ...rest }: LinkProps) {
+  const follow = (event: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(event);
+    const modified = event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+    if (event.defaultPrevented || modified || event.button !== 0) return;
+    event.preventDefault();
+    navigate(to);
+  };
+  return <a href={to} onClick={follow} {...rest} />;
+}

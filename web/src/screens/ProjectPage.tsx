@@ -1,0 +1,51 @@
+import { useState } from 'react';
+import { api } from '../api';
+import { ErrorText } from '../components/ErrorText';
+import { formatCount } from '../format';
+import { ExportLinks } from '../project/ExportLinks';
+import { ImportPanel } from '../project/ImportPanel';
+import { MembersPanel } from '../project/MembersPanel';
+import { TaskTable } from '../project/TaskTable';
+import { Link, navigate, paths } from '../router';
+import { useAsync } from '../useAsync';
+
+export function ProjectPage({ projectId }: { projectId: number }) {
+  const project = useAsync(() => api.getProject(projectId), [projectId]);
+  const [version, setVersion] = useState(0);
+  const p = project.data;
+
+  const imported = () => {
+    setVersion((v) => v + 1);
+    project.reload();
+  };
+
+  return (
+    <section>
+      <p>
+        <Link to={paths.projects()}>← Projects</Link>
+      </p>
+      <ErrorText error={project.error} />
+      {p && (
+        <>
+          <div className="heading">
+            <h1>{p.name}</h1>
+            <button type="button" className="primary" onClick={() => navigate(paths.label(p.id))}>
+              Label
+            </button>
+          </div>
+          <p className="muted" data-testid="project-counts">
+            {formatCount(p.counts.total)} tasks · {formatCount(p.counts.new)} new ·{' '}
+            {formatCount(p.counts.annotating)} annotating · {formatCount(p.counts.done)} done ·
+            overlap {p.settings.overlap} · controls: {p.schema.controls.map((c) => c.name).join(', ')}
+          </p>
+          <div className="panels">
+            <ImportPanel projectId={p.id} onImported={imported} />
+            <ExportLinks projectId={p.id} />
+            <MembersPanel projectId={p.id} />
+          </div>
+          <TaskTable projectId={p.id} version={version} />
+        </>
+      )}
+    </section>
+  );
+}
