@@ -86,6 +86,8 @@ Call Post(const std::string& target, const std::string& body, const std::string&
   return Call{bhttp::verb::post, target, body, bearer, ""};
 }
 
+Call Get(const std::string& target) { return Call{bhttp::verb::get, target, "", "", ""}; }
+
 struct Reply {
   int status = 0;
   std::string body;
@@ -303,7 +305,8 @@ int Setup(const Options& o) {
 // What one simulated client saw. Each client owns its own, so recording
 // needs no lock even with several io threads.
 struct Samples {
-  std::vector<double> pair_us, next_us, submit_us;  // healthz uses next_us only
+  std::vector<double> pair_us, next_us, submit_us;  // annotate
+  std::vector<double> request_us;                   // healthz
   int64_t empty_queue = 0;
   int64_t errors = 0;
   std::string first_error;
@@ -311,8 +314,10 @@ struct Samples {
 
 struct Window {
   Clock::time_point from, until;
+  Clock::time_point ended;  // when the last client stopped, or `until`
   std::atomic<bool> stop{false};
   std::atomic<int64_t> started{0};
+  std::atomic<int> running{0};  // clients not yet stopped
   int64_t max_rounds = 0;
 
   bool Next() { return !stop && started++ < max_rounds; }
@@ -353,29 +358,37 @@ awaitable<void> Annotator(const Options& o, Window& window, const std::string& t
     ++s.errors;
     s.first_error = e.what();
   }
+  --window.running;
 }
 
 awaitable<void> Healthz(const Options& o, Window& window, Samples& s) {
   Connection conn(co_await asio::this_coro::executor, o.port);
-  const Call healthz_call{bhttp::verb::get, "/healthz", "", "", ""};
+  const Call healthz_call = Get("/healthz");
   try {
     while (window.Next()) {
       const auto t0 = Clock::now();
       const Reply reply = co_await conn.Send(healthz_call);
       const auto t1 = Clock::now();
       if (reply.status != 200) throw Unexpected("healthz", reply);
-      if (window.Counts(t0, t1)) s.next_us.push_back(Micros(t1 - t0));
+      if (window.Counts(t0, t1)) s.request_us.push_back(Micros(t1 - t0));
     }
   } catch (const std::exception& e) {
     ++s.errors;
     s.first_error = e.what();
   }
+  --window.running;
 }
 
+// Stops the clients at the deadline. Checks every 100 ms whether they all
+// stopped early (errors, an empty queue, --max-rounds), so that the rates
+// are over the time actually measured.
 awaitable<void> StopAt(Window& window) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_at(window.until);
-  co_await timer.async_wait(use_awaitable);
+  while (Clock::now() < window.until && window.running > 0) {
+    timer.expires_at(std::min(window.until, Clock::now() + std::chrono::milliseconds(100)));
+    co_await timer.async_wait(use_awaitable);
+  }
+  window.ended = std::min(Clock::now(), window.until);
   window.stop = true;
 }
 
@@ -420,13 +433,13 @@ int Load(const Options& o) {
   std::vector<Samples> samples(o.concurrency);
   Window window;
   window.max_rounds = o.max_rounds;
+  window.running = o.concurrency;
   const auto start = Clock::now();
   window.from =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.warmup));
   window.until = window.from + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(o.seconds));
   RunAll(o.threads, [&](asio::io_context& ioc, auto done) {
-    asio::co_spawn(ioc, StopAt(window), done);
     for (int i = 0; i < o.concurrency; ++i) {
       if (annotate) {
         asio::co_spawn(asio::make_strand(ioc), Annotator(o, window, tokens[i], samples[i]), done);
@@ -434,18 +447,18 @@ int Load(const Options& o) {
         asio::co_spawn(asio::make_strand(ioc), Healthz(o, window, samples[i]), done);
       }
     }
+    asio::co_spawn(ioc, StopAt(window), done);
   });
-  // The window closes early when every client stopped (errors, empty queue,
-  // --max-rounds); rates are over the part that was actually measured.
-  const auto last = std::min(Clock::now(), window.until);
-  const double seconds =
-      last > window.from ? std::chrono::duration<double>(last - window.from).count() : 0;
+  const double seconds = window.ended > window.from
+                             ? std::chrono::duration<double>(window.ended - window.from).count()
+                             : 0;
 
   Samples all;
   for (Samples& s : samples) {
     all.pair_us.insert(all.pair_us.end(), s.pair_us.begin(), s.pair_us.end());
     all.next_us.insert(all.next_us.end(), s.next_us.begin(), s.next_us.end());
     all.submit_us.insert(all.submit_us.end(), s.submit_us.begin(), s.submit_us.end());
+    all.request_us.insert(all.request_us.end(), s.request_us.begin(), s.request_us.end());
     all.empty_queue += s.empty_queue;
     all.errors += s.errors;
     if (all.first_error.empty()) all.first_error = s.first_error;
@@ -455,7 +468,7 @@ int Load(const Options& o) {
                  static_cast<long long>(all.errors), all.first_error.c_str());
   }
   const double rate =
-      seconds > 0 ? (annotate ? all.pair_us.size() : all.next_us.size()) / seconds : 0;
+      seconds > 0 ? (annotate ? all.pair_us.size() : all.request_us.size()) / seconds : 0;
   if (annotate) {
     std::printf(
         "mode=annotate concurrency=%d seconds=%.2f rounds=%zu rounds_per_s=%.1f calls_per_s=%.1f "
@@ -469,8 +482,8 @@ int Load(const Options& o) {
     std::printf(
         "mode=healthz concurrency=%d seconds=%.2f requests=%zu requests_per_s=%.1f p50_ms=%.2f "
         "p99_ms=%.2f errors=%lld\n",
-        o.concurrency, seconds, all.next_us.size(), rate, QuantileMs(all.next_us, 0.50),
-        QuantileMs(all.next_us, 0.99), static_cast<long long>(all.errors));
+        o.concurrency, seconds, all.request_us.size(), rate, QuantileMs(all.request_us, 0.50),
+        QuantileMs(all.request_us, 0.99), static_cast<long long>(all.errors));
   }
   return all.errors == 0 ? 0 : 1;
 }

@@ -170,4 +170,5 @@ echo
 echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
   "measured windows: annotate $(field seconds "$ANNOTATE_OUT") s," \
   "/healthz $(field seconds "$HEALTHZ_OUT") s; $(field rounds "$ANNOTATE_OUT") round trips," \
-  "$(field requests "$HEALTHZ_OUT") /healthz requests"
+  "$(field requests "$HEALTHZ_OUT") /healthz requests;" \
+  "annotators that found the queue empty: $(field empty_queue "$ANNOTATE_OUT")"
