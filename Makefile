@@ -47,9 +47,9 @@ bench: build
 sanitize: deps web
 	$(MAKE) unit-test BUILD=build-asan CMAKE_ARGS="-DPLUMB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
+FUZZ_SECONDS ?= 60
 fuzz: deps
-	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DPLUMB_FUZZ=ON >/dev/null
-	ninja -C build-fuzz -j $(JOBS)
+	bash fuzz/run.sh $(FUZZ_SECONDS)
 
 format:
 	find src tests bench fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i

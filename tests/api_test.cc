@@ -161,6 +161,11 @@ TEST_F(ApiTest, ErrorsAreJsonWithTheRightStatus) {
   int64_t project = NewProject(manager);
   auto wrong_type = manager.Post(P(project, "/tasks"), "text=1", "application/x-www-form-urlencoded");
   EXPECT_EQ(wrong_type.status, 415);
+  // A stranger's upload is refused from its headers alone.
+  auto stranger = nobody.Post(P(project, "/tasks"), R"([{"text":"x"}])", "application/json");
+  EXPECT_EQ(stranger.status, 401);
+  EXPECT_EQ(Body(stranger)["error"]["code"], "unauthenticated");
+  EXPECT_EQ(manager.Post(P(999999, "/tasks"), "[]", "application/json").status, 404);
 }
 
 TEST_F(ApiTest, BadImportLineStoresNothing) {
@@ -300,6 +305,30 @@ TEST_F(ApiTest, GracefulShutdownKeepsAcknowledgedWrites) {
             0)
       << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+}
+
+TEST_F(ApiTest, CliImportPicksTheFormatByExtensionAndIsAllOrNothing) {
+  Client manager = NewUser("mia", "manager");
+  int64_t project = NewProject(manager);
+  ASSERT_EQ(server_.Stop(SIGTERM), 0);
+  const std::string id = std::to_string(project);
+  const std::string good = server_.dir() + "/tasks.csv", bad = server_.dir() + "/bad.jsonl";
+  FILE* f = std::fopen(good.c_str(), "w");
+  std::fputs("text,lang\n\"hello, world\",en\nbonjour,fr\n", f);
+  std::fclose(f);
+  f = std::fopen(bad.c_str(), "w");
+  std::fputs("{\"text\":\"a\"}\n{\"nope\":1}\n", f);
+  std::fclose(f);
+  std::string out;
+  EXPECT_EQ(RunPlumb({"import", "--db", server_.db_path(), "--project", id, good}, {}, &out), 0)
+      << out;
+  EXPECT_NE(RunPlumb({"import", "--db", server_.db_path(), "--project", id, bad}, {}, &out), 0);
+  EXPECT_NE(out.find("line 2"), std::string::npos) << out;
+  ASSERT_EQ(RunPlumb({"export", "--db", server_.db_path(), "--project", id, "--format", "csv"}, {},
+                     &out),
+            0);
+  EXPECT_NE(out.find("hello, world"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"a\""), std::string::npos) << out;
 }
 
 class SmallLimitsApiTest : public ApiTest {

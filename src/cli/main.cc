@@ -39,17 +39,17 @@ int main(int argc, char** argv) {
     user_cmd->add_option("--role", role, "admin, manager, reviewer or annotator");
 
     int64_t project_id = 0;
-    std::string file, format, out = "-";
+    std::string file, import_format, export_format = "json", out = "-";
     auto* import_cmd = app.add_subcommand("import", "import tasks from a JSON, JSONL or CSV file");
     import_cmd->add_option("--db", db, "SQLite database file")->required();
     import_cmd->add_option("--project", project_id, "project id")->required();
-    import_cmd->add_option("--format", format, "json, jsonl or csv (default: by extension)");
+    import_cmd->add_option("--format", import_format, "json, jsonl or csv (default: by extension)");
     import_cmd->add_option("file", file)->required();
 
     auto* export_cmd = app.add_subcommand("export", "export a project's tasks and labels");
     export_cmd->add_option("--db", db, "SQLite database file")->required();
     export_cmd->add_option("--project", project_id, "project id")->required();
-    export_cmd->add_option("--format", format, "json, jsonl or csv")->default_val("json");
+    export_cmd->add_option("--format", export_format, "json, jsonl or csv");
     export_cmd->add_option("--out", out, "output file, - for stdout");
 
     std::string demo_dir = "demo";
@@ -66,8 +66,8 @@ int main(int argc, char** argv) {
       const char* env = std::getenv("PLUMB_PASSWORD");
       return plumb::cli::AddUser(db, username, role, env ? env : "");
     }
-    if (*import_cmd) return plumb::cli::Import(db, project_id, file, format);
-    if (*export_cmd) return plumb::cli::Export(db, project_id, format, out);
+    if (*import_cmd) return plumb::cli::Import(db, project_id, file, import_format);
+    if (*export_cmd) return plumb::cli::Export(db, project_id, export_format, out);
     if (*demo_cmd) return plumb::cli::Demo(db, demo_dir);
     return 2;
   } catch (const std::exception& e) {

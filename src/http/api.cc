@@ -185,6 +185,15 @@ bool IsUploadRoute(const std::string& method, const std::string& path) {
   return method == "POST" && MatchPattern("/api/v1/projects/{id}/tasks", path, ids);
 }
 
+Status CheckUpload(const Services& services, const Request& request) {
+  std::vector<int64_t> ids;
+  if (!MatchPattern("/api/v1/projects/{id}/tasks", request.path, ids)) return Status::Ok();
+  PLUMB_ASSIGN_OR_RETURN(User user, Authenticate(services, request));
+  Ctx ctx{services, request, ids, user};
+  PLUMB_RETURN_IF_ERROR(RequireRole(user, Role::kManager));
+  return LoadProject(ctx, ids[0]).status();
+}
+
 Reply HandleRequest(const Services& services, const Request& request) {
   const auto started = std::chrono::steady_clock::now();
   std::string route_name = "unmatched";

@@ -74,11 +74,18 @@ Reply HandleRequest(const Services& services, const Request& request);
 // (task imports) rather than hold it in memory.
 bool IsUploadRoute(const std::string& method, const std::string& path);
 
+// Checks an upload's caller (authentication, role, project access) from its
+// headers alone, so the server refuses a stranger's upload before reading a
+// byte of its body. OK, or the error to reply with.
+Status CheckUpload(const Services& services, const Request& request);
+
 struct ServerOptions {
   std::string listen_address = "127.0.0.1";
   uint16_t port = 8080;
   int io_threads = 2;
-  int worker_threads = 4;
+  // Handlers block on the database (a commit waits for fsync); enough of them
+  // lets the store batch concurrent commits into one sync.
+  int worker_threads = 16;
   uint64_t max_body_bytes = 1 << 20;             // JSON API bodies
   uint64_t max_upload_bytes = 2ull << 30;         // streamed imports
   int idle_timeout_seconds = 60;

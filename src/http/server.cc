@@ -174,12 +174,22 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
       // Chunked bodies are bounded by the body parser's own limit below.
       const bool too_large =
           header_parser.content_length() && *header_parser.content_length() > limit;
-      if (!too_large && header[bhttp::field::expect] == "100-continue") {
+      Status upload_check;
+      if (is_upload && !too_large) {
+        upload_check = co_await asio::co_spawn(
+            state.workers, [&]() -> awaitable<Status> { co_return CheckUpload(state.services, req); },
+            use_awaitable);
+      }
+      if (!too_large && upload_check.ok() && header[bhttp::field::expect] == "100-continue") {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
         co_await bhttp::async_write(stream, cont, use_awaitable);
       }
       if (too_large) {
         ec = bhttp::error::body_limit;
+      } else if (!upload_check.ok()) {
+        reply = ErrorReply(upload_check);
+        body_ok = false;
+        keep_alive = false;  // the unread body makes the stream unusable
       } else if (is_upload) {
         auto tmp = MakeTempFile(state.options.temp_dir);
         if (!tmp.ok()) {
@@ -213,7 +223,10 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
         break;  // the peer went away or sent garbage mid-body
       }
 
-      if (body_ok) {
+      if (body_ok && req.path == "/healthz") {
+        // Liveness touches nothing that blocks: answer on the io thread.
+        reply = HandleRequest(state.services, req);
+      } else if (body_ok) {
         // Handlers block on the database: run them on the worker pool.
         reply = co_await asio::co_spawn(
             state.workers,

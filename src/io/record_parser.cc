@@ -88,8 +88,6 @@ error_code ReadPriority(od::value& value, int32_t* priority, bool* valid) {
   return simdjson::SUCCESS;
 }
 
-bool IsJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 }  // namespace
 
 RecordParser::RecordParser(const Schema& schema)
@@ -231,10 +229,9 @@ Status RecordParser::Parse(std::string_view text, store::NewTask* task) {
     PLUMB_RETURN_IF_ERROR(FieldError(top_found_));
     task->priority = 0;
   }
-  while (!data_text.empty() && IsJsonWhitespace(data_text.back())) data_text.remove_suffix(1);
-
-  // Stores compact text whatever the input's layout. minify() may write up to
-  // a SIMD block past its output, hence the padding.
+  // Stores compact text whatever the input's layout (minify also drops the
+  // whitespace before the next token). It may write up to a SIMD block past
+  // its output, hence the padding.
   task->data_json.resize(data_text.size() + simdjson::SIMDJSON_PADDING);
   size_t size = 0;
   error = simdjson::minify(data_text.data(), data_text.size(), task->data_json.data(), size);

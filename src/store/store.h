@@ -198,7 +198,7 @@ class Store {
 
 struct SqliteOptions {
   // Readers run on their own connections (WAL lets them run beside the writer).
-  int reader_connections = 4;
+  int reader_connections = 8;
 };
 
 // Opens (creating if needed) a SQLite database in WAL mode and applies the
