@@ -281,6 +281,24 @@ json ProjectJson(const Project& project, const TaskCounts& counts) {
             {"done", counts.done}}}};
 }
 
+json TaskJson(const Task& t, const std::vector<Revision>& current) {
+  json annotations = json::array();
+  for (const Revision& rev : current) {
+    annotations.push_back({{"id", rev.annotation_id},
+                           {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
+                           {"result", ParseStored(rev.result_json)},
+                           {"revision", rev.revision},
+                           {"updated_at", FormatIsoTime(rev.created_at_ms)}});
+  }
+  return {{"id", t.id},
+          {"project_id", t.project_id},
+          {"data", ParseStored(t.data_json)},
+          {"priority", t.priority},
+          {"state", TaskStateName(t.state)},
+          {"created_at", FormatIsoTime(t.created_at_ms)},
+          {"annotations", annotations}};
+}
+
 json RevisionJson(const Revision& r) {
   return {{"id", r.id},
           {"annotation_id", r.annotation_id},

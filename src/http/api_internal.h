@@ -51,6 +51,8 @@ Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& n
 nlohmann::json UserJson(const User& user);
 nlohmann::json ProjectJson(const Project& project, const TaskCounts& counts);
 nlohmann::json RevisionJson(const Revision& revision);
+// A task with the current revisions of the annotations the caller may see.
+nlohmann::json TaskJson(const Task& task, const std::vector<Revision>& current);
 // A JSON document stored as text; null when empty or unparsable (which the
 // store's validation on write rules out).
 nlohmann::json ParseStored(const std::string& json_text);

@@ -223,22 +223,11 @@ Reply ListTasks(Ctx& ctx) {
   json items = json::array();
   size_t r = 0;
   for (const Task& t : page->items) {
-    json annotations = json::array();
+    std::vector<Revision> current;
     for (; r < revisions->size() && (*revisions)[r].task_id == t.id; ++r) {
-      const Revision& rev = (*revisions)[r];
-      annotations.push_back({{"id", rev.annotation_id},
-                             {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
-                             {"result", ParseStored(rev.result_json)},
-                             {"revision", rev.revision},
-                             {"updated_at", FormatIsoTime(rev.created_at_ms)}});
+      current.push_back(std::move((*revisions)[r]));
     }
-    items.push_back({{"id", t.id},
-                     {"project_id", t.project_id},
-                     {"data", ParseStored(t.data_json)},
-                     {"priority", t.priority},
-                     {"state", TaskStateName(t.state)},
-                     {"created_at", FormatIsoTime(t.created_at_ms)},
-                     {"annotations", annotations}});
+    items.push_back(TaskJson(t, current));
   }
   json next = page->next_after_id ? json(EncodeCursor(*page->next_after_id)) : json(nullptr);
   return JsonReply(200, {{"items", items}, {"next_cursor", next}, {"total", *total}});

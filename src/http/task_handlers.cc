@@ -8,24 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-json TaskJson(const Task& t, const std::vector<Revision>& current) {
-  json annotations = json::array();
-  for (const Revision& rev : current) {
-    annotations.push_back({{"id", rev.annotation_id},
-                           {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
-                           {"result", ParseStored(rev.result_json)},
-                           {"revision", rev.revision},
-                           {"updated_at", FormatIsoTime(rev.created_at_ms)}});
-  }
-  return {{"id", t.id},
-          {"project_id", t.project_id},
-          {"data", ParseStored(t.data_json)},
-          {"priority", t.priority},
-          {"state", TaskStateName(t.state)},
-          {"created_at", FormatIsoTime(t.created_at_ms)},
-          {"annotations", annotations}};
-}
-
 // The task and its project, if the caller may see the project.
 Result<std::pair<Task, Project>> LoadTask(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Task task, ctx.services.store->GetTask(ctx.ids[0]));
