@@ -6,7 +6,8 @@
 #   2. serving: 64 annotators looping next+submit vs /healthz, same client.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
-# PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS.
+# PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_SERVE_ARGS (extra
+# `plumb serve` flags, e.g. "--workers 8").
 set -euo pipefail
 
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
@@ -57,7 +58,8 @@ field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
 # Starts `plumb serve` on a free loopback port; sets SERVER_PID and PORT.
 start_server() {
-  "$PLUMB" serve --db "$DB" --listen 127.0.0.1:0 >"$WORK/serve.log" 2>&1 &
+  # shellcheck disable=SC2086  # extra flags split on purpose
+  "$PLUMB" serve --db "$DB" --listen 127.0.0.1:0 ${PLUMB_BENCH_SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 &
   SERVER_PID=$!
   PORT=""
   for _ in $(seq 300); do
