@@ -1,8 +1,12 @@
 // API tests against the real `plumb serve` on a loopback port with a
 // temporary database: the whole labeling flow and its error paths.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -329,6 +333,54 @@ TEST_F(ApiTest, CliImportPicksTheFormatByExtensionAndIsAllOrNothing) {
             0);
   EXPECT_NE(out.find("hello, world"), std::string::npos) << out;
   EXPECT_EQ(out.find("\"a\""), std::string::npos) << out;
+}
+
+TEST_F(ApiTest, ShutdownLetsAnInFlightRequestFinish) {
+  Client manager = NewUser("mia", "manager");
+  int64_t project = NewProject(manager);
+  // Send an import's headers and half its body, then SIGTERM the server: the
+  // request is in flight, so the server must read the rest, answer, and only
+  // then exit.
+  const std::string body = "{\"text\":\"first\"}\n{\"text\":\"second\"}\n";
+  const std::string head = "POST " + P(project, "/tasks") +
+                           " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                           "Expect: 100-continue\r\n"
+                           "Content-Length: " + std::to_string(body.size()) +
+                           "\r\nCookie: " + manager.cookie() + "\r\n\r\n";
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server_.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  // With Expect: 100-continue the server says when it has checked the
+  // headers and is reading the body: from then on the request is in flight.
+  ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  std::string interim;
+  char buf[4096];
+  while (interim.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0) << "no 100 Continue";
+    interim.append(buf, static_cast<size_t>(n));
+  }
+  ASSERT_EQ(interim.rfind("HTTP/1.1 100", 0), 0u) << interim;
+  std::string first = body.substr(0, 10);
+  ASSERT_EQ(::send(fd, first.data(), first.size(), 0), static_cast<ssize_t>(first.size()));
+  ASSERT_EQ(server_.Signal(SIGTERM), 0);
+  std::string rest = body.substr(10);
+  ASSERT_EQ(::send(fd, rest.data(), rest.size(), 0), static_cast<ssize_t>(rest.size()));
+  std::string reply;
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 201", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+  EXPECT_EQ(server_.Stop(0), 0);
+  std::string out;
+  ASSERT_EQ(RunPlumb({"export", "--db", server_.db_path(), "--project", std::to_string(project),
+                      "--format", "jsonl"},
+                     {}, &out),
+            0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
 }
 
 class SmallLimitsApiTest : public ApiTest {

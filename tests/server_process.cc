@@ -98,9 +98,11 @@ bool ServerProcess::Start() {
   return false;
 }
 
+int ServerProcess::Signal(int signal) const { return pid_ > 0 ? ::kill(pid_, signal) : -1; }
+
 int ServerProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, signal);
+  if (signal != 0) ::kill(pid_, signal);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
@@ -127,6 +129,10 @@ HttpResponse Client::Do(HttpRequest request) const {
     request.headers[auth_.substr(0, nl)] = auth_.substr(nl + 1);
   }
   return server_.Send(request);
+}
+
+std::string Client::cookie() const {
+  return auth_.rfind("Cookie\n", 0) == 0 ? auth_.substr(7) : "";
 }
 
 HttpResponse Client::Get(const std::string& target) const {

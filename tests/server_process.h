@@ -28,8 +28,11 @@ class ServerProcess {
 
   // Starts the server and waits until /healthz answers. False on failure.
   bool Start();
-  // Sends `signal` and waits for the exit; returns the exit code (or 128+signal).
+  // Sends `signal` and waits for the exit; returns the exit code (or
+  // 128+signal). Stop(0) only waits.
   int Stop(int signal);
+  // Sends `signal` without waiting; returns kill()'s result.
+  int Signal(int signal) const;
 
   uint16_t port() const { return port_; }
   const std::string& db_path() const { return db_; }
@@ -61,6 +64,8 @@ class Client {
                     const std::map<std::string, std::string>& extra = {}) const;
   HttpResponse Patch(const std::string& target, const std::string& body) const;
   HttpResponse Delete(const std::string& target) const;
+  // The "name=value" session cookie, "" for a token client.
+  std::string cookie() const;
 
  private:
   HttpResponse Do(HttpRequest request) const;
