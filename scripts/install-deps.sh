@@ -30,6 +30,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Vite 8 needs Node.js 20.19 or newer; Debian 12's own nodejs is 18. This
+# machine kind ships Node.js 20; elsewhere, say so plainly instead of failing
+# deep inside the UI build.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "install-deps: Node.js 20 or newer is needed for the UI build (found $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 # The npm packages of the UI and of the browser tests, pinned by committed lock
 # files. `npm ci` runs only when the lock file is newer than the installed tree.
 for dir in web e2e; do
