@@ -102,5 +102,46 @@ TEST_F(HandlersTest, UnknownRoutesAndStaticFallback) {
   EXPECT_EQ(Call("mia", "GET", "/projects/3").status, 404);
 }
 
+TEST_F(HandlersTest, ServesTheUiAndMediaOnlyToSignedInUsers) {
+  std::filesystem::create_directories(dir_ + "/web/assets");
+  std::filesystem::create_directories(dir_ + "/media/images");
+  auto write = [](const std::string& path, const std::string& text) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  };
+  write(dir_ + "/web/index.html", "<html>app</html>");
+  write(dir_ + "/web/assets/app.js", "console.log(1)");
+  write(dir_ + "/media/images/a.png", "png");
+  write(dir_ + "/secret.txt", "secret");
+  services_.web_root = dir_ + "/web";
+  services_.media_root = dir_ + "/media";
+
+  Reply index = Call("mia", "GET", "/projects/3/label");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.file, dir_ + "/web/index.html");
+  Reply js = Call("mia", "GET", "/assets/app.js");
+  EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  // API paths never fall back to the app.
+  EXPECT_EQ(Call("mia", "GET", "/api/v1/nope").status, 404);
+
+  Request anonymous;
+  anonymous.method = "GET";
+  anonymous.path = "/media/images/a.png";
+  EXPECT_EQ(HandleRequest(services_, anonymous).status, 401);
+  Reply png = Call("ann", "GET", "/media/images/a.png");
+  EXPECT_EQ(png.status, 200);
+  EXPECT_EQ(png.content_type, "image/png");
+  bool sandboxed = false;
+  for (const auto& [name, value] : png.headers) {
+    sandboxed |= name == "Content-Security-Policy" && value.find("sandbox") != std::string::npos;
+  }
+  EXPECT_TRUE(sandboxed);
+  // Nothing outside the roots, whatever the path says.
+  EXPECT_EQ(Call("ann", "GET", "/media/../secret.txt").status, 404);
+  EXPECT_EQ(Call("ann", "GET", "/media/images/missing.png").status, 404);
+  EXPECT_NE(Call("ann", "GET", "/../secret.txt").file, dir_ + "/secret.txt");
+}
+
 }  // namespace
 }  // namespace plumb::http
