@@ -182,12 +182,12 @@ std::optional<std::string> Request::Query(const std::string& name) const {
 
 bool IsUploadRoute(const std::string& method, const std::string& path) {
   std::vector<int64_t> ids;
-  return method == "POST" && MatchPattern("/api/v1/projects/{id}/tasks", path, ids);
+  return method == "POST" && MatchPattern(kImportRoute, path, ids);
 }
 
 Status CheckUpload(const Services& services, const Request& request) {
   std::vector<int64_t> ids;
-  if (!MatchPattern("/api/v1/projects/{id}/tasks", request.path, ids)) return Status::Ok();
+  if (!MatchPattern(kImportRoute, request.path, ids)) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(User user, Authenticate(services, request));
   Ctx ctx{services, request, ids, user};
   PLUMB_RETURN_IF_ERROR(RequireRole(user, Role::kManager));

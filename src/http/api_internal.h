@@ -27,6 +27,9 @@ struct Route {
   Reply (*fn)(Ctx&);
 };
 
+// The import route: its body is streamed to a file (see IsUploadRoute).
+inline constexpr char kImportRoute[] = "/api/v1/projects/{id}/tasks";
+
 std::vector<Route> AuthRoutes();
 std::vector<Route> ProjectRoutes();
 std::vector<Route> TaskRoutes();

@@ -64,6 +64,7 @@ struct Services {
   std::string media_root;  // served under /media/ to signed-in users; "" for none
   std::shared_ptr<Metrics> metrics;
   bool secure_cookies = false;  // add "Secure" to the session cookie (behind TLS)
+  std::string temp_dir = "/tmp";  // where uploads and exports are spooled
 };
 
 // The application: every route of docs/api.md plus /healthz, /metrics, the
@@ -89,7 +90,6 @@ struct ServerOptions {
   uint64_t max_body_bytes = 1 << 20;             // JSON API bodies
   uint64_t max_upload_bytes = 2ull << 30;         // streamed imports
   int idle_timeout_seconds = 60;
-  std::string temp_dir = "/tmp";
 };
 
 // Serves until SIGINT or SIGTERM, then stops accepting, lets in-flight

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "http/api_internal.h"
+#include "http/request_util.h"
 #include "io/io.h"
 
 namespace plumb::http {
@@ -243,10 +244,9 @@ Reply Export(Ctx& ctx) {
   }
   // The export is written to a temporary file and streamed from there, so a
   // large project never sits in memory and the reply has a known length.
-  std::string path = "/tmp/plumb-export-XXXXXX";
-  int fd = ::mkstemp(path.data());
-  if (fd < 0) return ErrorReply(Status::Internal("cannot create a temporary file"));
-  ::close(fd);
+  auto tmp = MakeTempFile(ctx.services.temp_dir, "export");
+  if (!tmp.ok()) return ErrorReply(tmp.status());
+  const std::string& path = *tmp;
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     Status s = io::ExportTasks(*ctx.services.store, *project, *format, out);
@@ -279,7 +279,7 @@ std::vector<Route> ProjectRoutes() {
       {"POST", "/api/v1/projects/{id}/members", Access::kSignedIn, AddMember},
       {"GET", "/api/v1/projects/{id}/members", Access::kSignedIn, ListMembers},
       {"GET", "/api/v1/projects/{id}/progress", Access::kSignedIn, Progress},
-      {"POST", "/api/v1/projects/{id}/tasks", Access::kSignedIn, ImportTasks},
+      {"POST", kImportRoute, Access::kSignedIn, ImportTasks},
       {"GET", "/api/v1/projects/{id}/tasks", Access::kSignedIn, ListTasks},
       {"GET", "/api/v1/projects/{id}/export", Access::kSignedIn, Export},
   };

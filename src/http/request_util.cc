@@ -1,5 +1,7 @@
 #include "http/request_util.h"
 
+#include <unistd.h>
+
 namespace plumb::http {
 namespace {
 
@@ -66,6 +68,14 @@ std::string CookieValue(const std::string& cookie_header, std::string_view name)
     rest = rest.substr(semi + 1);
   }
   return "";
+}
+
+Result<std::string> MakeTempFile(const std::string& dir, std::string_view prefix) {
+  std::string path = dir + "/plumb-" + std::string(prefix) + "-XXXXXX";
+  int fd = ::mkstemp(path.data());
+  if (fd < 0) return Status::Internal("cannot create a temporary file in " + dir);
+  ::close(fd);
+  return path;
 }
 
 }  // namespace plumb::http

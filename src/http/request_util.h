@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/status.h"
+
 namespace plumb::http {
 
 // Percent-decodes `in` ('+' becomes a space when `plus_is_space`). nullopt on
@@ -16,6 +18,10 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space
 // Splits "/a/b?x=1&y=2" into a decoded path and decoded query parameters.
 void SplitTarget(const std::string& target, std::string& path,
                  std::multimap<std::string, std::string>& query);
+
+// Creates an empty file "DIR/plumb-PREFIX-XXXXXX" and returns its path;
+// the caller removes it. kInternal when DIR is not writable.
+Result<std::string> MakeTempFile(const std::string& dir, std::string_view prefix);
 
 // The value of cookie `name` in a Cookie header, "" when absent.
 std::string CookieValue(const std::string& cookie_header, std::string_view name);

@@ -130,14 +130,6 @@ struct TempFile {
   }
 };
 
-Result<std::string> MakeTempFile(const std::string& dir) {
-  std::string tmpl = dir + "/plumb-upload-XXXXXX";
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return Status::Internal("cannot create a temporary file in " + dir);
-  ::close(fd);
-  return tmpl;
-}
-
 awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
   beast::tcp_stream& stream = conn->stream;
   beast::flat_buffer buffer;
@@ -191,7 +183,7 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
         body_ok = false;
         keep_alive = false;  // the unread body makes the stream unusable
       } else if (is_upload) {
-        auto tmp = MakeTempFile(state.options.temp_dir);
+        auto tmp = MakeTempFile(state.services.temp_dir, "upload");
         if (!tmp.ok()) {
           reply = ErrorReply(tmp.status());
           body_ok = false;
