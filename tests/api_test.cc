@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -381,6 +382,63 @@ TEST_F(ApiTest, ShutdownLetsAnInFlightRequestFinish) {
                      {}, &out),
             0);
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+}
+
+TEST_F(ApiTest, TokensLogoutUsersAndProjectEdits) {
+  Client manager = NewUser("mia", "manager");
+  auto token = manager.Post("/api/v1/tokens", R"({"name":"script"})");
+  ASSERT_EQ(token.status, 201) << token.body;
+  Client program(server_, "Authorization\nBearer " + Body(token)["token"].get<std::string>());
+  EXPECT_EQ(Body(program.Get("/api/v1/me"))["username"], "mia");
+  Client forged(server_, "Authorization\nBearer not-a-token");
+  EXPECT_EQ(forged.Get("/api/v1/me").status, 401);
+
+  auto users = Body(manager.Get("/api/v1/users"))["items"];
+  EXPECT_EQ(users.size(), 2u);  // admin and mia
+  EXPECT_EQ(admin_->Post("/api/v1/users", R"({"username":"mia","password":"xxxxxxxx","role":"annotator"})")
+                .status,
+            409);
+  EXPECT_EQ(Body(admin_->Post("/api/v1/users", R"({"username":"z","password":"x","role":"annotator"})"))
+                ["error"]["field"],
+            "password");
+
+  int64_t project = NewProject(manager);
+  auto patched = manager.Patch(P(project), R"({"name":"Renamed","settings":{"overlap":3}})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(Body(patched)["name"], "Renamed");
+  EXPECT_EQ(Body(patched)["settings"]["overlap"], 3);
+  EXPECT_EQ(Body(patched)["settings"]["lease_seconds"], 600);
+  EXPECT_EQ(Body(manager.Patch(P(project), R"({"settings":{"overlap":0}})"))["error"]["field"],
+            "settings.overlap");
+  EXPECT_EQ(manager.Delete(P(project)).status, 204);
+  EXPECT_EQ(manager.Get(P(project)).status, 404);
+
+  // After logout the session cookie no longer works; the token still does.
+  EXPECT_EQ(manager.Post("/api/v1/auth/logout", "").status, 204);
+  EXPECT_EQ(manager.Get("/api/v1/me").status, 401);
+  EXPECT_EQ(program.Get("/api/v1/me").status, 200);
+}
+
+TEST(InitTest, GeneratesAnAdminPasswordOnceAndItSignsIn) {
+  ServerProcess server;
+  // Replace the database the harness made with one whose password is generated.
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((server.db_path() + suffix).c_str());
+  std::string out;
+  ASSERT_EQ(RunPlumb({"init", "--db", server.db_path()}, {}, &out), 0) << out;
+  const std::string marker = "admin password (shown once): ";
+  size_t at = out.find(marker);
+  ASSERT_NE(at, std::string::npos) << out;
+  std::string password = out.substr(at + marker.size(), out.find('\n', at) - at - marker.size());
+  EXPECT_GE(password.size(), 16u);
+  ASSERT_EQ(RunPlumb({"init", "--db", server.db_path()}, {}, &out), 0);
+  EXPECT_EQ(out.find(marker), std::string::npos) << "shown twice: " << out;
+  EXPECT_NE(RunPlumb({"init", "--db", server.dir() + "/other.db"}, {"PLUMB_ADMIN_PASSWORD=short"}),
+            0);
+
+  ASSERT_TRUE(server.Start());
+  int status = 0;
+  Client::Login(server, "admin", password, &status);
+  EXPECT_EQ(status, 200);
 }
 
 class SmallLimitsApiTest : public ApiTest {
