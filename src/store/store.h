@@ -1,8 +1,9 @@
 #pragma once
 // store: persistence of users, sessions, projects, tasks, leases and
 // annotation revisions behind one interface. SQL lives only below this folder.
-// Backends: SQLite (store/sqlite), PostgreSQL to follow. Callers never see SQL
-// or a backend type; cli/ is the only place that picks a backend.
+// Backends: SQLite (store/sqlite) and PostgreSQL (store/postgres), with the
+// same tables and columns. Callers never see SQL or a backend type; OpenStore
+// picks the backend from the --db location.
 //
 // Every method is thread-safe. Every write is durable once the method returns
 // OK (committed with a synced WAL). Methods that take `now_ms` use it for
@@ -46,7 +47,11 @@ struct NewTask {
 
 // Adds the tasks of one import in one transaction: nothing is visible to
 // other callers until Commit(); destroying the writer without Commit() rolls
-// everything back. Not thread-safe; holds the database's write lock while open.
+// everything back. Not thread-safe; must not outlive its Store. While open it
+// holds SQLite's write lock (other writes wait), or on PostgreSQL a pooled
+// connection and a lock that keeps the project from changing or going away.
+// On PostgreSQL a task the server refuses may only be reported by a later
+// Add() or by Commit().
 class TaskWriter {
  public:
   virtual ~TaskWriter() = default;
@@ -101,6 +106,33 @@ struct TaskStateCount {
   int64_t count = 0;
 };
 
+// Loads a whole database dumped by DumpTables (of either backend) into an
+// empty one, in one transaction: nothing is visible until Commit(), and
+// destroying the loader without Commit() rolls everything back. Rows come
+// parents first, as DumpTables gives them. Not thread-safe; must not outlive
+// its Store; holds the database like a TaskWriter.
+class DatabaseLoader {
+ public:
+  virtual ~DatabaseLoader() = default;
+  // One row; `columns` (a subset of the table's, any order) and `values` as
+  // DumpTables gives them. kInvalidArgument for an unknown table or column,
+  // a column given twice, or as many values as columns; also for a row the
+  // schema refuses (a duplicate id, a dangling reference, a bad value), which
+  // PostgreSQL may only report at a later Add() or at Commit(). The first
+  // error ends the load: every later call returns it and nothing is committed.
+  virtual Status Add(std::string_view table, const std::vector<std::string>& columns,
+                     const std::vector<std::optional<std::string>>& values) = 0;
+  // Commits, after moving id sequences past the loaded ids (never back), so
+  // new rows never take a loaded id.
+  virtual Status Commit() = 0;
+};
+
+// One row of a dump: column values as text (integers in decimal, JSON as
+// compact JSON text); nullopt is NULL.
+using DumpRowFn =
+    std::function<Status(std::string_view table, const std::vector<std::string>& columns,
+                         const std::vector<std::optional<std::string>>& values)>;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -109,9 +141,9 @@ class Store {
   // kAlreadyExists (field "username") when the name is taken.
   virtual Result<User> CreateUser(std::string_view username, std::string_view password_hash,
                                   Role role, int64_t now_ms) = 0;
-  virtual Result<User> GetUser(int64_t id) = 0;  // kNotFound
+  virtual Result<User> GetUser(int64_t id) = 0;                                // kNotFound
   virtual Result<UserWithHash> FindUserByName(std::string_view username) = 0;  // kNotFound
-  virtual Result<std::vector<User>> ListUsers() = 0;  // by id
+  virtual Result<std::vector<User>> ListUsers() = 0;                           // by id
   virtual Result<int64_t> CountUsers() = 0;
 
   // --- sessions and API tokens, stored by a hash of their secret -----------
@@ -144,8 +176,7 @@ class Store {
 
   // --- tasks -------------------------------------------------------------------
   // kNotFound when the project does not exist.
-  virtual Result<std::unique_ptr<TaskWriter>> BeginImport(int64_t project_id,
-                                                          int64_t now_ms) = 0;
+  virtual Result<std::unique_ptr<TaskWriter>> BeginImport(int64_t project_id, int64_t now_ms) = 0;
   virtual Result<TaskPage> ListTasks(const TaskQuery& query) = 0;
   // The number of tasks matching the query's filters (limit/after_id ignored).
   virtual Result<int64_t> CountMatchingTasks(const TaskQuery& query) = 0;
@@ -175,8 +206,7 @@ class Store {
   virtual Result<Revision> AppendRevision(const NewRevision& revision, int64_t now_ms) = 0;
   // Releases the caller's lease and records that they skipped the task, so it
   // is never handed to them again. kConflict when lease_id is not theirs.
-  virtual Status SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id,
-                          int64_t now_ms) = 0;
+  virtual Status SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) = 0;
 
   // --- annotations -----------------------------------------------------------
   // Every revision of the task, oldest first; only the user's when user_id is set.
@@ -194,6 +224,16 @@ class Store {
   virtual Status ForEachTaskWithAnnotations(
       int64_t project_id,
       const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) = 0;
+
+  // --- the whole database, for `plumb migrate` --------------------------------
+  // Calls `fn` for every row of every table (not the migrations bookkeeping),
+  // tables parents first (users, sessions, api_tokens, projects,
+  // project_members, tasks, leases, annotations, revisions, skips), rows by
+  // primary key, all from one consistent snapshot; stops at the first non-OK
+  // status `fn` returns and returns it.
+  virtual Status DumpTables(const DumpRowFn& fn) = 0;
+  // kConflict unless the database is empty (no users, no projects).
+  virtual Result<std::unique_ptr<DatabaseLoader>> BeginLoad() = 0;
 };
 
 struct SqliteOptions {
@@ -205,5 +245,28 @@ struct SqliteOptions {
 // numbered migrations. kInternal with SQLite's message on failure.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteOptions& options = {});
+
+struct PostgresOptions {
+  // Connections in the pool, opened as needed. Each call holds one for its
+  // duration; an open TaskWriter or DatabaseLoader, and an export or dump
+  // with its callback, hold one throughout (so a callback that calls the
+  // store needs a second).
+  int connections = 16;
+};
+
+// Connects to a PostgreSQL database given as a libpq URL
+// (postgresql://user@host:port/dbname) and applies the numbered migrations
+// (serialized across servers starting at once). kInternal with the server's
+// message on failure. Several servers may share the database: claims stay
+// correct across them. JSON is stored as jsonb and comes back equal in
+// content, not in bytes (keys reordered, no blanks); JSON with \u0000, which
+// jsonb cannot hold, is kInvalidArgument naming the field. A connection the
+// server dropped is replaced by the next call.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
+                                                 const PostgresOptions& options = {});
+
+// Opens the store a --db value names: "postgresql://..." or "postgres://..." is
+// PostgreSQL; "sqlite:PATH" or a plain PATH is a SQLite file.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location);
 
 }  // namespace plumb::store

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 namespace plumb::store {
 
@@ -21,6 +22,12 @@ void StoreConformanceTest::SetUp() {
 void StoreConformanceTest::TearDown() {
   store_.reset();
   GetParam().destroy(location_);
+  for (const std::string& location : more_locations_) GetParam().destroy(location);
+}
+
+std::unique_ptr<Store> StoreConformanceTest::OpenNewDatabase() {
+  more_locations_.push_back(GetParam().create());
+  return Ok(GetParam().open(more_locations_.back()));
 }
 
 void StoreConformanceTest::Reopen() {
@@ -105,6 +112,118 @@ std::vector<int64_t> StoreConformanceTest::ListIds(TaskQuery query) {
     if (!page->next_after_id) return ids;
     query.after_id = *page->next_after_id;
   }
+}
+
+std::vector<DumpedRow> DumpAll(Store& store) {
+  std::vector<DumpedRow> rows;
+  Ok(store.DumpTables([&](std::string_view table, const std::vector<std::string>& columns,
+                          const std::vector<std::optional<std::string>>& values) {
+    rows.push_back({std::string(table), columns, values});
+    return Status::Ok();
+  }));
+  return rows;
+}
+
+Status LoadAll(const std::vector<DumpedRow>& rows, Store& into) {
+  PLUMB_ASSIGN_OR_RETURN(std::unique_ptr<DatabaseLoader> loader, into.BeginLoad());
+  for (const DumpedRow& row : rows) {
+    PLUMB_RETURN_IF_ERROR(loader->Add(row.table, row.columns, row.values));
+  }
+  return loader->Commit();
+}
+
+void ExpectEachTaskDoneByDistinctPeople(Store& store, int64_t project_id, int32_t overlap,
+                                        int tasks) {
+  int seen = 0;
+  Ok(store.ForEachTaskWithAnnotations(
+      project_id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
+        ++seen;
+        EXPECT_EQ(task.state, TaskState::kDone) << task.id;
+        std::set<int64_t> people;
+        for (const Revision& r : revisions) people.insert(r.user_id);
+        EXPECT_EQ(revisions.size(), static_cast<size_t>(overlap)) << task.id;
+        EXPECT_EQ(people.size(), static_cast<size_t>(overlap)) << task.id;
+        return Status::Ok();
+      }));
+  EXPECT_EQ(seen, tasks);
+}
+
+void Populate(Store& store, int64_t t0) {
+  User owner = Ok(store.CreateUser("owner", "hash-owner", Role::kManager, t0));
+  User alice = Ok(store.CreateUser("alice", "hash-alice", Role::kAdmin, t0 + 1));
+  User bob = Ok(store.CreateUser("bob", "hash-bob", Role::kAnnotator, t0 + 2));
+  User carol = Ok(store.CreateUser("carol", "hash-carol", Role::kReviewer, t0 + 3));
+  Ok(store.CreateSession("session-alice", alice.id, t0 + 3'600'000));
+  Ok(store.CreateApiToken("token-bob", bob.id, "ci", t0));
+  Ok(store.CreateApiToken("token-owner", owner.id, "", t0 + 4));
+
+  auto project = [&](const std::string& name, int32_t overlap) {
+    return Ok(store.CreateProject(
+        {.name = name,
+         .schema_json = R"({"controls":[{"name":"pet","type":"choice","labels":["cat","dog"]}]})",
+         .settings = {overlap, 60},
+         .created_by = owner.id},
+        t0));
+  };
+  Ok(store.DeleteProject(project("gone", 1).id));
+  Project p = project("pets", 2);
+  Project q = project("cars", 1);
+  for (const User& u : {alice, bob, carol}) Ok(store.AddMember(p.id, u.id));
+  Ok(store.AddMember(q.id, bob.id));
+
+  // Task data with what a dump must carry through: non-ASCII text, escapes
+  // (tab, newline, backslash, quote) and blanks between tokens.
+  auto import = [&](int64_t project_id, const std::vector<int32_t>& priorities) {
+    auto writer = Ok(store.BeginImport(project_id, t0 + 5));
+    if (writer == nullptr) return;
+    for (size_t i = 0; i < priorities.size(); ++i) {
+      const std::string n = std::to_string(i);
+      Ok(writer->Add({.data_json = R"({"text":"caf\u00e9 ☕ 🙂 a\tb\\c\nd \"q\" )" + n +
+                                   R"(","n":)" + n + ",\n\t\"meta\": {\"b\": 1, \"a\": [1, 2.5]}}",
+                      .priority = priorities[i]}));
+    }
+    Ok(writer->Commit());
+  };
+  import(p.id, {0, 5, 1, 5, 0, 3});
+  import(q.id, {2, 2, 1});
+
+  auto claim = [&](int64_t project_id, const User& u, int64_t now_ms) {
+    auto claim = Ok(store.ClaimNextTask(project_id, u.id, now_ms));
+    if (!claim) ADD_FAILURE() << u.username << " got no task";
+    return claim.value_or(Claim{});
+  };
+  auto submit = [&](const Claim& c, const std::string& label, const std::string& key) {
+    Ok(store.AppendRevision(
+        {.task_id = c.task.id,
+         .user_id = c.lease.user_id,
+         .lease_id = c.lease.id,
+         .idempotency_key = key,
+         .result_json = R"([{"control":"pet","type":"choice","values":[")" + label + R"("]}])",
+         .lead_time_ms = 1200},
+        t0 + 20));
+  };
+  // p (overlap 2): alice annotates two tasks (one with an idempotency key)
+  // and edits one; bob annotates one and skips one; owner's lease expires
+  // and is released by alice's next claim; carol holds a lease.
+  submit(claim(p.id, alice, t0 + 10), "cat", "key-1");
+  Claim a2 = claim(p.id, alice, t0 + 10);
+  submit(a2, "dog", "");
+  Ok(store.AppendRevision({.task_id = a2.task.id,
+                           .user_id = alice.id,
+                           .result_json = R"([{"control":"pet","type":"choice","values":["cat"]}])",
+                           .media_json = R"({"width":640,"height":480})",
+                           .lead_time_ms = 300,
+                           .source = RevisionSource::kReviewFix},
+                          t0 + 30));
+  submit(claim(p.id, bob, t0 + 10), "cat", "key-1");
+  Claim b2 = claim(p.id, bob, t0 + 10);
+  Ok(store.SkipTask(b2.task.id, bob.id, b2.lease.id, t0 + 40));
+  claim(p.id, owner, t0 + 10);
+  claim(p.id, carol, t0 + 50);
+  claim(p.id, alice, t0 + 70'000);
+  // q (overlap 1): bob annotates one task and holds a lease on another.
+  submit(claim(q.id, bob, t0 + 10), "car", "");
+  claim(q.id, bob, t0 + 10);
 }
 
 namespace {
@@ -778,18 +897,7 @@ TEST_P(StoreConformanceTest, ConcurrentClaimsGiveEachTaskExactlyOverlapDistinctP
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(submitted.load(), kTasks * kOverlap);
 
-  int tasks = 0;
-  Ok(store().ForEachTaskWithAnnotations(
-      p.id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
-        ++tasks;
-        EXPECT_EQ(task.state, TaskState::kDone);
-        std::set<int64_t> people;
-        for (const Revision& r : revisions) people.insert(r.user_id);
-        EXPECT_EQ(revisions.size(), static_cast<size_t>(kOverlap)) << task.id;
-        EXPECT_EQ(people.size(), static_cast<size_t>(kOverlap)) << task.id;
-        return Status::Ok();
-      }));
-  EXPECT_EQ(tasks, kTasks);
+  ExpectEachTaskDoneByDistinctPeople(store(), p.id, kOverlap, kTasks);
 }
 
 // Writes that fail must undo only themselves, also when they run beside
@@ -885,6 +993,263 @@ TEST_P(StoreConformanceTest, CommittedDataSurvivesReopening) {
   EXPECT_TRUE(again->existing_lease);
   EXPECT_EQ(again->lease.id, held->lease.id);
   EXPECT_EQ(Ok(Submit(*claim, "[]", kT0, "k")).id, rev.id);
+}
+
+// --- the whole database ---------------------------------------------------------------
+
+std::string Describe(const User& u) {
+  return std::to_string(u.id) + " " + u.username + " " + RoleName(u.role) + " " +
+         std::to_string(u.created_at_ms);
+}
+
+std::string Describe(const Project& p) {
+  return std::to_string(p.id) + " " + p.name + " " + p.schema_json + " " +
+         SettingsToJson(p.settings) + " " + std::to_string(p.created_by) + " " +
+         std::to_string(p.created_at_ms);
+}
+
+std::string Describe(const Task& t) {
+  return std::to_string(t.id) + " " + std::to_string(t.project_id) + " " + t.data_json + " " +
+         std::to_string(t.priority) + " " + TaskStateName(t.state) + " " +
+         std::to_string(t.created_at_ms);
+}
+
+std::string Describe(const Revision& r) {
+  return std::to_string(r.id) + " " + std::to_string(r.annotation_id) + " " +
+         std::to_string(r.task_id) + " " + r.username + " " + std::to_string(r.revision) + " " +
+         r.result_json + " " + r.media_json + " " + std::to_string(r.lead_time_ms) + " " +
+         RevisionSourceName(r.source) + " " + (r.parent_id ? std::to_string(*r.parent_id) : "-") +
+         " " + std::to_string(r.created_at_ms);
+}
+
+template <typename T>
+std::vector<std::string> DescribeAll(const std::vector<T>& items) {
+  std::vector<std::string> out;
+  for (const T& item : items) out.push_back(Describe(item));
+  return out;
+}
+
+std::vector<Task> AllTasks(Store& store, int64_t project_id) {
+  std::vector<Task> tasks;
+  TaskQuery query{.project_id = project_id, .limit = 2};  // several pages
+  while (true) {
+    TaskPage page = Ok(store.ListTasks(query));
+    tasks.insert(tasks.end(), page.items.begin(), page.items.end());
+    if (!page.next_after_id) return tasks;
+    query.after_id = *page.next_after_id;
+  }
+}
+
+std::vector<std::string> DescribeExport(Store& store, int64_t project_id) {
+  std::vector<std::string> out;
+  Ok(store.ForEachTaskWithAnnotations(
+      project_id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
+        out.push_back(Describe(task));
+        for (const Revision& r : revisions) out.push_back("  " + Describe(r));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+// What every read of the Store API says about `a` and `b` is the same.
+void ExpectSameThroughTheApi(Store& a, Store& b, int64_t now_ms) {
+  const std::vector<User> users = Ok(a.ListUsers());
+  EXPECT_EQ(DescribeAll(Ok(b.ListUsers())), DescribeAll(users));
+  EXPECT_EQ(Ok(b.CountUsers()), Ok(a.CountUsers()));
+  for (const User& u : users) {
+    EXPECT_EQ(Ok(b.FindUserByName(u.username)).password_hash,
+              Ok(a.FindUserByName(u.username)).password_hash);
+    EXPECT_EQ(DescribeAll(Ok(b.ListProjects(u.id))), DescribeAll(Ok(a.ListProjects(u.id))));
+  }
+  EXPECT_EQ(Ok(b.UserForSession("session-alice", now_ms)).username, "alice");
+  EXPECT_EQ(Ok(b.UserForApiToken("token-bob")).username, "bob");
+  const std::vector<Project> projects = Ok(a.ListProjects(std::nullopt));
+  EXPECT_EQ(DescribeAll(Ok(b.ListProjects(std::nullopt))), DescribeAll(projects));
+  EXPECT_EQ(Ok(b.CountTasksByState()).size(), Ok(a.CountTasksByState()).size());
+  for (const Project& p : projects) {
+    SCOPED_TRACE("project " + p.name);
+    EXPECT_EQ(DescribeAll(Ok(b.ListMembers(p.id))), DescribeAll(Ok(a.ListMembers(p.id))));
+    const std::vector<Task> tasks = AllTasks(a, p.id);
+    EXPECT_EQ(DescribeAll(AllTasks(b, p.id)), DescribeAll(tasks));
+    TaskCounts ca = Ok(a.CountTasks(p.id));
+    TaskCounts cb = Ok(b.CountTasks(p.id));
+    EXPECT_EQ(std::tie(cb.total, cb.new_tasks, cb.annotating, cb.done),
+              std::tie(ca.total, ca.new_tasks, ca.annotating, ca.done));
+    for (const User& u : users) {
+      Progress pa = Ok(a.GetProgress(p.id, u.id));
+      Progress pb = Ok(b.GetProgress(p.id, u.id));
+      EXPECT_EQ(std::tie(pb.total, pb.done, pb.mine), std::tie(pa.total, pa.done, pa.mine));
+    }
+    std::vector<int64_t> ids;
+    for (const Task& t : tasks) {
+      ids.push_back(t.id);
+      EXPECT_EQ(DescribeAll(Ok(b.ListRevisions(t.id, std::nullopt))),
+                DescribeAll(Ok(a.ListRevisions(t.id, std::nullopt))));
+      for (const User& u : users) {
+        auto la = Ok(a.FindLiveLease(t.id, u.id, now_ms));
+        auto lb = Ok(b.FindLiveLease(t.id, u.id, now_ms));
+        EXPECT_EQ(lb ? lb->id : 0, la ? la->id : 0) << "task " << t.id << ", " << u.username;
+      }
+    }
+    EXPECT_EQ(DescribeAll(Ok(b.CurrentRevisions(ids))), DescribeAll(Ok(a.CurrentRevisions(ids))));
+    EXPECT_EQ(DescribeExport(b, p.id), DescribeExport(a, p.id));
+  }
+}
+
+int64_t MaxId(const std::vector<DumpedRow>& rows, const std::string& table) {
+  int64_t max = 0;
+  for (const DumpedRow& row : rows) {
+    if (row.table == table && row.columns[0] == "id") {
+      max = std::max<int64_t>(max, std::stoll(*row.values[0]));
+    }
+  }
+  return max;
+}
+
+TEST_P(StoreConformanceTest, DumpAndLoadCarryTheWholeDatabase) {
+  Populate(store(), kT0);
+  const std::vector<DumpedRow> dump = DumpAll(store());
+  std::vector<std::string> tables;
+  for (const DumpedRow& row : dump) {
+    if (tables.empty() || tables.back() != row.table) tables.push_back(row.table);
+  }
+  EXPECT_EQ(tables, (std::vector<std::string>{"users", "sessions", "api_tokens", "projects",
+                                              "project_members", "tasks", "leases", "annotations",
+                                              "revisions", "skips"}));
+
+  std::unique_ptr<Store> loaded = OpenNewDatabase();
+  ASSERT_NE(loaded, nullptr);
+  Ok(LoadAll(dump, *loaded));
+  EXPECT_EQ(DumpAll(*loaded), dump);
+  const int64_t now = kT0 + 70'001;
+  ExpectSameThroughTheApi(store(), *loaded, now);
+
+  // The queue goes on the same way: live leases come back, the next tasks
+  // are the same, replays find their revisions.
+  for (const Project& p : Ok(store().ListProjects(std::nullopt))) {
+    for (const User& u : Ok(store().ListUsers())) {
+      auto a = Ok(store().ClaimNextTask(p.id, u.id, now));
+      auto b = Ok(loaded->ClaimNextTask(p.id, u.id, now));
+      ASSERT_EQ(b.has_value(), a.has_value()) << p.name << ", " << u.username;
+      if (!a) continue;
+      EXPECT_EQ(b->task.id, a->task.id) << p.name << ", " << u.username;
+      EXPECT_EQ(b->existing_lease, a->existing_lease) << p.name << ", " << u.username;
+      if (a->existing_lease) {
+        EXPECT_EQ(b->lease.id, a->lease.id);
+      }
+    }
+  }
+  const User alice = Ok(loaded->FindUserByName("alice")).user;
+  NewRevision replay{.task_id = 0, .user_id = alice.id, .idempotency_key = "key-1"};
+  for (const DumpedRow& row : dump) {
+    if (row.table == "revisions" && row.values[10] == "key-1" &&
+        row.values[3] == std::to_string(alice.id)) {
+      replay.task_id = std::stoll(*row.values[2]);
+      EXPECT_EQ(Ok(loaded->AppendRevision(replay, now)).id, std::stoll(*row.values[0]));
+    }
+  }
+  EXPECT_NE(replay.task_id, 0);
+
+  // New rows take ids past the loaded ones.
+  User newcomer = Ok(loaded->CreateUser("newcomer", "h", Role::kAnnotator, now));
+  EXPECT_GT(newcomer.id, MaxId(dump, "users"));
+  EXPECT_GT(Ok(loaded->CreateApiToken("token-new", newcomer.id, "", now)),
+            MaxId(dump, "api_tokens"));
+  Project fresh = Ok(loaded->CreateProject(
+      {.name = "new", .schema_json = "{}", .settings = {1, 60}, .created_by = newcomer.id}, now));
+  EXPECT_GT(fresh.id, MaxId(dump, "projects"));
+  auto writer = Ok(loaded->BeginImport(fresh.id, now));
+  ASSERT_NE(writer, nullptr);
+  Ok(writer->Add({.data_json = "{}"}));
+  Ok(writer->Commit());
+  writer.reset();
+  auto claim = Ok(loaded->ClaimNextTask(fresh.id, newcomer.id, now));
+  ASSERT_TRUE(claim);
+  EXPECT_GT(claim->task.id, MaxId(dump, "tasks"));
+  EXPECT_GT(claim->lease.id, MaxId(dump, "leases"));
+  Revision rev = Ok(loaded->AppendRevision({.task_id = claim->task.id,
+                                            .user_id = newcomer.id,
+                                            .lease_id = claim->lease.id,
+                                            .result_json = "[]"},
+                                           now));
+  EXPECT_GT(rev.annotation_id, MaxId(dump, "annotations"));
+  EXPECT_GT(rev.id, MaxId(dump, "revisions"));
+}
+
+TEST_P(StoreConformanceTest, DumpStopsAtTheFirstErrorOfTheCallback) {
+  Populate(store(), kT0);
+  int calls = 0;
+  Status stopped = store().DumpTables([&](std::string_view, const std::vector<std::string>&,
+                                          const std::vector<std::optional<std::string>>&) {
+    return ++calls == 3 ? Status::Internal("disk full") : Status::Ok();
+  });
+  EXPECT_EQ(stopped.code(), StatusCode::kInternal);
+  EXPECT_EQ(calls, 3);
+}
+
+TEST_P(StoreConformanceTest, LoadNeedsAnEmptyDatabase) {
+  AddUser("alice");
+  EXPECT_EQ(store().BeginLoad().status().code(), StatusCode::kConflict);
+
+  // A load dropped without Commit() leaves the database empty.
+  std::unique_ptr<Store> empty = OpenNewDatabase();
+  ASSERT_NE(empty, nullptr);
+  {
+    auto loader = Ok(empty->BeginLoad());
+    ASSERT_NE(loader, nullptr);
+    Ok(loader->Add("users", {"id", "username", "password_hash", "role", "created_at"},
+                   {"7", "bob", "h", "0", "1"}));
+  }
+  EXPECT_EQ(Ok(empty->CountUsers()), 0);
+  auto loader = Ok(empty->BeginLoad());
+  ASSERT_NE(loader, nullptr);
+}
+
+TEST_P(StoreConformanceTest, LoadRefusesBadRowsAndLoadsNothing) {
+  using Values = std::vector<std::optional<std::string>>;
+  const std::vector<std::string> user_columns = {"id", "username", "password_hash", "role",
+                                                 "created_at"};
+  const std::vector<std::string> project_columns = {
+      "id", "name", "schema_json", "settings_json", "created_by", "created_at", "deleted"};
+  struct Case {
+    const char* name;
+    std::string table;
+    std::vector<std::string> columns;
+    Values values;
+  };
+  const Case cases[] = {
+      {"unknown table", "secrets", {"id"}, {"1"}},
+      {"unknown column", "users", {"id", "username", "is_root"}, {"2", "eve", "1"}},
+      {"column twice", "users", {"id", "id"}, {"2", "2"}},
+      {"fewer values than columns", "users", user_columns, {"2", "eve", "h", "0"}},
+      {"no columns", "users", {}, {}},
+      {"duplicate id", "users", user_columns, {"1", "eve", "h", "0", "1"}},
+      {"dangling key",
+       "projects",
+       project_columns,
+       {"1", "p", "{}", R"({"overlap":1})", "99", "1", "0"}},
+      {"task of no project",
+       "tasks",
+       {"id", "project_id", "priority", "state", "open_slots", "created_at", "data"},
+       {"1", "99", "0", "0", "1", "1", "{}"}},
+      {"NULL where none may be", "users", user_columns, {"2", std::nullopt, "h", "0", "1"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::unique_ptr<Store> db = OpenNewDatabase();
+    ASSERT_NE(db, nullptr);
+    auto loader = Ok(db->BeginLoad());
+    ASSERT_NE(loader, nullptr);
+    Ok(loader->Add("users", user_columns, {"1", "alice", "h", "3", "1"}));
+    Status added = loader->Add(c.table, c.columns, c.values);
+    Status committed = loader->Commit();
+    const Status& first = added.ok() ? committed : added;
+    EXPECT_EQ(first.code(), StatusCode::kInvalidArgument) << first.ToString();
+    EXPECT_FALSE(committed.ok());
+    loader.reset();
+    EXPECT_EQ(Ok(db->CountUsers()), 0);
+    EXPECT_TRUE(Ok(db->ListProjects(std::nullopt)).empty());
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <source_location>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ inline std::string BackendName(const ::testing::TestParamInfo<StoreBackend>& inf
   return info.param.name;
 }
 
+// Failure messages name the backend rather than dumping the struct's bytes.
+inline void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
+
 // The value of `result`, or a recorded failure (at the caller's line) and a
 // default value, so helpers that return values can still report errors.
 template <typename T>
@@ -50,6 +54,30 @@ inline void Ok(const Status& status, std::source_location where = std::source_lo
   if (!status.ok()) ADD_FAILURE_AT(where.file_name(), where.line()) << status.ToString();
 }
 
+// One row of a dump (see Store::DumpTables).
+struct DumpedRow {
+  std::string table;
+  std::vector<std::string> columns;
+  std::vector<std::optional<std::string>> values;
+
+  bool operator==(const DumpedRow&) const = default;
+};
+
+// Every row DumpTables gives, in its order.
+std::vector<DumpedRow> DumpAll(Store& store);
+// Loads `rows` into `into` (which must be empty) in one load.
+Status LoadAll(const std::vector<DumpedRow>& rows, Store& into);
+// Expects `tasks` tasks in the project, each done with `overlap` annotations
+// by as many distinct people.
+void ExpectEachTaskDoneByDistinctPeople(Store& store, int64_t project_id, int32_t overlap,
+                                        int tasks);
+
+// Fills a database with something of everything DumpTables covers: users of
+// each role, a session, API tokens, projects (one deleted) with members,
+// tasks of several priorities, annotations with several revisions (one with
+// an idempotency key), a skip, and live leases, all at times from `t0`.
+void Populate(Store& store, int64_t t0);
+
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   // An arbitrary fixed start time: tests move time by passing later values.
@@ -60,6 +88,9 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
 
   // Destroys the store object and opens the same database again.
   void Reopen();
+  // Opens a new, empty database of the same backend, removed after the test
+  // (the returned store must be gone by then).
+  std::unique_ptr<Store> OpenNewDatabase();
 
   Store& store() { return *store_; }
 
@@ -82,6 +113,7 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
 
  private:
   std::string location_;
+  std::vector<std::string> more_locations_;  // of OpenNewDatabase
   std::unique_ptr<Store> store_;
 };
 

@@ -78,6 +78,8 @@ class Statement {
   }
   // NULL reads as "".
   std::string Text(int col) const;
+  // A JSON column: SQLite keeps the text verbatim.
+  std::string Json(int col) const { return Text(col); }
 
  private:
   Statement& BindInt64(int64_t value);

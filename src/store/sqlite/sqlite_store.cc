@@ -25,16 +25,11 @@
 #include <vector>
 
 #include "core/core.h"
+#include "store/backend_common.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
-// Column lists shared by several queries, as macros so they can be pasted
-// into SQL literals. Their order matches the Read* functions below.
-#define PLUMB_USER_COLS "u.id, u.username, u.role, u.created_at"
-#define PLUMB_PROJECT_COLS \
-  "p.id, p.name, p.schema_json, p.settings_json, p.created_by, p.created_at"
-#define PLUMB_TASK_COLS "t.id, t.project_id, t.priority, t.state, t.created_at, t.data"
 // A project's tasks in id order from after_id (?2), at most ?3 of them: a
 // merge of the tasks_by_state range of each state, so no sort and no scan
 // past the page. There is one arm per TaskState value.
@@ -49,9 +44,6 @@
   " FROM tasks t INDEXED BY tasks_by_state"                \
   " WHERE t.project_id = ?1 AND t.state = 2 AND t.id > ?2" \
   " ORDER BY 1 LIMIT ?3"
-#define PLUMB_REVISION_COLS                                                                  \
-  "r.id, r.annotation_id, r.task_id, r.user_id, u.username, r.revision, r.result, r.media, " \
-  "r.lead_time_ms, r.source, r.parent_id, r.created_at"
 
 namespace plumb::store {
 namespace sqlite {
@@ -68,10 +60,6 @@ constexpr int kImportCacheKiB = 64 * 1024;
 // After a checkpoint, a WAL larger than this (e.g. after a big import) is
 // truncated rather than kept at its peak size.
 constexpr int64_t kWalSizeLimitBytes = 64 * 1024 * 1024;
-// Tasks per export batch: large enough to amortize the annotation query,
-// small enough to keep a batch's payloads in memory.
-constexpr int kExportBatch = 1000;
-constexpr int32_t kMaxPageSize = 1000;
 // Tasks deleted per transaction when purging a deleted project: ~50 ms of
 // work on an idle disk (cascades included), the longest another write waits
 // behind the purge. Smaller batches add a WAL fsync per batch to the purge.
@@ -79,59 +67,6 @@ constexpr int kPurgeBatch = 2000;
 // Writes per group commit. Each adds its own run time (~0.1 ms for a claim)
 // to the wait of the batch's first write.
 constexpr int kMaxBatchOps = 32;
-
-User ReadUser(const Statement& s, int col) {
-  User user;
-  user.id = s.Int(col);
-  user.username = s.Text(col + 1);
-  user.role = static_cast<Role>(s.Int(col + 2));
-  user.created_at_ms = s.Int(col + 3);
-  return user;
-}
-
-Result<Project> ReadProject(const Statement& s, int col) {
-  Project project;
-  project.id = s.Int(col);
-  project.name = s.Text(col + 1);
-  project.schema_json = s.Text(col + 2);
-  auto settings = ParseSettings(s.Text(col + 3));
-  if (!settings.ok()) {
-    return Status::Internal("stored settings of project " + std::to_string(project.id) +
-                            " are unreadable: " + settings.status().message());
-  }
-  project.settings = *settings;
-  project.created_by = s.Int(col + 4);
-  project.created_at_ms = s.Int(col + 5);
-  return project;
-}
-
-Task ReadTask(const Statement& s, int col) {
-  Task task;
-  task.id = s.Int(col);
-  task.project_id = s.Int(col + 1);
-  task.priority = static_cast<int32_t>(s.Int(col + 2));
-  task.state = static_cast<TaskState>(s.Int(col + 3));
-  task.created_at_ms = s.Int(col + 4);
-  task.data_json = s.Text(col + 5);
-  return task;
-}
-
-Revision ReadRevision(const Statement& s, int col) {
-  Revision rev;
-  rev.id = s.Int(col);
-  rev.annotation_id = s.Int(col + 1);
-  rev.task_id = s.Int(col + 2);
-  rev.user_id = s.Int(col + 3);
-  rev.username = s.Text(col + 4);
-  rev.revision = static_cast<int32_t>(s.Int(col + 5));
-  rev.result_json = s.Text(col + 6);
-  rev.media_json = s.Text(col + 7);
-  rev.lead_time_ms = s.Int(col + 8);
-  rev.source = static_cast<RevisionSource>(s.Int(col + 9));
-  rev.parent_id = s.OptionalInt(col + 10);
-  rev.created_at_ms = s.Int(col + 11);
-  return rev;
-}
 
 // Runs a query that yields at most one row and reads it with `read`;
 // nullopt when there is no row.
@@ -156,12 +91,7 @@ Result<ProjectSettings> LoadSettings(Connection& c, int64_t project_id) {
   s.Bind(project_id);
   PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::NotFound("project " + std::to_string(project_id) + " not found");
-  auto settings = ParseSettings(s.Text(0));
-  if (!settings.ok()) {
-    return Status::Internal("stored settings of project " + std::to_string(project_id) +
-                            " are unreadable: " + settings.status().message());
-  }
-  return *settings;
+  return ParseStoredSettings(project_id, s.Text(0));
 }
 
 Result<Project> LoadProject(Connection& c, int64_t id) {
@@ -215,7 +145,7 @@ Status ReleaseExpiredLeases(Connection& c, int64_t project_id, int32_t overlap, 
   return Status::Ok();
 }
 
-class SqliteTaskWriter;
+class ExclusiveWrite;
 
 class SqliteStore final : public Store {
  public:
@@ -268,8 +198,12 @@ class SqliteStore final : public Store {
       int64_t project_id,
       const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) override;
 
+  Status DumpTables(const DumpRowFn& fn) override;
+  Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
+
  private:
-  friend class SqliteTaskWriter;
+  // Takes the writer connection for an import or a load.
+  Result<ExclusiveWrite> BeginExclusiveWrite();
 
   // A reader borrowed from the pool, returned on destruction.
   class PooledReader {
@@ -392,39 +326,24 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Connection>> idle_readers_;
 };
 
-// Holds write_mu_ and one open IMMEDIATE transaction from BeginImport until
-// Commit() or destruction; every other write of the store waits meanwhile.
-class SqliteTaskWriter final : public TaskWriter {
+// The writer connection held alone, in one IMMEDIATE transaction with the
+// import cache size, from BeginImport/BeginLoad until Commit() or
+// destruction; every other write of the store waits meanwhile.
+class ExclusiveWrite {
  public:
-  SqliteTaskWriter(std::unique_lock<std::mutex> lock, Connection* conn, Transaction txn,
-                   Statement insert, int64_t project_id, int32_t overlap, int64_t now_ms)
-      : lock_(std::move(lock)),
-        conn_(conn),
-        txn_(std::move(txn)),
-        insert_(std::move(insert)),
-        project_id_(project_id),
-        overlap_(overlap),
-        now_ms_(now_ms) {}
+  ExclusiveWrite(std::unique_lock<std::mutex> lock, Connection* conn, Transaction txn)
+      : lock_(std::move(lock)), conn_(conn), txn_(std::move(txn)) {}
+  ExclusiveWrite(ExclusiveWrite&&) = default;
+  ~ExclusiveWrite() { Finish(); }
 
-  ~SqliteTaskWriter() override { Finish(); }
+  bool open() const { return txn_.has_value(); }
+  Connection& conn() { return *conn_; }
 
-  Status Add(const NewTask& task) override {
-    if (!txn_) return Status::Internal("import already committed");
-    insert_.BindAll(project_id_, task.priority, overlap_, now_ms_, task.data_json);
-    Status status = insert_.Run();
-    insert_.Reset();
-    if (!status.ok()) return status;
-    ++count_;
-    return Status::Ok();
-  }
-
-  Result<int64_t> Commit() override {
-    if (!txn_) return Status::Internal("import already committed");
-    insert_ = Statement();
+  // Statements of the transaction must be released before.
+  Status Commit() {
     Status status = txn_->Commit();
     Finish();
-    if (!status.ok()) return status;
-    return count_;
+    return status;
   }
 
  private:
@@ -432,7 +351,6 @@ class SqliteTaskWriter final : public TaskWriter {
   // writer's cache size, and lets other writes in.
   void Finish() {
     if (!lock_.owns_lock()) return;
-    insert_ = Statement();
     txn_.reset();
     // Only the cache size is lost if this fails; the data is settled.
     (void)conn_->Exec("PRAGMA cache_size = -" + std::to_string(kWriterCacheKiB));
@@ -442,11 +360,97 @@ class SqliteTaskWriter final : public TaskWriter {
   std::unique_lock<std::mutex> lock_;
   Connection* conn_;
   std::optional<Transaction> txn_;
-  Statement insert_;
+};
+
+class SqliteTaskWriter final : public TaskWriter {
+ public:
+  SqliteTaskWriter(ExclusiveWrite write, Statement insert, int64_t project_id, int32_t overlap,
+                   int64_t now_ms)
+      : write_(std::move(write)),
+        insert_(std::move(insert)),
+        project_id_(project_id),
+        overlap_(overlap),
+        now_ms_(now_ms) {}
+
+  Status Add(const NewTask& task) override {
+    if (!write_.open()) return Status::Internal("import already committed");
+    insert_.BindAll(project_id_, task.priority, overlap_, now_ms_, task.data_json);
+    Status status = insert_.Run();
+    insert_.Reset();
+    if (!status.ok()) return status;
+    ++count_;
+    return Status::Ok();
+  }
+
+  Result<int64_t> Commit() override {
+    if (!write_.open()) return Status::Internal("import already committed");
+    insert_ = Statement();
+    PLUMB_RETURN_IF_ERROR(write_.Commit());
+    return count_;
+  }
+
+ private:
+  ExclusiveWrite write_;
+  Statement insert_;  // declared after write_: reset before the transaction ends
   int64_t project_id_;
   int32_t overlap_;
   int64_t now_ms_;
   int64_t count_ = 0;
+};
+
+// Rows go in with one cached INSERT per table and column list; SQLite's
+// column affinity turns the dump's decimal text back into integers.
+class SqliteLoader final : public DatabaseLoader {
+ public:
+  explicit SqliteLoader(ExclusiveWrite write) : write_(std::move(write)) {}
+
+  Status Add(std::string_view table, const std::vector<std::string>& columns,
+             const std::vector<std::optional<std::string>>& values) override {
+    if (!write_.open()) return Status::Internal("load already committed");
+    PLUMB_RETURN_IF_ERROR(failed_);
+    auto target = CheckLoadRow(table, columns, values.size());
+    if (!target.ok()) return failed_ = target.status();
+    if (!(*target == target_)) {
+      insert_ = Statement();
+      std::string sql = "INSERT INTO " + std::string(target->table->name) + " (" +
+                        JoinColumns(target->columns) + ") VALUES (?";
+      for (size_t i = 1; i < target->columns.size(); ++i) sql += ", ?";
+      sql += ")";
+      auto insert = write_.conn().Prepare(sql);
+      if (!insert.ok()) return failed_ = insert.status();
+      insert_ = std::move(insert).value();
+      target_ = std::move(target).value();
+    }
+    for (const auto& value : values) insert_.Bind(value);
+    Status status = insert_.Run();
+    insert_.Reset();
+    if (!status.ok()) {
+      // A row the schema refuses (a dangling key, a duplicate id) is bad
+      // input. The load can then only roll back.
+      const int rc = sqlite3_extended_errcode(write_.conn().handle()) & 0xff;
+      failed_ = rc == SQLITE_CONSTRAINT || rc == SQLITE_MISMATCH
+                    ? Status::InvalidArgument("a row of " + std::string(table) +
+                                              " does not fit: " + status.message())
+                    : status;
+    }
+    return failed_;
+  }
+
+  // SQLite itself moves AUTOINCREMENT sequences (sqlite_sequence) past
+  // explicitly inserted ids, and plain rowid tables continue at max(id) + 1.
+  Status Commit() override {
+    if (!write_.open()) return Status::Internal("load already committed");
+    insert_ = Statement();
+    PLUMB_RETURN_IF_ERROR(failed_);
+    return write_.Commit();
+  }
+
+ private:
+  ExclusiveWrite write_;
+  Statement insert_;   // declared after write_: reset before the transaction ends
+  LoadTarget target_;  // what insert_ inserts into
+  // Of the first refused row: a load is all or nothing, so it ends there.
+  Status failed_;
 };
 
 Status ConfigureConnection(Connection& c, int cache_kib) {
@@ -789,25 +793,6 @@ Result<std::vector<User>> SqliteStore::ListMembers(int64_t project_id) {
   });
 }
 
-namespace {
-
-void AddToCounts(TaskCounts& counts, TaskState state, int64_t n) {
-  counts.total += n;
-  switch (state) {
-    case TaskState::kNew:
-      counts.new_tasks += n;
-      break;
-    case TaskState::kAnnotating:
-      counts.annotating += n;
-      break;
-    case TaskState::kDone:
-      counts.done += n;
-      break;
-  }
-}
-
-}  // namespace
-
 Result<TaskCounts> SqliteStore::CountTasks(int64_t project_id) {
   return Read([&](Connection& c) -> Result<TaskCounts> {
     PLUMB_ASSIGN_OR_RETURN(
@@ -841,40 +826,34 @@ Result<std::vector<TaskStateCount>> SqliteStore::CountTasksByState() {
 
 // --- tasks -----------------------------------------------------------------------
 
-Result<std::unique_ptr<TaskWriter>> SqliteStore::BeginImport(int64_t project_id, int64_t now_ms) {
+Result<ExclusiveWrite> SqliteStore::BeginExclusiveWrite() {
   std::unique_lock<std::mutex> lock(write_mu_);
   // A batch handed on by a write is waiting for a COMMIT; give it one before
-  // the import takes the connection.
+  // the connection is taken.
   if (batch_ != nullptr) FinishBatch(writer_->Exec("COMMIT"));
   Connection& c = *writer_;
   PLUMB_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size = -" + std::to_string(kImportCacheKiB)));
-  auto writer = [&]() -> Result<std::unique_ptr<TaskWriter>> {
-    PLUMB_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(c, Transaction::Kind::kImmediate));
-    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
-    PLUMB_ASSIGN_OR_RETURN(
-        Statement insert,
-        c.Prepare("INSERT INTO tasks (project_id, priority, state, open_slots, created_at, data)"
-                  " VALUES (?, ?, 0, ?, ?, ?)"));
-    return std::unique_ptr<TaskWriter>(
-        std::make_unique<SqliteTaskWriter>(std::move(lock), &c, std::move(txn), std::move(insert),
-                                           project_id, settings.overlap, now_ms));
-  }();
-  if (!writer.ok()) {
-    // The transaction (if begun) is already rolled back; only the cache size
-    // is left to restore.
+  auto txn = Transaction::Begin(c, Transaction::Kind::kImmediate);
+  if (!txn.ok()) {
     (void)c.Exec("PRAGMA cache_size = -" + std::to_string(kWriterCacheKiB));
+    return txn.status();
   }
-  return writer;
+  return ExclusiveWrite(std::move(lock), &c, std::move(txn).value());
+}
+
+Result<std::unique_ptr<TaskWriter>> SqliteStore::BeginImport(int64_t project_id, int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(ExclusiveWrite write, BeginExclusiveWrite());
+  Connection& c = write.conn();
+  PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
+  PLUMB_ASSIGN_OR_RETURN(
+      Statement insert,
+      c.Prepare("INSERT INTO tasks (project_id, priority, state, open_slots, created_at, data)"
+                " VALUES (?, ?, 0, ?, ?, ?)"));
+  return std::unique_ptr<TaskWriter>(std::make_unique<SqliteTaskWriter>(
+      std::move(write), std::move(insert), project_id, settings.overlap, now_ms));
 }
 
 namespace {
-
-Status CheckQuery(const TaskQuery& query) {
-  if (query.limit < 1 || query.limit > kMaxPageSize) {
-    return Status::InvalidArgument("limit must be from 1 to 1000", "limit");
-  }
-  return Status::Ok();
-}
 
 // Binds the filters of `query` in the order the ListTasks/CountMatchingTasks
 // SQL variants below expect them.
@@ -887,7 +866,7 @@ void BindFilters(Statement& s, const TaskQuery& query) {
 }  // namespace
 
 Result<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
-  PLUMB_RETURN_IF_ERROR(CheckQuery(query));
+  PLUMB_RETURN_IF_ERROR(CheckTaskQuery(query));
   // Each variant walks index ranges in id order from after_id: those of
   // tasks_by_state, or the annotator's entries in annotations_by_annotator.
   std::string_view sql;
@@ -1028,16 +1007,8 @@ Result<std::optional<Lease>> SqliteStore::FindLiveLease(int64_t task_id, int64_t
 
 namespace {
 
-struct StoredLease {
-  int64_t task_id = 0;
-  int64_t user_id = 0;
-  int64_t project_id = 0;
-  int64_t expires_at_ms = 0;
-  bool active = false;
-};
-
 // The lease `lease_id` if it is `user_id`'s lease on `task_id`; kConflict
-// otherwise, without telling whose lease it is.
+// otherwise.
 Result<StoredLease> LoadOwnLease(Connection& c, int64_t lease_id, int64_t task_id,
                                  int64_t user_id) {
   PLUMB_ASSIGN_OR_RETURN(
@@ -1049,11 +1020,7 @@ Result<StoredLease> LoadOwnLease(Connection& c, int64_t lease_id, int64_t task_i
       auto lease, QueryOptional(s, [](const Statement& r) {
         return StoredLease{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4) != 0};
       }));
-  if (!lease || lease->user_id != user_id || lease->task_id != task_id) {
-    return Status::Conflict("lease " + std::to_string(lease_id) + " is not yours for task " +
-                            std::to_string(task_id));
-  }
-  return *lease;
+  return CheckOwnLease(lease, lease_id, task_id, user_id);
 }
 
 Status DeleteLease(Connection& c, int64_t lease_id) {
@@ -1286,19 +1253,46 @@ Status SqliteStore::ForEachTaskWithAnnotations(
         }
       }
       // Statements are reset before calling out, so `fn` may use the store.
-      auto next = revisions.begin();
-      std::vector<Revision> of_task;
-      for (const Task& task : tasks) {
-        of_task.clear();
-        while (next != revisions.end() && next->task_id == task.id) {
-          of_task.push_back(std::move(*next));
-          ++next;
-        }
-        PLUMB_RETURN_IF_ERROR(fn(task, of_task));
-      }
+      PLUMB_RETURN_IF_ERROR(VisitBatch(tasks, std::move(revisions), fn));
       if (static_cast<int>(tasks.size()) < kExportBatch) return Status::Ok();
     }
   });
+}
+
+// --- the whole database ----------------------------------------------------------------
+
+Status SqliteStore::DumpTables(const DumpRowFn& fn) {
+  return ReadSnapshot([&](Connection& c) -> Status {
+    for (const DumpTable& table : SchemaTables()) {
+      const std::vector<std::string> columns(table.columns.begin(), table.columns.end());
+      PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " + JoinColumns(table.columns) +
+                                                    " FROM " + std::string(table.name) +
+                                                    " ORDER BY " + std::string(table.order_by)));
+      std::vector<std::optional<std::string>> values(columns.size());
+      while (true) {
+        PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        for (size_t i = 0; i < values.size(); ++i) {
+          const int col = static_cast<int>(i);
+          values[i] = s.IsNull(col) ? std::nullopt : std::optional(s.Text(col));
+        }
+        PLUMB_RETURN_IF_ERROR(fn(table.name, columns, values));
+      }
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::unique_ptr<DatabaseLoader>> SqliteStore::BeginLoad() {
+  PLUMB_ASSIGN_OR_RETURN(ExclusiveWrite write, BeginExclusiveWrite());
+  PLUMB_ASSIGN_OR_RETURN(Statement s, write.conn().Prepare("SELECT EXISTS (SELECT 1 FROM users)"
+                                                           " OR EXISTS (SELECT 1 FROM projects)"));
+  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (row && s.Int(0) != 0) {
+    return Status::Conflict("the database is not empty: load into a new one");
+  }
+  s = Statement();
+  return std::unique_ptr<DatabaseLoader>(std::make_unique<SqliteLoader>(std::move(write)));
 }
 
 }  // namespace

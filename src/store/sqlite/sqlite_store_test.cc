@@ -97,6 +97,29 @@ TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerBuild) {
   EXPECT_EQ(store.status().code(), StatusCode::kInternal);
 }
 
+TEST_F(SqliteStoreTest, OpenStoreTakesPathsAndSqliteLocations) {
+  struct Case {
+    std::string location;
+    StatusCode code;
+  };
+  const Case cases[] = {
+      {path_, StatusCode::kOk},
+      {"sqlite:" + path_, StatusCode::kOk},
+      {"", StatusCode::kInvalidArgument},
+      {"sqlite:", StatusCode::kInvalidArgument},
+      {"mysql://root@localhost/plumb", StatusCode::kInvalidArgument},
+      {"/nonexistent-dir/for/sure/plumb.db", StatusCode::kInternal},
+  };
+  for (const Case& c : cases) {
+    auto store = store::OpenStore(c.location);
+    EXPECT_EQ(store.ok() ? StatusCode::kOk : store.status().code(), c.code) << c.location;
+  }
+  // Both spellings opened the same file.
+  auto raw = Raw();
+  EXPECT_EQ(Column(*raw, "SELECT COUNT(*) FROM schema_migrations"),
+            std::vector<std::string>{std::to_string(sqlite::Migrations().size())});
+}
+
 TEST_F(SqliteStoreTest, UnopenablePathIsInternal) {
   auto store = OpenSqliteStore("/nonexistent-dir/for/sure/plumb.db");
   ASSERT_FALSE(store.ok());

@@ -1,0 +1,130 @@
+#include "store/backend_common.h"
+
+#include <algorithm>
+
+namespace plumb::store {
+
+Result<ProjectSettings> ParseStoredSettings(int64_t project_id, std::string_view json) {
+  auto settings = ParseSettings(json);
+  if (!settings.ok()) {
+    return Status::Internal("stored settings of project " + std::to_string(project_id) +
+                            " are unreadable: " + settings.status().message());
+  }
+  return *settings;
+}
+
+void AddToCounts(TaskCounts& counts, TaskState state, int64_t n) {
+  counts.total += n;
+  switch (state) {
+    case TaskState::kNew:
+      counts.new_tasks += n;
+      break;
+    case TaskState::kAnnotating:
+      counts.annotating += n;
+      break;
+    case TaskState::kDone:
+      counts.done += n;
+      break;
+  }
+}
+
+Status VisitBatch(const std::vector<Task>& tasks, std::vector<Revision> revisions,
+                  const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) {
+  auto next = revisions.begin();
+  std::vector<Revision> of_task;
+  for (const Task& task : tasks) {
+    of_task.clear();
+    while (next != revisions.end() && next->task_id == task.id) {
+      of_task.push_back(std::move(*next));
+      ++next;
+    }
+    PLUMB_RETURN_IF_ERROR(fn(task, of_task));
+  }
+  return Status::Ok();
+}
+
+Status CheckTaskQuery(const TaskQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxPageSize) {
+    return Status::InvalidArgument("limit must be from 1 to 1000", "limit");
+  }
+  return Status::Ok();
+}
+
+Result<StoredLease> CheckOwnLease(const std::optional<StoredLease>& lease, int64_t lease_id,
+                                  int64_t task_id, int64_t user_id) {
+  if (!lease || lease->user_id != user_id || lease->task_id != task_id) {
+    return Status::Conflict("lease " + std::to_string(lease_id) + " is not yours for task " +
+                            std::to_string(task_id));
+  }
+  return *lease;
+}
+
+std::span<const DumpTable> SchemaTables() {
+  static const DumpTable kTables[] = {
+      {"users", {"id", "username", "password_hash", "role", "created_at"}, "id", "id"},
+      {"sessions", {"secret_hash", "user_id", "expires_at"}, "secret_hash", ""},
+      {"api_tokens", {"id", "secret_hash", "user_id", "name", "created_at"}, "id", "id"},
+      {"projects",
+       {"id", "name", "schema_json", "settings_json", "created_by", "created_at", "deleted"},
+       "id",
+       "id"},
+      {"project_members", {"project_id", "user_id"}, "project_id, user_id", ""},
+      {"tasks",
+       {"id", "project_id", "priority", "state", "annotation_count", "lease_count", "open_slots",
+        "created_at", "data"},
+       "id",
+       "id"},
+      {"leases", {"id", "project_id", "task_id", "user_id", "expires_at", "active"}, "id", "id"},
+      {"annotations",
+       {"id", "project_id", "task_id", "user_id", "current_revision_id", "created_at"},
+       "id",
+       "id"},
+      {"revisions",
+       {"id", "annotation_id", "task_id", "user_id", "revision", "result", "media", "lead_time_ms",
+        "source", "parent_id", "idempotency_key", "created_at"},
+       "id",
+       "id"},
+      {"skips", {"task_id", "user_id"}, "task_id, user_id", ""},
+  };
+  return kTables;
+}
+
+Result<LoadTarget> CheckLoadRow(std::string_view name, const std::vector<std::string>& columns,
+                                size_t value_count) {
+  auto tables = SchemaTables();
+  auto table = std::find_if(tables.begin(), tables.end(),
+                            [&](const DumpTable& t) { return t.name == name; });
+  if (table == tables.end()) {
+    return Status::InvalidArgument("unknown table '" + std::string(name) + "'", "table");
+  }
+  if (columns.empty() || columns.size() != value_count) {
+    return Status::InvalidArgument("a row of " + std::string(name) + " has " +
+                                       std::to_string(columns.size()) + " columns and " +
+                                       std::to_string(value_count) + " values",
+                                   "columns");
+  }
+  LoadTarget target{&*table, {}};
+  for (const std::string& column : columns) {
+    auto known = std::find(table->columns.begin(), table->columns.end(), column);
+    if (known == table->columns.end()) {
+      return Status::InvalidArgument(
+          "table " + std::string(name) + " has no column '" + column + "'", "columns");
+    }
+    if (std::find(target.columns.begin(), target.columns.end(), *known) != target.columns.end()) {
+      return Status::InvalidArgument("column '" + column + "' given twice", "columns");
+    }
+    target.columns.push_back(*known);
+  }
+  return target;
+}
+
+std::string JoinColumns(std::span<const std::string_view> columns) {
+  std::string out;
+  for (std::string_view column : columns) {
+    if (!out.empty()) out += ", ";
+    out += column;
+  }
+  return out;
+}
+
+}  // namespace plumb::store

@@ -1,0 +1,152 @@
+#pragma once
+// What the store's backends share below the Store interface: reading domain
+// types from result rows, query checks, and the table list that DumpTables
+// and DatabaseLoader follow. Internal to src/store.
+
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.h"
+#include "store/store.h"
+
+// Column lists in the order the Read* functions below expect, for pasting
+// into SQL literals of either backend.
+#define PLUMB_USER_COLS "u.id, u.username, u.role, u.created_at"
+#define PLUMB_PROJECT_COLS \
+  "p.id, p.name, p.schema_json, p.settings_json, p.created_by, p.created_at"
+#define PLUMB_TASK_COLS "t.id, t.project_id, t.priority, t.state, t.created_at, t.data"
+#define PLUMB_REVISION_COLS                                                                  \
+  "r.id, r.annotation_id, r.task_id, r.user_id, u.username, r.revision, r.result, r.media, " \
+  "r.lead_time_ms, r.source, r.parent_id, r.created_at"
+
+namespace plumb::store {
+
+// Tasks per export batch: large enough to amortize the annotation query,
+// small enough to keep a batch's payloads in memory.
+inline constexpr int kExportBatch = 1000;
+inline constexpr int32_t kMaxPageSize = 1000;
+
+// A result row of either backend: Int(col), Text(col), Json(col) (JSON text
+// as the Store hands it out), OptionalInt(col).
+template <typename Row>
+concept ResultRow = requires(const Row& r, int col) {
+  { r.Int(col) } -> std::convertible_to<int64_t>;
+  { r.Text(col) } -> std::convertible_to<std::string>;
+  { r.Json(col) } -> std::convertible_to<std::string>;
+  { r.OptionalInt(col) } -> std::convertible_to<std::optional<int64_t>>;
+};
+
+template <ResultRow Row>
+User ReadUser(const Row& r, int col) {
+  return User{r.Int(col), r.Text(col + 1), static_cast<Role>(r.Int(col + 2)), r.Int(col + 3)};
+}
+
+Result<ProjectSettings> ParseStoredSettings(int64_t project_id, std::string_view json);
+
+template <ResultRow Row>
+Result<Project> ReadProject(const Row& r, int col) {
+  Project project;
+  project.id = r.Int(col);
+  project.name = r.Text(col + 1);
+  project.schema_json = r.Json(col + 2);
+  PLUMB_ASSIGN_OR_RETURN(project.settings, ParseStoredSettings(project.id, r.Text(col + 3)));
+  project.created_by = r.Int(col + 4);
+  project.created_at_ms = r.Int(col + 5);
+  return project;
+}
+
+template <ResultRow Row>
+Task ReadTask(const Row& r, int col) {
+  Task task;
+  task.id = r.Int(col);
+  task.project_id = r.Int(col + 1);
+  task.priority = static_cast<int32_t>(r.Int(col + 2));
+  task.state = static_cast<TaskState>(r.Int(col + 3));
+  task.created_at_ms = r.Int(col + 4);
+  task.data_json = r.Json(col + 5);
+  return task;
+}
+
+template <ResultRow Row>
+Revision ReadRevision(const Row& r, int col) {
+  Revision rev;
+  rev.id = r.Int(col);
+  rev.annotation_id = r.Int(col + 1);
+  rev.task_id = r.Int(col + 2);
+  rev.user_id = r.Int(col + 3);
+  rev.username = r.Text(col + 4);
+  rev.revision = static_cast<int32_t>(r.Int(col + 5));
+  rev.result_json = r.Json(col + 6);
+  rev.media_json = r.Json(col + 7);
+  rev.lead_time_ms = r.Int(col + 8);
+  rev.source = static_cast<RevisionSource>(r.Int(col + 9));
+  rev.parent_id = r.OptionalInt(col + 10);
+  rev.created_at_ms = r.Int(col + 11);
+  return rev;
+}
+
+void AddToCounts(TaskCounts& counts, TaskState state, int64_t n);
+
+// One batch of ForEachTaskWithAnnotations: calls `fn` for each of `tasks` (in
+// id order) with its revisions out of `revisions` (the batch's, ordered by
+// task id); stops at the first error `fn` returns and returns it.
+Status VisitBatch(const std::vector<Task>& tasks, std::vector<Revision> revisions,
+                  const std::function<Status(const Task&, const std::vector<Revision>&)>& fn);
+
+// kInvalidArgument (field "limit") unless the page size is 1..kMaxPageSize.
+Status CheckTaskQuery(const TaskQuery& query);
+
+// The lease `lease_id` as stored, for the checks of AppendRevision/SkipTask.
+struct StoredLease {
+  int64_t task_id = 0;
+  int64_t user_id = 0;
+  int64_t project_id = 0;
+  int64_t expires_at_ms = 0;
+  bool active = false;
+};
+
+// `lease` if it is `user_id`'s lease on `task_id`; kConflict otherwise (also
+// when it is unknown), without telling whose lease it is.
+Result<StoredLease> CheckOwnLease(const std::optional<StoredLease>& lease, int64_t lease_id,
+                                  int64_t task_id, int64_t user_id);
+
+// --- the whole database ----------------------------------------------------------
+
+// One table of a dump: its columns in dump order, and what orders its rows.
+struct DumpTable {
+  std::string_view name;
+  std::vector<std::string_view> columns;
+  std::string_view order_by;
+  // The column that takes generated ids, "" when none: load moves its
+  // sequence past the loaded rows.
+  std::string_view id_column;
+};
+
+// Every table of the schema, parents first (the order of store.h's
+// DumpTables contract). Both backends have exactly these columns.
+std::span<const DumpTable> SchemaTables();
+
+// Where a loaded row goes: names from a DumpTable, the ones to paste into SQL
+// (never the caller's strings).
+struct LoadTarget {
+  const DumpTable* table = nullptr;
+  std::vector<std::string_view> columns;
+
+  bool operator==(const LoadTarget&) const = default;
+};
+
+// The table named `name`, with `columns` all its own and distinct, and as many
+// values as columns. kInvalidArgument otherwise.
+Result<LoadTarget> CheckLoadRow(std::string_view name, const std::vector<std::string>& columns,
+                                size_t value_count);
+
+// "a, b, c".
+std::string JoinColumns(std::span<const std::string_view> columns);
+
+}  // namespace plumb::store

@@ -1,0 +1,1227 @@
+// The PostgreSQL backend of store::Store, for several `plumb serve` processes
+// on one database.
+//
+// Every call borrows a pooled connection for its duration and runs in its own
+// READ COMMITTED transaction (reads of one statement run without one).
+// Correctness across servers comes from locks, taken in one order so that
+// transactions wait rather than deadlock:
+//
+//   1. pg_advisory_xact_lock(project, user): one user's claims, submits and
+//      skips in a project run one at a time, on whatever server. A claim then
+//      sees all of that user's annotations, skips and leases, so nobody holds
+//      two leases or gets a task twice.
+//   2. the project row: FOR KEY SHARE by claims, submits, skips and imports,
+//      which compute open slots from the overlap; FOR UPDATE by UpdateProject
+//      and DeleteProject. The overlap cannot change under a running claim.
+//   3. lease rows: FOR UPDATE by submit and skip; expired leases are
+//      released by `UPDATE ... WHERE active = 1 RETURNING`, which a second
+//      server running it at once re-checks after the first commits, so each
+//      lease is released (and its slot given back) exactly once.
+//   4. task rows: a claim picks its task with FOR UPDATE SKIP LOCKED, so
+//      concurrent claims take different tasks instead of queueing on the head
+//      of the queue (and waits for locked ones only when that finds nothing);
+//      task counters change only under the row lock, so no update of
+//      annotation_count/lease_count/open_slots is lost.
+//
+// Deadlocks and serialization failures (which these rules should prevent)
+// and a connection lost before COMMIT roll the transaction back; the call is
+// then run again on a fresh connection.
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/core.h"
+#include "store/backend_common.h"
+#include "store/postgres/pg_conn.h"
+#include "store/postgres/pg_migrations.h"
+#include "store/store.h"
+
+// A project's tasks in id order from after_id ($2), at most $3 of them: each
+// arm reads one tasks_by_state range in id order and stops at the limit, so a
+// page costs at most three short index ranges whatever the project's size.
+// There is one arm per TaskState value.
+#define PLUMB_TASKS_IN_ID_ORDER                                                    \
+  "SELECT * FROM ("                                                                \
+  "(SELECT " PLUMB_TASK_COLS                                                       \
+  " FROM tasks t"                                                                  \
+  " WHERE t.project_id = $1 AND t.state = 0 AND t.id > $2 ORDER BY t.id LIMIT $3)" \
+  " UNION ALL (SELECT " PLUMB_TASK_COLS                                            \
+  " FROM tasks t"                                                                  \
+  " WHERE t.project_id = $1 AND t.state = 1 AND t.id > $2 ORDER BY t.id LIMIT $3)" \
+  " UNION ALL (SELECT " PLUMB_TASK_COLS                                            \
+  " FROM tasks t"                                                                  \
+  " WHERE t.project_id = $1 AND t.state = 2 AND t.id > $2 ORDER BY t.id LIMIT $3)" \
+  ") page ORDER BY id LIMIT $3"
+
+// The first open task (by priority, then id) the user ($2) has neither
+// annotated nor skipped, in project $1, taking one of its slots. Its ORDER BY
+// matches tasks_queue; the literal open_slots > 0 lets the planner use that
+// partial index. `lock` is the row lock clause.
+#define PLUMB_CLAIM_TASK(lock)                                                              \
+  "WITH pick AS (SELECT t.id FROM tasks t"                                                  \
+  " WHERE t.project_id = $1 AND t.open_slots > 0"                                           \
+  " AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = $2)" \
+  " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"       \
+  " ORDER BY t.priority DESC, t.id LIMIT 1 " lock                                           \
+  ")"                                                                                       \
+  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1"      \
+  " FROM pick WHERE t.id = pick.id RETURNING " PLUMB_TASK_COLS
+
+// Whether any task still has a slot for the user (a fresh snapshot, no locks).
+#define PLUMB_ANY_TASK_LEFT                                                                   \
+  "SELECT EXISTS (SELECT 1 FROM tasks t"                                                    \
+  " WHERE t.project_id = $1 AND t.open_slots > 0"                                           \
+  " AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = $2)" \
+  " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2))"
+
+namespace plumb::store {
+namespace postgres {
+namespace {
+
+// Picks tried by one claim before it answers "nothing left" (see ClaimNextTask).
+constexpr int kMaxClaimRounds = 20;
+
+// Tasks deleted per transaction when purging a deleted project: keeps each
+// transaction (and the WAL it writes before committing) short.
+constexpr int kPurgeBatch = 5000;
+// Runs of one call after deadlocks or serialization failures.
+constexpr int kMaxAttempts = 5;
+// COPY data is sent in chunks of this size: large enough that libpq's
+// per-call cost vanishes, small enough to keep an import's memory flat.
+constexpr size_t kCopyChunkBytes = 256 * 1024;
+// Rows per FETCH of a dump.
+constexpr int kDumpFetchRows = 2000;
+// jsonb's type oid (pg_type.dat), to tell JSON columns in a dump.
+constexpr Oid kJsonbOid = 3802;
+
+// jsonb has no \u0000 (PostgreSQL text cannot hold NUL), and would refuse
+// such JSON with an error naming nothing; refuse it up front, naming the
+// field, so that an import reports it at the task rather than at COMMIT.
+Status CheckJsonbStorable(std::string_view json, const char* field) {
+  // Escapes are read left to right, so "\\u0000" (a backslash, then text) is fine.
+  for (size_t i = json.find('\\'); i != std::string_view::npos; i = json.find('\\', i + 2)) {
+    if (json.substr(i + 1, 5) == "u0000") {
+      return Status::InvalidArgument(
+          std::string(field) + " contains \\u0000, which PostgreSQL cannot store", field);
+    }
+  }
+  if (json.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(field) + " contains a NUL byte", field);
+  }
+  return Status::Ok();
+}
+
+// Advisory lock keys are 32-bit pairs; ids that collide modulo 2^32 only
+// share a lock, which serializes a little more and is still correct.
+int32_t LockKey(int64_t id) { return static_cast<int32_t>(static_cast<uint32_t>(id)); }
+
+// Rule 1 of the header.
+Status LockUserInProject(PgConnection& c, int64_t project_id, int64_t user_id) {
+  return c
+      .Query("SELECT pg_advisory_xact_lock($1::integer, $2::integer)", LockKey(project_id),
+             LockKey(user_id))
+      .status();
+}
+
+// The project's settings, with rule 2's KEY SHARE lock on its row.
+Result<ProjectSettings> LockSettings(PgConnection& c, int64_t project_id) {
+  PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT settings_json FROM projects"
+                                             " WHERE id = $1 AND deleted = 0 FOR KEY SHARE",
+                                             project_id));
+  if (r.empty()) return Status::NotFound("project " + std::to_string(project_id) + " not found");
+  return ParseStoredSettings(project_id, r.front().View(0));
+}
+
+Result<Project> LoadProject(PgConnection& c, int64_t id, bool for_update) {
+  PLUMB_ASSIGN_OR_RETURN(
+      PgResult r,
+      c.Query(for_update ? "SELECT " PLUMB_PROJECT_COLS
+                           " FROM projects p WHERE p.id = $1 AND p.deleted = 0 FOR UPDATE"
+                         : "SELECT " PLUMB_PROJECT_COLS
+                           " FROM projects p WHERE p.id = $1 AND p.deleted = 0",
+              id));
+  if (r.empty()) return Status::NotFound("project " + std::to_string(id) + " not found");
+  return ReadProject(r.front(), 0);
+}
+
+Result<Revision> LoadRevision(PgConnection& c, int64_t id) {
+  PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT " PLUMB_REVISION_COLS
+                                             " FROM revisions r JOIN users u ON u.id = r.user_id"
+                                             " WHERE r.id = $1",
+                                             id));
+  if (r.empty()) return Status::NotFound("revision " + std::to_string(id) + " not found");
+  return ReadRevision(r.front(), 0);
+}
+
+template <typename T, typename Read>
+Result<std::vector<T>> ReadAll(const PgResult& r, Read&& read) {
+  std::vector<T> out;
+  out.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read(r.row(i)));
+  return out;
+}
+
+// Gives the slot of one released lease back to its task; `overlap` is the
+// project's current one (see rule 2).
+Status ReturnLeaseSlot(PgConnection& c, int64_t task_id, int32_t overlap) {
+  return c
+      .Query(
+          "UPDATE tasks SET lease_count = lease_count - 1,"
+          " open_slots = CASE WHEN state = 2 THEN 0"
+          " ELSE $2 - annotation_count - lease_count + 1 END WHERE id = $1",
+          task_id, overlap)
+      .status();
+}
+
+// Marks the project's expired leases released and gives their slots back, in
+// one statement (rule 3).
+Status ReleaseExpiredLeases(PgConnection& c, int64_t project_id, int32_t overlap, int64_t now_ms) {
+  return c
+      .Query(
+          "WITH released AS (UPDATE leases SET active = 0"
+          " WHERE project_id = $1 AND active = 1 AND expires_at <= $2 RETURNING task_id),"
+          " per_task AS (SELECT task_id, COUNT(*)::integer AS n FROM released GROUP BY task_id)"
+          " UPDATE tasks t SET lease_count = t.lease_count - p.n,"
+          " open_slots = CASE WHEN t.state = 2 THEN 0"
+          " ELSE $3 - t.annotation_count - (t.lease_count - p.n) END"
+          " FROM per_task p WHERE t.id = p.task_id",
+          project_id, now_ms, overlap)
+      .status();
+}
+
+// Lease `lease_id` locked for the caller's change, if it exists.
+Result<std::optional<StoredLease>> LockLease(PgConnection& c, int64_t lease_id) {
+  PLUMB_ASSIGN_OR_RETURN(
+      PgResult r, c.Query("SELECT task_id, user_id, project_id, expires_at, active FROM leases"
+                          " WHERE id = $1 FOR UPDATE",
+                          lease_id));
+  if (r.empty()) return std::optional<StoredLease>();
+  const PgRow row = r.front();
+  return std::optional(
+      StoredLease{row.Int(0), row.Int(1), row.Int(2), row.Int(3), row.Int(4) != 0});
+}
+
+Result<int64_t> InsertRevision(PgConnection& c, const NewRevision& rev, int64_t annotation_id,
+                               int32_t number, std::optional<int64_t> parent_id, int64_t now_ms) {
+  auto unless_empty = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string_view>(v);
+  };
+  PLUMB_ASSIGN_OR_RETURN(
+      PgResult r,
+      c.Query("WITH r AS (INSERT INTO revisions (annotation_id, task_id, user_id, revision,"
+              " result, media, lead_time_ms, source, parent_id, idempotency_key, created_at)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id)"
+              " UPDATE annotations a SET current_revision_id = r.id FROM r"
+              " WHERE a.id = $1 RETURNING r.id",
+              annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
+              unless_empty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
+              unless_empty(rev.idempotency_key), now_ms));
+  if (r.empty()) return Status::Internal("revision insert returned no id");
+  return r.front().Int(0);
+}
+
+// COMMIT, unless a failed command already doomed the transaction (whose
+// COMMIT would quietly roll back).
+Status CommitTransaction(PgConnection& c) {
+  if (c.transaction_failed()) return Status::Internal("the transaction was aborted by an error");
+  return c.Exec("COMMIT");
+}
+
+bool IsTransient(const PgConnection& c) {
+  const std::string& state = c.last_sqlstate();
+  // Two first submits with one idempotency key (same user, two projects at
+  // once): run again, the loser finds the winner's revision.
+  return state == kSerializationFailure || state == kDeadlockDetected ||
+         (state == kUniqueViolation && c.last_constraint() == "revisions_idempotency");
+}
+
+// A pooled connection in an open transaction that a TaskWriter or
+// DatabaseLoader holds across calls, with at most one COPY FROM STDIN running
+// in it. Rolled back unless committed. Move-only.
+class HeldTransaction {
+ public:
+  static Result<HeldTransaction> Begin(ConnectionPool& pool) {
+    PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, pool.Acquire());
+    PLUMB_RETURN_IF_ERROR(conn->Exec("BEGIN"));
+    return HeldTransaction(std::move(conn));
+  }
+  HeldTransaction(HeldTransaction&& other) noexcept
+      : conn_(std::exchange(other.conn_, std::nullopt)),
+        copy_sql_(std::move(other.copy_sql_)),
+        buffer_(std::move(other.buffer_)) {}
+  HeldTransaction& operator=(HeldTransaction&&) = delete;
+  ~HeldTransaction() { Release(); }
+
+  bool open() const { return conn_.has_value(); }
+  PgConnection& conn() { return **conn_; }
+
+  // Makes `copy_sql` the running COPY, ending another one first.
+  Status Copy(const std::string& copy_sql) {
+    if (copy_sql == copy_sql_) return Status::Ok();
+    PLUMB_RETURN_IF_ERROR(EndCopy());
+    PLUMB_RETURN_IF_ERROR(conn().CopyStart(copy_sql));
+    copy_sql_ = copy_sql;
+    return Status::Ok();
+  }
+  // Rows (each ending in \n) for the running COPY.
+  Status Put(std::string_view rows) {
+    buffer_.append(rows);
+    if (buffer_.size() < kCopyChunkBytes) return Status::Ok();
+    return Flush();
+  }
+  // Sends what is buffered and ends the running COPY, if any. The server
+  // reports rows it refuses here.
+  Status EndCopy() {
+    if (copy_sql_.empty()) return Status::Ok();
+    PLUMB_RETURN_IF_ERROR(Flush());
+    copy_sql_.clear();
+    return conn().CopyEnd();
+  }
+  // Ends the transaction either way: committed, or rolled back on failure.
+  Status Commit() {
+    Status status = EndCopy();
+    if (status.ok()) status = CommitTransaction(conn());
+    Release(/*committed=*/status.ok());
+    return status;
+  }
+
+ private:
+  explicit HeldTransaction(ConnectionPool::Handle conn) : conn_(std::move(conn)) {}
+
+  Status Flush() {
+    Status status = conn().CopyPut(buffer_);
+    buffer_.clear();
+    return status;
+  }
+
+  void Release(bool committed = false) {
+    if (!conn_) return;
+    if (!copy_sql_.empty()) conn().CopyAbort();
+    // A failed ROLLBACK means a lost connection, which the pool reconnects.
+    if (!committed && !conn().broken()) (void)conn().Exec("ROLLBACK");
+    conn_.reset();
+  }
+
+  std::optional<ConnectionPool::Handle> conn_;
+  std::string copy_sql_;  // the running COPY, "" when none
+  std::string buffer_;
+};
+
+class PgTaskWriter final : public TaskWriter {
+ public:
+  PgTaskWriter(HeldTransaction txn, int64_t project_id, int32_t overlap, int64_t now_ms)
+      : txn_(std::move(txn)) {
+    // The columns every row shares, up to data: project_id, priority (filled
+    // in per task), state, open_slots, created_at.
+    fixed_ = std::to_string(project_id) + "\t";
+    after_priority_ = "\t0\t" + std::to_string(overlap) + "\t" + std::to_string(now_ms) + "\t";
+  }
+
+  Status Add(const NewTask& task) override {
+    if (!txn_.open()) return Status::Internal("import already committed");
+    PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.data_json, "data"));
+    row_ = fixed_;
+    row_ += std::to_string(task.priority);
+    row_ += after_priority_;
+    AppendCopyField(row_, task.data_json);
+    row_ += '\n';
+    PLUMB_RETURN_IF_ERROR(txn_.Put(row_));
+    ++count_;
+    return Status::Ok();
+  }
+
+  Result<int64_t> Commit() override {
+    if (!txn_.open()) return Status::Internal("import already committed");
+    PLUMB_RETURN_IF_ERROR(txn_.Commit());
+    return count_;
+  }
+
+ private:
+  HeldTransaction txn_;
+  std::string fixed_;
+  std::string after_priority_;
+  std::string row_;  // reused: one allocation for the whole import
+  int64_t count_ = 0;
+};
+
+// Rows go in by COPY, one per table and column list, ended when the next
+// row names another (a dump gives each table's rows together).
+class PgLoader final : public DatabaseLoader {
+ public:
+  explicit PgLoader(HeldTransaction txn) : txn_(std::move(txn)) {}
+
+  Status Add(std::string_view table, const std::vector<std::string>& columns,
+             const std::vector<std::optional<std::string>>& values) override {
+    if (!txn_.open()) return Status::Internal("load already committed");
+    PLUMB_RETURN_IF_ERROR(failed_);
+    auto target = CheckLoadRow(table, columns, values.size());
+    if (!target.ok()) return failed_ = target.status();
+    row_.clear();
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) row_ += '\t';
+      if (!values[i]) {
+        row_ += "\\N";
+      } else if (values[i]->find('\0') != std::string::npos) {
+        return failed_ =
+                   Status::InvalidArgument("a value of " + std::string(table) + " has a NUL byte");
+      } else {
+        AppendCopyField(row_, *values[i]);
+      }
+    }
+    row_ += '\n';
+    if (!(*target == target_)) {
+      PLUMB_RETURN_IF_ERROR(Check(txn_.Copy("COPY " + std::string(target->table->name) + " (" +
+                                            JoinColumns(target->columns) + ") FROM STDIN")));
+      target_ = std::move(target).value();
+    }
+    return Check(txn_.Put(row_));
+  }
+
+  Status Commit() override {
+    if (!txn_.open()) return Status::Internal("load already committed");
+    PLUMB_RETURN_IF_ERROR(failed_);
+    PLUMB_RETURN_IF_ERROR(Check(txn_.EndCopy()));
+    // The one reference without a foreign key (see the migration).
+    PLUMB_ASSIGN_OR_RETURN(PgResult orphans,
+                           txn_.conn().Query("SELECT t.id FROM tasks t WHERE NOT EXISTS"
+                                             " (SELECT 1 FROM projects p WHERE p.id = t.project_id)"
+                                             " LIMIT 1"));
+    if (!orphans.empty()) {
+      return failed_ = Status::InvalidArgument("task " + orphans.front().Text(0) +
+                                               " names a project that is not loaded");
+    }
+    // Sequences move forward only: past the loaded ids, never back.
+    for (const DumpTable& table : SchemaTables()) {
+      if (table.id_column.empty()) continue;
+      const std::string name(table.name);
+      const std::string id(table.id_column);
+      PLUMB_RETURN_IF_ERROR(
+          txn_.conn()
+              .Query("SELECT setval(s.seq, m.max_id) FROM"
+                     " (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) s,"
+                     " (SELECT MAX(" +
+                         id + ") AS max_id FROM " + name +
+                         ") m"
+                         " WHERE m.max_id > COALESCE(pg_sequence_last_value(s.seq), 0)",
+                     name, id)
+              .status());
+    }
+    return txn_.Commit();
+  }
+
+ private:
+  // Keeps the first failure: the transaction is then aborted and can only be
+  // rolled back. Rows the schema refuses (bad values, dangling keys,
+  // duplicate ids) are bad input.
+  Status Check(Status status) {
+    if (status.ok()) return status;
+    const std::string& state = txn_.conn().last_sqlstate();
+    if (state.starts_with("22") || state.starts_with("23")) {
+      status = Status::InvalidArgument("the load was refused: " + status.message());
+    }
+    failed_ = status;
+    return status;
+  }
+
+  HeldTransaction txn_;
+  LoadTarget target_;  // what the running COPY loads
+  std::string row_;
+  Status failed_;
+};
+
+class PgStore final : public Store {
+ public:
+  PgStore(const std::string& url, int connections) : pool_(url, connections) {}
+
+  static Result<std::unique_ptr<Store>> Open(const std::string& url,
+                                             const PostgresOptions& options);
+
+  Result<User> CreateUser(std::string_view username, std::string_view password_hash, Role role,
+                          int64_t now_ms) override;
+  Result<User> GetUser(int64_t id) override;
+  Result<UserWithHash> FindUserByName(std::string_view username) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<int64_t> CountUsers() override;
+
+  Status CreateSession(std::string_view secret_hash, int64_t user_id,
+                       int64_t expires_at_ms) override;
+  Result<User> UserForSession(std::string_view secret_hash, int64_t now_ms) override;
+  Status DeleteSession(std::string_view secret_hash) override;
+  Result<int64_t> CreateApiToken(std::string_view secret_hash, int64_t user_id,
+                                 std::string_view name, int64_t now_ms) override;
+  Result<User> UserForApiToken(std::string_view secret_hash) override;
+
+  Result<Project> CreateProject(const NewProject& project, int64_t now_ms) override;
+  Result<Project> GetProject(int64_t id) override;
+  Result<std::vector<Project>> ListProjects(std::optional<int64_t> member_id) override;
+  Result<Project> UpdateProject(int64_t id, const ProjectUpdate& update) override;
+  Status DeleteProject(int64_t id) override;
+  Status AddMember(int64_t project_id, int64_t user_id) override;
+  Result<bool> IsMember(int64_t project_id, int64_t user_id) override;
+  Result<std::vector<User>> ListMembers(int64_t project_id) override;
+  Result<TaskCounts> CountTasks(int64_t project_id) override;
+  Result<std::vector<TaskStateCount>> CountTasksByState() override;
+
+  Result<std::unique_ptr<TaskWriter>> BeginImport(int64_t project_id, int64_t now_ms) override;
+  Result<TaskPage> ListTasks(const TaskQuery& query) override;
+  Result<int64_t> CountMatchingTasks(const TaskQuery& query) override;
+  Result<Task> GetTask(int64_t id) override;
+
+  Result<std::optional<Claim>> ClaimNextTask(int64_t project_id, int64_t user_id,
+                                             int64_t now_ms) override;
+  Result<std::optional<Lease>> FindLiveLease(int64_t task_id, int64_t user_id,
+                                             int64_t now_ms) override;
+  Result<Revision> AppendRevision(const NewRevision& revision, int64_t now_ms) override;
+  Status SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) override;
+
+  Result<std::vector<Revision>> ListRevisions(int64_t task_id,
+                                              std::optional<int64_t> user_id) override;
+  Result<std::vector<Revision>> CurrentRevisions(const std::vector<int64_t>& task_ids) override;
+  Result<Progress> GetProgress(int64_t project_id, int64_t user_id) override;
+
+  Status ForEachTaskWithAnnotations(
+      int64_t project_id,
+      const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) override;
+
+  Status DumpTables(const DumpRowFn& fn) override;
+  Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
+
+ private:
+  enum class Mode {
+    kWrite,     // READ COMMITTED; the locks of the header do the rest
+    kSnapshot,  // REPEATABLE READ, READ ONLY: several reads of one snapshot
+  };
+  // Whether a failed body may run again. Bodies that call out to the caller
+  // (export, dump) must not: the caller would see rows twice.
+  enum class Rerun { kAllowed, kNever };
+
+  // Runs `body(conn)` in a transaction of `mode` on a pooled connection and
+  // commits if it returns OK (rolls back otherwise). Runs it again after a
+  // deadlock or serialization failure, and once after losing the connection
+  // before COMMIT (the server has rolled back then); a connection lost
+  // during COMMIT leaves the outcome unknown and is reported.
+  template <typename Body>
+  auto Transact(Mode mode, Body&& body, Rerun rerun = Rerun::kAllowed)
+      -> std::invoke_result_t<Body&, PgConnection&> {
+    bool lost_connection = false;
+    for (int attempt = 1;; ++attempt) {
+      PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, pool_.Acquire());
+      Status begun = conn->Exec(
+          mode == Mode::kWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      if (!begun.ok()) {
+        // Nothing ran yet, so even a body that calls out may start over.
+        if (conn->broken() && !std::exchange(lost_connection, true)) continue;
+        return begun;
+      }
+      auto result = body(*conn);
+      bool again = false;
+      if (result.ok()) {
+        Status committed = CommitTransaction(*conn);
+        if (committed.ok()) return result;
+        if (conn->broken()) {
+          return Status::Internal(
+              "connection to PostgreSQL lost during COMMIT (the change may "
+              "or may not have been made): " +
+              committed.message());
+        }
+        again = IsTransient(*conn);
+        result = std::move(committed);
+      } else {
+        again = conn->broken() ? !std::exchange(lost_connection, true) : IsTransient(*conn);
+        if (!conn->broken()) (void)conn->Exec("ROLLBACK");
+      }
+      if (!again || rerun == Rerun::kNever || attempt == kMaxAttempts) return result;
+    }
+  }
+
+  // Runs `body(conn)` (one statement that only reads) without a transaction,
+  // once more if the connection turns out lost.
+  template <typename Body>
+  auto Read(Body&& body) -> std::invoke_result_t<Body&, PgConnection&> {
+    for (int attempt = 1;; ++attempt) {
+      PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, pool_.Acquire());
+      auto result = body(*conn);
+      if (result.ok() || !conn->broken() || attempt == 2) return result;
+    }
+  }
+
+  // Deletes the tasks of a project marked deleted, then the project row.
+  Status PurgeProject(int64_t id);
+
+  ConnectionPool pool_;
+};
+
+Result<std::unique_ptr<Store>> PgStore::Open(const std::string& url,
+                                             const PostgresOptions& options) {
+  auto store = std::make_unique<PgStore>(url, std::max(1, options.connections));
+  std::vector<int64_t> unpurged;
+  {
+    PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, store->pool_.Acquire());
+    PLUMB_RETURN_IF_ERROR(ApplyMigrations(*conn));
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, conn->Query("SELECT id FROM projects WHERE deleted = 1"));
+    for (int i = 0; i < r.rows(); ++i) unpurged.push_back(r.row(i).Int(0));
+  }
+  // Finish deletions a server did not get to complete.
+  for (int64_t id : unpurged) PLUMB_RETURN_IF_ERROR(store->PurgeProject(id));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+// --- users -------------------------------------------------------------------
+
+Result<User> PgStore::CreateUser(std::string_view username, std::string_view password_hash,
+                                 Role role, int64_t now_ms) {
+  auto user = Transact(Mode::kWrite, [&](PgConnection& c) -> Result<User> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("INSERT INTO users (username, password_hash, role, created_at)"
+                                   " VALUES ($1, $2, $3, $4) RETURNING id",
+                                   username, password_hash, role, now_ms));
+    return User{r.front().Int(0), std::string(username), role, now_ms};
+  });
+  if (!user.ok() && user.status().code() == StatusCode::kAlreadyExists) {
+    return Status::AlreadyExists("username '" + std::string(username) + "' is taken", "username");
+  }
+  return user;
+}
+
+Result<User> PgStore::GetUser(int64_t id) {
+  return Read([&](PgConnection& c) -> Result<User> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("SELECT " PLUMB_USER_COLS " FROM users u WHERE u.id = $1", id));
+    if (r.empty()) return Status::NotFound("user " + std::to_string(id) + " not found");
+    return ReadUser(r.front(), 0);
+  });
+}
+
+Result<UserWithHash> PgStore::FindUserByName(std::string_view username) {
+  return Read([&](PgConnection& c) -> Result<UserWithHash> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " PLUMB_USER_COLS ", u.password_hash FROM users u WHERE u.username = $1",
+                username));
+    if (r.empty()) return Status::NotFound("user '" + std::string(username) + "' not found");
+    return UserWithHash{ReadUser(r.front(), 0), r.front().Text(4)};
+  });
+}
+
+Result<std::vector<User>> PgStore::ListUsers() {
+  return Read([&](PgConnection& c) -> Result<std::vector<User>> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("SELECT " PLUMB_USER_COLS " FROM users u ORDER BY u.id"));
+    return ReadAll<User>(r, [](const PgRow& row) { return ReadUser(row, 0); });
+  });
+}
+
+Result<int64_t> PgStore::CountUsers() {
+  return Read([&](PgConnection& c) -> Result<int64_t> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT COUNT(*) FROM users"));
+    return r.front().Int(0);
+  });
+}
+
+// --- sessions and tokens -------------------------------------------------------
+
+Status PgStore::CreateSession(std::string_view secret_hash, int64_t user_id,
+                              int64_t expires_at_ms) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    return c
+        .Query("INSERT INTO sessions (secret_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+               secret_hash, user_id, expires_at_ms)
+        .status();
+  });
+}
+
+Result<User> PgStore::UserForSession(std::string_view secret_hash, int64_t now_ms) {
+  return Read([&](PgConnection& c) -> Result<User> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT " PLUMB_USER_COLS
+                                               " FROM sessions s JOIN users u ON u.id = s.user_id"
+                                               " WHERE s.secret_hash = $1 AND s.expires_at > $2",
+                                               secret_hash, now_ms));
+    if (r.empty()) return Status::Unauthenticated("session unknown or expired");
+    return ReadUser(r.front(), 0);
+  });
+}
+
+Status PgStore::DeleteSession(std::string_view secret_hash) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    return c.Query("DELETE FROM sessions WHERE secret_hash = $1", secret_hash).status();
+  });
+}
+
+Result<int64_t> PgStore::CreateApiToken(std::string_view secret_hash, int64_t user_id,
+                                        std::string_view name, int64_t now_ms) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<int64_t> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("INSERT INTO api_tokens (secret_hash, user_id, name, created_at)"
+                                   " VALUES ($1, $2, $3, $4) RETURNING id",
+                                   secret_hash, user_id, name, now_ms));
+    return r.front().Int(0);
+  });
+}
+
+Result<User> PgStore::UserForApiToken(std::string_view secret_hash) {
+  return Read([&](PgConnection& c) -> Result<User> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT " PLUMB_USER_COLS
+                                               " FROM api_tokens k JOIN users u ON u.id = k.user_id"
+                                               " WHERE k.secret_hash = $1",
+                                               secret_hash));
+    if (r.empty()) return Status::Unauthenticated("unknown API token");
+    return ReadUser(r.front(), 0);
+  });
+}
+
+// --- projects ------------------------------------------------------------------
+
+// Projects come back as stored (jsonb's key order), like every later read.
+Result<Project> PgStore::CreateProject(const NewProject& project, int64_t now_ms) {
+  PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(project.schema_json, "schema"));
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<Project> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("INSERT INTO projects AS p (name, schema_json, settings_json, created_by,"
+                " created_at) VALUES ($1, $2, $3, $4, $5) RETURNING " PLUMB_PROJECT_COLS,
+                project.name, project.schema_json, SettingsToJson(project.settings),
+                project.created_by, now_ms));
+    return ReadProject(r.front(), 0);
+  });
+}
+
+Result<Project> PgStore::GetProject(int64_t id) {
+  return Read([&](PgConnection& c) { return LoadProject(c, id, /*for_update=*/false); });
+}
+
+Result<std::vector<Project>> PgStore::ListProjects(std::optional<int64_t> member_id) {
+  return Read([&](PgConnection& c) -> Result<std::vector<Project>> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        member_id ? c.Query("SELECT " PLUMB_PROJECT_COLS " FROM project_members m JOIN projects p"
+                            " ON p.id = m.project_id"
+                            " WHERE m.user_id = $1 AND p.deleted = 0 ORDER BY p.id",
+                            *member_id)
+                  : c.Query("SELECT " PLUMB_PROJECT_COLS
+                            " FROM projects p WHERE p.deleted = 0 ORDER BY p.id"));
+    std::vector<Project> projects;
+    for (int i = 0; i < r.rows(); ++i) {
+      PLUMB_ASSIGN_OR_RETURN(Project project, ReadProject(r.row(i), 0));
+      projects.push_back(std::move(project));
+    }
+    return projects;
+  });
+}
+
+Result<Project> PgStore::UpdateProject(int64_t id, const ProjectUpdate& update) {
+  if (update.schema_json) PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(*update.schema_json, "schema"));
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<Project> {
+    PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(c, id, /*for_update=*/true));
+    const int32_t old_overlap = project.settings.overlap;
+    if (update.name) project.name = *update.name;
+    if (update.schema_json) project.schema_json = *update.schema_json;
+    if (update.settings) project.settings = *update.settings;
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("UPDATE projects p SET name = $2, schema_json = $3, settings_json = $4"
+                " WHERE p.id = $1 RETURNING " PLUMB_PROJECT_COLS,
+                id, project.name, project.schema_json, SettingsToJson(project.settings)));
+    if (project.settings.overlap != old_overlap) {
+      // As in SQLite: a task with enough annotations for the new overlap is
+      // done; the others get the slots it leaves them.
+      PLUMB_RETURN_IF_ERROR(c.Query("UPDATE tasks SET"
+                                    " state = CASE WHEN annotation_count >= $2 THEN 2"
+                                    " WHEN annotation_count > 0 THEN 1 ELSE 0 END,"
+                                    " open_slots = CASE WHEN annotation_count >= $2 THEN 0"
+                                    " ELSE $2 - annotation_count - lease_count END"
+                                    " WHERE project_id = $1 AND state <> 2",
+                                    id, project.settings.overlap)
+                                .status());
+    }
+    return ReadProject(r.front(), 0);
+  });
+}
+
+Status PgStore::DeleteProject(int64_t id) {
+  // The project disappears for every caller at once: lookups skip deleted
+  // projects, and without leases or members nobody can act on its tasks.
+  PLUMB_RETURN_IF_ERROR(Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    PLUMB_RETURN_IF_ERROR(LoadProject(c, id, /*for_update=*/true).status());
+    PLUMB_RETURN_IF_ERROR(c.Query("UPDATE projects SET deleted = 1 WHERE id = $1", id).status());
+    PLUMB_RETURN_IF_ERROR(
+        c.Query("DELETE FROM project_members WHERE project_id = $1", id).status());
+    return c.Query("DELETE FROM leases WHERE project_id = $1", id).status();
+  }));
+  return PurgeProject(id);
+}
+
+Status PgStore::PurgeProject(int64_t id) {
+  // Small transactions: one huge DELETE (with its cascades) would hold back
+  // vacuum and write all its WAL before anything is released.
+  while (true) {
+    PLUMB_ASSIGN_OR_RETURN(
+        bool done, Transact(Mode::kWrite, [&](PgConnection& c) -> Result<bool> {
+          PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("DELETE FROM tasks WHERE id IN (SELECT id"
+                                                     " FROM tasks WHERE project_id = $1 LIMIT $2)",
+                                                     id, kPurgeBatch));
+          if (r.affected() > 0) return false;
+          PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM projects WHERE id = $1", id).status());
+          return true;
+        }));
+    if (done) return Status::Ok();
+  }
+}
+
+Status PgStore::AddMember(int64_t project_id, int64_t user_id) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT EXISTS (SELECT 1 FROM projects WHERE id = $1 AND deleted = 0),"
+                            " EXISTS (SELECT 1 FROM users WHERE id = $2)",
+                            project_id, user_id));
+    if (r.front().View(0) != "t") {
+      return Status::NotFound("project " + std::to_string(project_id) + " not found");
+    }
+    if (r.front().View(1) != "t") {
+      return Status::NotFound("user " + std::to_string(user_id) + " not found");
+    }
+    return c
+        .Query(
+            "INSERT INTO project_members (project_id, user_id) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING",
+            project_id, user_id)
+        .status();
+  });
+}
+
+Result<bool> PgStore::IsMember(int64_t project_id, int64_t user_id) {
+  return Read([&](PgConnection& c) -> Result<bool> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT 1 FROM project_members WHERE project_id = $1 AND user_id = $2",
+                            project_id, user_id));
+    return !r.empty();
+  });
+}
+
+Result<std::vector<User>> PgStore::ListMembers(int64_t project_id) {
+  return Read([&](PgConnection& c) -> Result<std::vector<User>> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " PLUMB_USER_COLS " FROM project_members m JOIN users u ON u.id = m.user_id"
+                " WHERE m.project_id = $1 ORDER BY u.id",
+                project_id));
+    return ReadAll<User>(r, [](const PgRow& row) { return ReadUser(row, 0); });
+  });
+}
+
+Result<TaskCounts> PgStore::CountTasks(int64_t project_id) {
+  return Read([&](PgConnection& c) -> Result<TaskCounts> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT state, COUNT(*) FROM tasks WHERE project_id = $1 GROUP BY state",
+                project_id));
+    TaskCounts counts;
+    for (int i = 0; i < r.rows(); ++i) {
+      AddToCounts(counts, static_cast<TaskState>(r.row(i).Int(0)), r.row(i).Int(1));
+    }
+    return counts;
+  });
+}
+
+Result<std::vector<TaskStateCount>> PgStore::CountTasksByState() {
+  return Read([&](PgConnection& c) -> Result<std::vector<TaskStateCount>> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT project_id, state, COUNT(*) FROM tasks"
+                            " WHERE project_id IN (SELECT id FROM projects WHERE deleted = 0)"
+                            " GROUP BY project_id, state ORDER BY project_id, state"));
+    return ReadAll<TaskStateCount>(r, [](const PgRow& row) {
+      return TaskStateCount{row.Int(0), static_cast<TaskState>(row.Int(1)), row.Int(2)};
+    });
+  });
+}
+
+// --- tasks -----------------------------------------------------------------------
+
+// The import holds a KEY SHARE lock on the project row until it ends, so the
+// overlap its rows are given stays the project's (rule 2).
+Result<std::unique_ptr<TaskWriter>> PgStore::BeginImport(int64_t project_id, int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(HeldTransaction txn, HeldTransaction::Begin(pool_));
+  PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(txn.conn(), project_id));
+  PLUMB_RETURN_IF_ERROR(txn.Copy(
+      "COPY tasks (project_id, priority, state, open_slots, created_at, data) FROM STDIN"));
+  return std::unique_ptr<TaskWriter>(
+      std::make_unique<PgTaskWriter>(std::move(txn), project_id, settings.overlap, now_ms));
+}
+
+namespace {
+
+// The filters of `query` in the order the ListTasks/CountMatchingTasks SQL
+// variants below number them.
+Params FilterParams(const TaskQuery& query) {
+  Params params;
+  params.Add(query.project_id);
+  if (query.annotator_id) params.Add(*query.annotator_id);
+  if (query.state) params.Add(*query.state);
+  return params;
+}
+
+}  // namespace
+
+Result<TaskPage> PgStore::ListTasks(const TaskQuery& query) {
+  PLUMB_RETURN_IF_ERROR(CheckTaskQuery(query));
+  std::string_view sql;
+  if (query.annotator_id) {
+    sql = query.state ? "SELECT " PLUMB_TASK_COLS
+                        " FROM annotations a JOIN tasks t ON t.id = a.task_id"
+                        " WHERE a.project_id = $1 AND a.user_id = $2 AND t.state = $3"
+                        " AND a.task_id > $4 ORDER BY a.task_id LIMIT $5"
+                      : "SELECT " PLUMB_TASK_COLS
+                        " FROM annotations a JOIN tasks t ON t.id = a.task_id"
+                        " WHERE a.project_id = $1 AND a.user_id = $2"
+                        " AND a.task_id > $3 ORDER BY a.task_id LIMIT $4";
+  } else {
+    sql = query.state ? "SELECT " PLUMB_TASK_COLS
+                        " FROM tasks t"
+                        " WHERE t.project_id = $1 AND t.state = $2 AND t.id > $3"
+                        " ORDER BY t.id LIMIT $4"
+                      : PLUMB_TASKS_IN_ID_ORDER;
+  }
+  Params params = FilterParams(query);
+  // One row more than asked tells whether another page follows.
+  params.Add(query.after_id).Add(query.limit + 1);
+  return Read([&](PgConnection& c) -> Result<TaskPage> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
+    TaskPage page;
+    for (int i = 0; i < r.rows() && i < query.limit; ++i)
+      page.items.push_back(ReadTask(r.row(i), 0));
+    if (r.rows() > query.limit) page.next_after_id = page.items.back().id;
+    return page;
+  });
+}
+
+Result<int64_t> PgStore::CountMatchingTasks(const TaskQuery& query) {
+  std::string_view sql;
+  if (query.annotator_id) {
+    sql = query.state ? "SELECT COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id"
+                        " WHERE a.project_id = $1 AND a.user_id = $2 AND t.state = $3"
+                      : "SELECT COUNT(*) FROM annotations a"
+                        " WHERE a.project_id = $1 AND a.user_id = $2";
+  } else {
+    sql = query.state ? "SELECT COUNT(*) FROM tasks WHERE project_id = $1 AND state = $2"
+                      : "SELECT COUNT(*) FROM tasks WHERE project_id = $1";
+  }
+  const Params params = FilterParams(query);
+  return Read([&](PgConnection& c) -> Result<int64_t> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
+    return r.front().Int(0);
+  });
+}
+
+Result<Task> PgStore::GetTask(int64_t id) {
+  return Read([&](PgConnection& c) -> Result<Task> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("SELECT " PLUMB_TASK_COLS " FROM tasks t WHERE t.id = $1", id));
+    if (r.empty()) return Status::NotFound("task " + std::to_string(id) + " not found");
+    return ReadTask(r.front(), 0);
+  });
+}
+
+// --- the queue ---------------------------------------------------------------------
+
+Result<std::optional<Claim>> PgStore::ClaimNextTask(int64_t project_id, int64_t user_id,
+                                                    int64_t now_ms) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::optional<Claim>> {
+    PLUMB_RETURN_IF_ERROR(LockUserInProject(c, project_id, user_id));
+    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, project_id));
+    PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
+    {
+      // Expired leases are released by now, and no other claim of this user
+      // runs (rule 1): an active lease is live and stays so.
+      PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                             c.Query("SELECT l.id, l.expires_at, " PLUMB_TASK_COLS
+                                     " FROM leases l JOIN tasks t ON t.id = l.task_id"
+                                     " WHERE l.project_id = $1 AND l.user_id = $2 AND l.active = 1"
+                                     " ORDER BY l.id LIMIT 1",
+                                     project_id, user_id));
+      if (!r.empty()) {
+        Task task = ReadTask(r.front(), 2);
+        Lease lease{r.front().Int(0), task.id, user_id, r.front().Int(1)};
+        return std::optional<Claim>(Claim{std::move(task), lease, /*existing_lease=*/true});
+      }
+    }
+    // SKIP LOCKED passes over tasks other transactions are changing. If that
+    // leaves nothing, wait for them instead: a task whose lock is released
+    // with a slot still open is the caller's, and "nothing left" must be true.
+    // The waiting pick can come back empty while other locked tasks still
+    // have a slot (LIMIT 1 waited on a task that then filled up), so ask
+    // again while any task still qualifies.
+    PgResult r;
+    for (int round = 0; round < kMaxClaimRounds; ++round) {
+      PLUMB_ASSIGN_OR_RETURN(
+          r, c.Query(PLUMB_CLAIM_TASK("FOR UPDATE OF t SKIP LOCKED"), project_id, user_id));
+      if (!r.empty()) break;
+      PLUMB_ASSIGN_OR_RETURN(r, c.Query(PLUMB_CLAIM_TASK("FOR UPDATE OF t"), project_id, user_id));
+      if (!r.empty()) break;
+      PLUMB_ASSIGN_OR_RETURN(PgResult left, c.Query(PLUMB_ANY_TASK_LEFT, project_id, user_id));
+      if (left.front().View(0) != "t") break;  // libpq's text form of a boolean
+    }
+    if (r.empty()) return std::optional<Claim>();
+    Task task = ReadTask(r.front(), 0);
+    Lease lease{0, task.id, user_id, now_ms + static_cast<int64_t>(settings.lease_seconds) * 1000};
+    PLUMB_ASSIGN_OR_RETURN(PgResult id,
+                           c.Query("INSERT INTO leases (project_id, task_id, user_id, expires_at)"
+                                   " VALUES ($1, $2, $3, $4) RETURNING id",
+                                   project_id, task.id, user_id, lease.expires_at_ms));
+    lease.id = id.front().Int(0);
+    return std::optional<Claim>(Claim{std::move(task), lease, /*existing_lease=*/false});
+  });
+}
+
+Result<std::optional<Lease>> PgStore::FindLiveLease(int64_t task_id, int64_t user_id,
+                                                    int64_t now_ms) {
+  return Read([&](PgConnection& c) -> Result<std::optional<Lease>> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT id, expires_at FROM leases"
+                                               " WHERE task_id = $1 AND user_id = $2 AND active = 1"
+                                               " AND expires_at > $3 ORDER BY id DESC LIMIT 1",
+                                               task_id, user_id, now_ms));
+    if (r.empty()) return std::optional<Lease>();
+    return std::optional(Lease{r.front().Int(0), task_id, user_id, r.front().Int(1)});
+  });
+}
+
+Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms) {
+  PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(rev.result_json, "result"));
+  PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(rev.media_json, "media"));
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<Revision> {
+    int64_t project_id = 0;
+    {
+      PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                             c.Query("SELECT project_id FROM tasks WHERE id = $1", rev.task_id));
+      if (r.empty()) return Status::NotFound("task " + std::to_string(rev.task_id) + " not found");
+      project_id = r.front().Int(0);
+    }
+    // From here on this user's claims, submits and skips in the project wait
+    // for us, so the checks below stay true until COMMIT.
+    PLUMB_RETURN_IF_ERROR(LockUserInProject(c, project_id, rev.user_id));
+    if (!rev.idempotency_key.empty()) {
+      PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT id FROM revisions"
+                                                 " WHERE user_id = $1 AND idempotency_key = $2",
+                                                 rev.user_id, rev.idempotency_key));
+      if (!r.empty()) return LoadRevision(c, r.front().Int(0));
+    }
+    {
+      // Editing one's own annotation needs no lease: it adds a revision and
+      // leaves the task's counts alone.
+      PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT a.id, r.id, r.revision FROM annotations a"
+                                                 " JOIN revisions r ON r.id = a.current_revision_id"
+                                                 " WHERE a.task_id = $1 AND a.user_id = $2",
+                                                 rev.task_id, rev.user_id));
+      if (!r.empty()) {
+        const PgRow row = r.front();
+        PLUMB_ASSIGN_OR_RETURN(
+            int64_t id, InsertRevision(c, rev, row.Int(0), static_cast<int32_t>(row.Int(2)) + 1,
+                                       row.Int(1), now_ms));
+        return LoadRevision(c, id);
+      }
+    }
+    if (!rev.lease_id) {
+      return Status::Conflict("a lease on task " + std::to_string(rev.task_id) +
+                              " is needed to annotate it");
+    }
+    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, project_id));
+    PLUMB_ASSIGN_OR_RETURN(auto stored, LockLease(c, *rev.lease_id));
+    PLUMB_ASSIGN_OR_RETURN(StoredLease lease,
+                           CheckOwnLease(stored, *rev.lease_id, rev.task_id, rev.user_id));
+    if (!lease.active || lease.expires_at_ms <= now_ms) {
+      return Status::LeaseExpired("lease " + std::to_string(*rev.lease_id) + " has expired");
+    }
+    PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM leases WHERE id = $1", *rev.lease_id).status());
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult annotation,
+        c.Query("INSERT INTO annotations (project_id, task_id, user_id, created_at)"
+                " VALUES ($1, $2, $3, $4) RETURNING id",
+                project_id, rev.task_id, rev.user_id, now_ms));
+    PLUMB_ASSIGN_OR_RETURN(int64_t id, InsertRevision(c, rev, annotation.front().Int(0),
+                                                      /*number=*/1, std::nullopt, now_ms));
+    // The lease turns into an annotation: lease_count - 1, annotation_count
+    // + 1, so the open slots stay as they were unless the task is now done.
+    PLUMB_RETURN_IF_ERROR(c.Query("UPDATE tasks SET annotation_count = annotation_count + 1,"
+                                  " lease_count = lease_count - 1,"
+                                  " state = CASE WHEN annotation_count + 1 >= $2 THEN 2 ELSE 1 END,"
+                                  " open_slots = CASE WHEN annotation_count + 1 >= $2 THEN 0"
+                                  " ELSE $2 - annotation_count - lease_count END"
+                                  " WHERE id = $1",
+                                  rev.task_id, settings.overlap)
+                              .status());
+    return LoadRevision(c, id);
+  });
+}
+
+Status PgStore::SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    // The lease names the project whose locks to take; it is read again
+    // under its row lock below.
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("SELECT project_id FROM leases WHERE id = $1", lease_id));
+    if (r.empty()) return CheckOwnLease(std::nullopt, lease_id, task_id, user_id).status();
+    const int64_t project_id = r.front().Int(0);
+    PLUMB_RETURN_IF_ERROR(LockUserInProject(c, project_id, user_id));
+    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, project_id));
+    PLUMB_ASSIGN_OR_RETURN(auto stored, LockLease(c, lease_id));
+    PLUMB_ASSIGN_OR_RETURN(StoredLease lease, CheckOwnLease(stored, lease_id, task_id, user_id));
+    PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM leases WHERE id = $1", lease_id).status());
+    if (lease.active) PLUMB_RETURN_IF_ERROR(ReturnLeaseSlot(c, task_id, settings.overlap));
+    return c
+        .Query("INSERT INTO skips (task_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+               task_id, user_id)
+        .status();
+  });
+}
+
+// --- annotations ---------------------------------------------------------------------
+
+Result<std::vector<Revision>> PgStore::ListRevisions(int64_t task_id,
+                                                     std::optional<int64_t> user_id) {
+  return Read([&](PgConnection& c) -> Result<std::vector<Revision>> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " PLUMB_REVISION_COLS " FROM revisions r JOIN users u ON u.id = r.user_id"
+                " WHERE r.annotation_id IN (SELECT id FROM annotations"
+                " WHERE task_id = $1 AND ($2::bigint IS NULL OR user_id = $2))"
+                " ORDER BY r.id",
+                task_id, user_id));
+    return ReadAll<Revision>(r, [](const PgRow& row) { return ReadRevision(row, 0); });
+  });
+}
+
+Result<std::vector<Revision>> PgStore::CurrentRevisions(const std::vector<int64_t>& task_ids) {
+  if (task_ids.empty()) return std::vector<Revision>();
+  // A bigint[] literal: {1,2,3}.
+  std::string ids = "{";
+  for (int64_t id : task_ids) {
+    if (ids.size() > 1) ids += ',';
+    ids += std::to_string(id);
+  }
+  ids += '}';
+  return Read([&](PgConnection& c) -> Result<std::vector<Revision>> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT " PLUMB_REVISION_COLS
+                            " FROM annotations a JOIN revisions r ON r.id = a.current_revision_id"
+                            " JOIN users u ON u.id = r.user_id"
+                            " WHERE a.task_id = ANY ($1::bigint[]) ORDER BY a.task_id, a.id",
+                            ids));
+    return ReadAll<Revision>(r, [](const PgRow& row) { return ReadRevision(row, 0); });
+  });
+}
+
+Result<Progress> PgStore::GetProgress(int64_t project_id, int64_t user_id) {
+  return Read([&](PgConnection& c) -> Result<Progress> {
+    // One statement, one snapshot.
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT (SELECT COUNT(*) FROM tasks WHERE project_id = $1),"
+                " (SELECT COUNT(*) FROM tasks WHERE project_id = $1 AND state = 2),"
+                " (SELECT COUNT(*) FROM annotations WHERE project_id = $1 AND user_id = $2)",
+                project_id, user_id));
+    return Progress{r.front().Int(0), r.front().Int(1), r.front().Int(2)};
+  });
+}
+
+// --- export --------------------------------------------------------------------------
+
+Status PgStore::ForEachTaskWithAnnotations(
+    int64_t project_id,
+    const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) {
+  return Transact(
+      Mode::kSnapshot,
+      [&](PgConnection& c) -> Status {
+        int64_t after_id = 0;
+        while (true) {
+          PLUMB_ASSIGN_OR_RETURN(PgResult task_rows, c.Query(PLUMB_TASKS_IN_ID_ORDER, project_id,
+                                                             after_id, kExportBatch));
+          if (task_rows.empty()) return Status::Ok();
+          PLUMB_ASSIGN_OR_RETURN(
+              std::vector<Task> tasks,
+              ReadAll<Task>(task_rows, [](const PgRow& row) { return ReadTask(row, 0); }));
+          after_id = tasks.back().id;
+
+          // The batch's annotations in one range read, grouped by task below.
+          PLUMB_ASSIGN_OR_RETURN(
+              PgResult rev_rows,
+              c.Query("SELECT " PLUMB_REVISION_COLS
+                      " FROM annotations a JOIN revisions r ON r.id = a.current_revision_id"
+                      " JOIN users u ON u.id = r.user_id"
+                      " WHERE a.task_id BETWEEN $1 AND $2 AND a.project_id = $3"
+                      " ORDER BY a.task_id, a.id",
+                      tasks.front().id, tasks.back().id, project_id));
+          PLUMB_ASSIGN_OR_RETURN(
+              std::vector<Revision> revisions,
+              ReadAll<Revision>(rev_rows, [](const PgRow& row) { return ReadRevision(row, 0); }));
+          PLUMB_RETURN_IF_ERROR(VisitBatch(tasks, std::move(revisions), fn));
+          if (static_cast<int>(tasks.size()) < kExportBatch) return Status::Ok();
+        }
+      },
+      Rerun::kNever);
+}
+
+// --- the whole database ----------------------------------------------------------------
+
+Status PgStore::DumpTables(const DumpRowFn& fn) {
+  return Transact(
+      Mode::kSnapshot,
+      [&](PgConnection& c) -> Status {
+        for (const DumpTable& table : SchemaTables()) {
+          const std::vector<std::string> columns(table.columns.begin(), table.columns.end());
+          // A cursor streams big tables (tasks) in pieces of one snapshot.
+          PLUMB_RETURN_IF_ERROR(c.Exec(
+              "DECLARE plumb_dump NO SCROLL CURSOR FOR SELECT " + JoinColumns(table.columns) +
+              " FROM " + std::string(table.name) + " ORDER BY " + std::string(table.order_by)));
+          std::vector<std::optional<std::string>> values(columns.size());
+          while (true) {
+            PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("FETCH " + std::to_string(kDumpFetchRows) +
+                                                       " FROM plumb_dump"));
+            for (int i = 0; i < r.rows(); ++i) {
+              const PgRow row = r.row(i);
+              for (int col = 0; col < static_cast<int>(values.size()); ++col) {
+                if (row.IsNull(col)) {
+                  values[col] = std::nullopt;
+                } else if (PQftype(r.get(), col) == kJsonbOid) {
+                  values[col] = row.Json(col);
+                } else {
+                  values[col] = row.Text(col);
+                }
+              }
+              PLUMB_RETURN_IF_ERROR(fn(table.name, columns, values));
+            }
+            if (r.rows() < kDumpFetchRows) break;
+          }
+          PLUMB_RETURN_IF_ERROR(c.Exec("CLOSE plumb_dump"));
+        }
+        return Status::Ok();
+      },
+      Rerun::kNever);
+}
+
+Result<std::unique_ptr<DatabaseLoader>> PgStore::BeginLoad() {
+  PLUMB_ASSIGN_OR_RETURN(HeldTransaction txn, HeldTransaction::Begin(pool_));
+  PgConnection& c = txn.conn();
+  // Keeps rows out of users and projects until the load ends, and makes a
+  // second load wait for this one (and then find the database not empty).
+  PLUMB_RETURN_IF_ERROR(c.Exec("LOCK TABLE users, projects IN SHARE ROW EXCLUSIVE MODE"));
+  PLUMB_ASSIGN_OR_RETURN(
+      PgResult r,
+      c.Query("SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM projects)"));
+  if (r.front().View(0) == "t") {
+    return Status::Conflict("the database is not empty: load into a new one");
+  }
+  return std::unique_ptr<DatabaseLoader>(std::make_unique<PgLoader>(std::move(txn)));
+}
+
+}  // namespace
+}  // namespace postgres
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
+                                                 const PostgresOptions& options) {
+  return postgres::PgStore::Open(url, options);
+}
+
+}  // namespace plumb::store
