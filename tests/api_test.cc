@@ -29,9 +29,12 @@ json Body(const HttpResponse& res) {
   return j;
 }
 
-class ApiTest : public ::testing::Test {
+// Every API test runs on both store backends.
+class ApiTest : public ::testing::TestWithParam<Backend> {
  protected:
-  explicit ApiTest(std::vector<std::string> serve_args = {}) : server_(std::move(serve_args)) {}
+  explicit ApiTest(std::vector<std::string> serve_args = {})
+      : database_(GetParam()),
+        server_(ServerConfig{.serve_args = std::move(serve_args), .db = database_.location()}) {}
 
   void SetUp() override {
     ASSERT_TRUE(server_.Start()) << "plumb serve did not start";
@@ -61,11 +64,16 @@ class ApiTest : public ::testing::Test {
     return "/api/v1/projects/" + std::to_string(project) + rest;
   }
 
+  TestDatabase database_;  // outlives server_
   ServerProcess server_;
   std::unique_ptr<Client> admin_;
 };
 
-TEST_F(ApiTest, LoginProjectImportNextSubmitExport) {
+std::string ParamName(const ::testing::TestParamInfo<Backend>& info) {
+  return BackendName(info.param);
+}
+
+TEST_P(ApiTest, LoginProjectImportNextSubmitExport) {
   Client manager = NewUser("mia", "manager");
   int64_t annotator_id = 0;
   Client annotator = NewUser("ann", "annotator", &annotator_id);
@@ -140,7 +148,7 @@ TEST_F(ApiTest, LoginProjectImportNextSubmitExport) {
   EXPECT_EQ(csv.headers["content-disposition"].find("attachment"), 0u);
 }
 
-TEST_F(ApiTest, ErrorsAreJsonWithTheRightStatus) {
+TEST_P(ApiTest, ErrorsAreJsonWithTheRightStatus) {
   Client manager = NewUser("mia", "manager");
   auto bad_json = manager.Post("/api/v1/projects", "{\"name\": ");
   EXPECT_EQ(bad_json.status, 400);
@@ -173,7 +181,7 @@ TEST_F(ApiTest, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_EQ(manager.Post(P(999999, "/tasks"), "[]", "application/json").status, 404);
 }
 
-TEST_F(ApiTest, BadImportLineStoresNothing) {
+TEST_P(ApiTest, BadImportLineStoresNothing) {
   Client manager = NewUser("mia", "manager");
   int64_t project = NewProject(manager);
   auto res = manager.Post(P(project, "/tasks"),
@@ -192,7 +200,7 @@ TEST_F(ApiTest, BadImportLineStoresNothing) {
   EXPECT_EQ(Body(manager.Get(P(project)))["counts"]["total"], 1);
 }
 
-TEST_F(ApiTest, RolesAreEnforced) {
+TEST_P(ApiTest, RolesAreEnforced) {
   Client manager = NewUser("mia", "manager");
   int64_t ann_id = 0, bob_id = 0;
   Client ann = NewUser("ann", "annotator", &ann_id);
@@ -238,7 +246,7 @@ TEST_F(ApiTest, RolesAreEnforced) {
   EXPECT_EQ(ann.Post(P(project, "/next"), "").status, 204);
 }
 
-TEST_F(ApiTest, DuplicateSubmitWithIdempotencyKeyMakesOneAnnotation) {
+TEST_P(ApiTest, DuplicateSubmitWithIdempotencyKeyMakesOneAnnotation) {
   Client manager = NewUser("mia", "manager");
   int64_t ann_id = 0;
   Client ann = NewUser("ann", "annotator", &ann_id);
@@ -277,7 +285,7 @@ TEST_F(ApiTest, DuplicateSubmitWithIdempotencyKeyMakesOneAnnotation) {
   EXPECT_EQ(ann.Post(P(project, "/next"), "").status, 204);
 }
 
-TEST_F(ApiTest, MetricsAndHealth) {
+TEST_P(ApiTest, MetricsAndHealth) {
   Client manager = NewUser("mia", "manager");
   int64_t project = NewProject(manager);
   manager.Post(P(project, "/tasks"), R"([{"text":"one"}])", "application/json");
@@ -295,7 +303,7 @@ TEST_F(ApiTest, MetricsAndHealth) {
             std::string::npos);
 }
 
-TEST_F(ApiTest, GracefulShutdownKeepsAcknowledgedWrites) {
+TEST_P(ApiTest, GracefulShutdownKeepsAcknowledgedWrites) {
   Client manager = NewUser("mia", "manager");
   int64_t project = NewProject(manager);
   ASSERT_EQ(manager.Post(P(project, "/tasks"), R"([{"text":"one"},{"text":"two"}])",
@@ -312,7 +320,7 @@ TEST_F(ApiTest, GracefulShutdownKeepsAcknowledgedWrites) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
 }
 
-TEST_F(ApiTest, CliImportPicksTheFormatByExtensionAndIsAllOrNothing) {
+TEST_P(ApiTest, CliImportPicksTheFormatByExtensionAndIsAllOrNothing) {
   Client manager = NewUser("mia", "manager");
   int64_t project = NewProject(manager);
   ASSERT_EQ(server_.Stop(SIGTERM), 0);
@@ -336,7 +344,7 @@ TEST_F(ApiTest, CliImportPicksTheFormatByExtensionAndIsAllOrNothing) {
   EXPECT_EQ(out.find("\"a\""), std::string::npos) << out;
 }
 
-TEST_F(ApiTest, ShutdownLetsAnInFlightRequestFinish) {
+TEST_P(ApiTest, ShutdownLetsAnInFlightRequestFinish) {
   Client manager = NewUser("mia", "manager");
   int64_t project = NewProject(manager);
   // Send an import's headers and half its body, then SIGTERM the server: the
@@ -384,7 +392,7 @@ TEST_F(ApiTest, ShutdownLetsAnInFlightRequestFinish) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
 }
 
-TEST_F(ApiTest, TokensLogoutUsersAndProjectEdits) {
+TEST_P(ApiTest, TokensLogoutUsersAndProjectEdits) {
   Client manager = NewUser("mia", "manager");
   auto token = manager.Post("/api/v1/tokens", R"({"name":"script"})");
   ASSERT_EQ(token.status, 201) << token.body;
@@ -447,7 +455,7 @@ class SmallLimitsApiTest : public ApiTest {
       : ApiTest({"--max-body-bytes", "2000", "--max-upload-bytes", "5000"}) {}
 };
 
-TEST_F(SmallLimitsApiTest, OversizeBodiesAre413) {
+TEST_P(SmallLimitsApiTest, OversizeBodiesAre413) {
   Client manager = NewUser("mia", "manager");
   int64_t project = NewProject(manager);
   std::string big_name(3000, 'x');
@@ -460,6 +468,11 @@ TEST_F(SmallLimitsApiTest, OversizeBodiesAre413) {
   EXPECT_EQ(big_import.status, 413);
   EXPECT_EQ(Body(manager.Get(P(project)))["counts"]["total"], 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), ParamName);
+INSTANTIATE_TEST_SUITE_P(Backends, SmallLimitsApiTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), ParamName);
 
 }  // namespace
 }  // namespace plumb::test

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "store/postgres/pg_test_db.h"
+
 namespace plumb::test {
 namespace {
 
@@ -56,13 +58,23 @@ int RunPlumb(const std::vector<std::string>& args, const std::vector<std::string
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> serve_args)
-    : serve_args_(std::move(serve_args)) {
+TestDatabase::TestDatabase(Backend backend)
+    : location_(backend == Backend::kPostgres ? store::CreateTestDatabase() : "") {}
+
+TestDatabase::~TestDatabase() {
+  if (!location_.empty()) store::DropTestDatabase(location_);
+}
+
+ServerProcess::ServerProcess(ServerConfig config) : serve_args_(std::move(config.serve_args)) {
   char tmpl[] = "/tmp/plumb-test-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
-  db_ = dir_ + "/plumb.db";
-  RunPlumb({"init", "--db", db_}, {std::string("PLUMB_ADMIN_PASSWORD=") + kAdminPassword});
+  db_ = config.db.empty() ? dir_ + "/plumb.db" : config.db;
+  if (config.init) {
+    RunPlumb({"init", "--db", db_}, {std::string("PLUMB_ADMIN_PASSWORD=") + kAdminPassword});
+  }
 }
+
+std::string ServerProcess::log() const { return ReadAll(dir_ + "/server.log"); }
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop(SIGKILL);

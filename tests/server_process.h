@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,47 @@ namespace plumb::test {
 int RunPlumb(const std::vector<std::string>& args, const std::vector<std::string>& env,
              std::string* output = nullptr);
 
+// The store backends a test can run on.
+enum class Backend { kSqlite, kPostgres };
+inline const char* BackendName(Backend backend) {
+  return backend == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+// How GoogleTest prints a Backend parameter.
+inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
+
+// A fresh, empty database of a backend, dropped with the object: a database
+// in the test PostgreSQL cluster, or "" for SQLite (ServerProcess then makes
+// a file in its own temp dir).
+class TestDatabase {
+ public:
+  explicit TestDatabase(Backend backend);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+  const std::string& location() const { return location_; }
+
+ private:
+  std::string location_;
+};
+
+struct ServerConfig {
+  std::vector<std::string> serve_args;  // added to `plumb serve`
+  // The --db location; "" makes a new SQLite file in the server's temp dir.
+  std::string db;
+  // Run `plumb init` (the admin user) on the database first; false for a
+  // second server on a database another one set up.
+  bool init = true;
+};
+
 class ServerProcess {
  public:
   static constexpr const char* kAdminPassword = "admin-pass-1";
 
-  // Creates a temp dir with a database and the admin user; `serve_args` are
-  // added to `plumb serve`.
-  explicit ServerProcess(std::vector<std::string> serve_args = {});
+  // Creates a temp dir (for the log and, by default, the database) and runs
+  // `plumb init`.
+  explicit ServerProcess(ServerConfig config);
+  explicit ServerProcess(std::vector<std::string> serve_args = {})
+      : ServerProcess(ServerConfig{.serve_args = std::move(serve_args)}) {}
   ~ServerProcess();
 
   // Starts the server and waits until /healthz answers. False on failure.
@@ -35,7 +70,8 @@ class ServerProcess {
   int Signal(int signal) const;
 
   uint16_t port() const { return port_; }
-  const std::string& db_path() const { return db_; }
+  const std::string& db_path() const { return db_; }  // the --db location
+  std::string log() const;  // what the server printed so far
   const std::string& dir() const { return dir_; }
 
   HttpResponse Send(const HttpRequest& request) const { return test::Send(port_, request); }

@@ -13,6 +13,21 @@
 namespace plumb::cli {
 namespace {
 
+bool IsPostgresUrl(const std::string& location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
+// A --db value fit to print: a URL's password becomes "***".
+std::string Displayed(const std::string& location) {
+  if (!IsPostgresUrl(location)) return location;
+  size_t start = location.find("://") + 3;
+  size_t at = location.find('@', start);
+  if (at == std::string::npos || location.find('/', start) < at) return location;
+  size_t colon = location.find(':', start);
+  if (colon == std::string::npos || colon > at) return location;
+  return location.substr(0, colon + 1) + "***" + location.substr(at);
+}
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "plumb: %s\n", status.ToString().c_str());
   return 1;
@@ -58,7 +73,7 @@ Result<User> CreateUserWithPassword(store::Store& store, const std::string& user
 
 Result<std::unique_ptr<store::Store>> OpenStore(const std::string& db) {
   if (db.empty()) return Status::InvalidArgument("--db is required");
-  return store::OpenSqliteStore(db);
+  return store::OpenStore(db);
 }
 
 int Serve(const ServeOptions& options) {
@@ -94,7 +109,7 @@ int Init(const std::string& db, const std::string& admin_name) {
   auto users = (*store)->CountUsers();
   if (!users.ok()) return Fail(users.status());
   if (*users > 0) {
-    std::printf("plumb: %s already has users; nothing to do\n", db.c_str());
+    std::printf("plumb: %s already has users; nothing to do\n", Displayed(db).c_str());
     return 0;
   }
   const char* env = std::getenv("PLUMB_ADMIN_PASSWORD");
@@ -104,7 +119,7 @@ int Init(const std::string& db, const std::string& admin_name) {
   if (password.size() < 8) return Fail(Status::InvalidArgument("PLUMB_ADMIN_PASSWORD needs 8+ characters"));
   auto admin = CreateUserWithPassword(**store, admin_name, password, Role::kAdmin);
   if (!admin.ok()) return Fail(admin.status());
-  std::printf("plumb: created %s with admin user '%s'\n", db.c_str(), admin_name.c_str());
+  std::printf("plumb: created %s with admin user '%s'\n", Displayed(db).c_str(), admin_name.c_str());
   if (generated) std::printf("plumb: admin password (shown once): %s\n", password.c_str());
   return 0;
 }
@@ -176,7 +191,7 @@ int Demo(const std::string& db, const std::string& demo_dir) {
   store::Store& st = **store;
   auto existing = st.FindUserByName("annotator");
   if (existing.ok()) {
-    std::printf("plumb: the demo is already in %s\n", db.c_str());
+    std::printf("plumb: the demo is already in %s\n", Displayed(db).c_str());
     return 0;
   }
   auto manager = CreateUserWithPassword(st, "manager", "manager-pass-1", Role::kManager);
@@ -209,6 +224,67 @@ int Demo(const std::string& db, const std::string& demo_dir) {
                 static_cast<long long>(*imported));
   }
   std::printf("plumb: demo logins: annotator / annotator-pass-1, manager / manager-pass-1\n");
+  return 0;
+}
+
+namespace {
+
+// Rows per table, in dump order.
+using TableCounts = std::vector<std::pair<std::string, int64_t>>;
+
+void CountRow(TableCounts& counts, std::string_view table) {
+  if (counts.empty() || counts.back().first != table) counts.emplace_back(table, 0);
+  ++counts.back().second;
+}
+
+Result<TableCounts> CountRows(store::Store& store) {
+  TableCounts counts;
+  PLUMB_RETURN_IF_ERROR(store.DumpTables(
+      [&](std::string_view table, const std::vector<std::string>&,
+          const std::vector<std::optional<std::string>>&) {
+        CountRow(counts, table);
+        return Status::Ok();
+      }));
+  return counts;
+}
+
+}  // namespace
+
+int Migrate(const std::string& from, const std::string& to) {
+  if (from == to) return Fail(Status::InvalidArgument("--from and --to name the same database"));
+  // Opening a SQLite path creates the file: a mistyped source would silently
+  // become an empty database and "migrate" nothing.
+  if (!IsPostgresUrl(from)) {
+    std::string path = from.rfind("sqlite:", 0) == 0 ? from.substr(7) : from;
+    if (!FileExists(path)) return Fail(Status::NotFound("no database at " + path));
+  }
+  auto source = OpenStore(from);
+  if (!source.ok()) return Fail(source.status());
+  auto target = OpenStore(to);
+  if (!target.ok()) return Fail(target.status());
+  auto loader = (*target)->BeginLoad();
+  if (!loader.ok()) return Fail(loader.status());
+
+  TableCounts copied;
+  Status s = (*source)->DumpTables(
+      [&](std::string_view table, const std::vector<std::string>& columns,
+          const std::vector<std::optional<std::string>>& values) {
+        CountRow(copied, table);
+        return (*loader)->Add(table, columns, values);
+      });
+  if (s.ok()) s = (*loader)->Commit();
+  if (!s.ok()) return Fail(s);
+  loader->reset();
+
+  auto landed = CountRows(**target);
+  if (!landed.ok()) return Fail(landed.status());
+  if (*landed != copied) {
+    return Fail(Status::Internal("the target's row counts differ from the source's after copying"));
+  }
+  for (const auto& [table, rows] : copied) {
+    std::printf("plumb: %-16s %lld rows\n", table.c_str(), static_cast<long long>(rows));
+  }
+  std::printf("plumb: copied %s to %s\n", Displayed(from).c_str(), Displayed(to).c_str());
   return 0;
 }
 

@@ -1,7 +1,6 @@
 #pragma once
 // cli: the `plumb` command. Each subcommand is a function from its parsed
-// options to an exit code; main.cc only wires CLI11 to them. This is the one
-// place that picks a store backend.
+// options to an exit code; main.cc only wires CLI11 to them.
 
 #include <cstdint>
 #include <memory>
@@ -13,7 +12,8 @@
 
 namespace plumb::cli {
 
-// Opens the database named by --db (a SQLite file path).
+// Opens the database named by --db: a SQLite file (PATH or sqlite:PATH) or a
+// PostgreSQL URL (postgresql://...).
 Result<std::unique_ptr<store::Store>> OpenStore(const std::string& db);
 
 struct ServeOptions {
@@ -41,5 +41,10 @@ int Export(const std::string& db, int64_t project_id, const std::string& format,
 // Adds the demo users and projects with the sample data in `demo_dir`, unless
 // the database already has them. Prints the demo logins.
 int Demo(const std::string& db, const std::string& demo_dir);
+
+// Copies every table of `from` into `to`, which must be empty (a new SQLite
+// file, or a PostgreSQL database with no users), in one transaction; then
+// checks that both hold the same number of rows in every table.
+int Migrate(const std::string& from, const std::string& to);
 
 }  // namespace plumb::cli

@@ -7,6 +7,10 @@
 
 #include "cli/commands.h"
 
+namespace {
+constexpr const char* kDbHelp = "database: a SQLite file (PATH or sqlite:PATH) or postgresql://...";
+}  // namespace
+
 int main(int argc, char** argv) {
   try {
     CLI::App app{"Plumb: a self-hosted ML data labeling system"};
@@ -14,7 +18,7 @@ int main(int argc, char** argv) {
 
     plumb::cli::ServeOptions serve;
     auto* serve_cmd = app.add_subcommand("serve", "run the HTTP server");
-    serve_cmd->add_option("--db", serve.db, "SQLite database file")->required();
+    serve_cmd->add_option("--db", serve.db, kDbHelp)->required();
     serve_cmd->add_option("--listen", serve.listen, "address:port to listen on");
     serve_cmd->add_option("--web-root", serve.web_root, "folder of the built UI (web/dist)");
     serve_cmd->add_option("--media-root", serve.media_root, "folder served under /media/");
@@ -29,33 +33,40 @@ int main(int argc, char** argv) {
 
     std::string db, admin = "admin";
     auto* init_cmd = app.add_subcommand("init", "create a database and its admin user");
-    init_cmd->add_option("--db", db, "SQLite database file")->required();
+    init_cmd->add_option("--db", db, kDbHelp)->required();
     init_cmd->add_option("--admin", admin, "the admin's username");
 
     std::string username, role = "annotator", password;
     auto* user_cmd = app.add_subcommand("user", "add a user (password from PLUMB_PASSWORD)");
-    user_cmd->add_option("--db", db, "SQLite database file")->required();
+    user_cmd->add_option("--db", db, kDbHelp)->required();
     user_cmd->add_option("username", username)->required();
     user_cmd->add_option("--role", role, "admin, manager, reviewer or annotator");
 
     int64_t project_id = 0;
     std::string file, import_format, export_format = "json", out = "-";
     auto* import_cmd = app.add_subcommand("import", "import tasks from a JSON, JSONL or CSV file");
-    import_cmd->add_option("--db", db, "SQLite database file")->required();
+    import_cmd->add_option("--db", db, kDbHelp)->required();
     import_cmd->add_option("--project", project_id, "project id")->required();
     import_cmd->add_option("--format", import_format, "json, jsonl or csv (default: by extension)");
     import_cmd->add_option("file", file)->required();
 
     auto* export_cmd = app.add_subcommand("export", "export a project's tasks and labels");
-    export_cmd->add_option("--db", db, "SQLite database file")->required();
+    export_cmd->add_option("--db", db, kDbHelp)->required();
     export_cmd->add_option("--project", project_id, "project id")->required();
     export_cmd->add_option("--format", export_format, "json, jsonl or csv");
     export_cmd->add_option("--out", out, "output file, - for stdout");
 
     std::string demo_dir = "demo";
     auto* demo_cmd = app.add_subcommand("demo", "add the demo users and projects");
-    demo_cmd->add_option("--db", db, "SQLite database file")->required();
+    demo_cmd->add_option("--db", db, kDbHelp)->required();
     demo_cmd->add_option("--demo-dir", demo_dir, "folder with the demo data");
+
+    std::string from, to;
+    auto* migrate_cmd = app.add_subcommand(
+        "migrate", "copy a whole database into an empty one, e.g. from SQLite to PostgreSQL");
+    migrate_cmd->add_option("--from", from, "the source database (" + std::string(kDbHelp) + ")")
+        ->required();
+    migrate_cmd->add_option("--to", to, "the target database, empty or new")->required();
 
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::info);
@@ -69,6 +80,7 @@ int main(int argc, char** argv) {
     if (*import_cmd) return plumb::cli::Import(db, project_id, file, import_format);
     if (*export_cmd) return plumb::cli::Export(db, project_id, export_format, out);
     if (*demo_cmd) return plumb::cli::Demo(db, demo_dir);
+    if (*migrate_cmd) return plumb::cli::Migrate(from, to);
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "plumb: %s\n", e.what());

@@ -1,5 +1,5 @@
-// The HTTP application without sockets: HandleRequest on a real SQLite store
-// with a fake clock, for the paths that depend on time.
+// The HTTP application without sockets: HandleRequest on a real store (each
+// test on both backends) with a fake clock, for the paths that depend on time.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,18 +9,21 @@
 
 #include "http/http.h"
 #include "http/metrics.h"
+#include "store/postgres/pg_test_db.h"
 
 namespace plumb::http {
 namespace {
 
 using nlohmann::json;
 
-class HandlersTest : public ::testing::Test {
+// The parameter names the backend: "Sqlite" or "Postgres".
+class HandlersTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/plumb-handlers-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    auto store = store::OpenSqliteStore(dir_ + "/t.db");
+    if (GetParam() == "Postgres") pg_url_ = store::CreateTestDatabase();
+    auto store = store::OpenStore(pg_url_.empty() ? dir_ + "/t.db" : pg_url_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     services_.store = store_.get();
@@ -39,6 +42,7 @@ class HandlersTest : public ::testing::Test {
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
+    store::DropTestDatabase(pg_url_);
   }
 
   Reply Call(const std::string& who, const std::string& method, const std::string& path,
@@ -53,6 +57,7 @@ class HandlersTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::string pg_url_;  // "" on SQLite
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
   Services services_;
@@ -60,7 +65,7 @@ class HandlersTest : public ::testing::Test {
   std::map<std::string, int64_t> ids_;
 };
 
-TEST_F(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
+TEST_P(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
   Reply created = Call("mia", "POST", "/api/v1/projects",
                        R"({"name":"p","settings":{"lease_seconds":60},"schema":{"controls":[)"
                        R"({"name":"c","type":"choice","source":"text","labels":["a","b"]}]}})");
@@ -93,7 +98,7 @@ TEST_F(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
   EXPECT_EQ(Call("ann", "POST", project + "/next").status, 204);
 }
 
-TEST_F(HandlersTest, UnknownRoutesAndStaticFallback) {
+TEST_P(HandlersTest, UnknownRoutesAndStaticFallback) {
   Reply r = Call("mia", "GET", "/api/v1/nope");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "not_found");
@@ -102,7 +107,7 @@ TEST_F(HandlersTest, UnknownRoutesAndStaticFallback) {
   EXPECT_EQ(Call("mia", "GET", "/projects/3").status, 404);
 }
 
-TEST_F(HandlersTest, ServesTheUiAndMediaOnlyToSignedInUsers) {
+TEST_P(HandlersTest, ServesTheUiAndMediaOnlyToSignedInUsers) {
   std::filesystem::create_directories(dir_ + "/web/assets");
   std::filesystem::create_directories(dir_ + "/media/images");
   auto write = [](const std::string& path, const std::string& text) {
@@ -142,6 +147,9 @@ TEST_F(HandlersTest, ServesTheUiAndMediaOnlyToSignedInUsers) {
   EXPECT_EQ(Call("ann", "GET", "/media/images/missing.png").status, 404);
   EXPECT_NE(Call("ann", "GET", "/../secret.txt").file, dir_ + "/secret.txt");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, HandlersTest, ::testing::Values("Sqlite", "Postgres"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace plumb::http
