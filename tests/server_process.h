@@ -42,9 +42,9 @@ class TestDatabase {
 };
 
 struct ServerConfig {
-  std::vector<std::string> serve_args;  // added to `plumb serve`
+  std::vector<std::string> serve_args{};  // added to `plumb serve`
   // The --db location; "" makes a new SQLite file in the server's temp dir.
-  std::string db;
+  std::string db{};
   // Run `plumb init` (the admin user) on the database first; false for a
   // second server on a database another one set up.
   bool init = true;

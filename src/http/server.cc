@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -122,6 +123,24 @@ awaitable<void> WriteReply(beast::tcp_stream& stream, Reply& reply, unsigned ver
   }
 }
 
+// How long a connection whose request body was refused unread keeps reading
+// (and dropping) what the client still sends before it closes.
+constexpr auto kLingerTime = std::chrono::seconds(5);
+
+// Reads and drops the rest of a refused request body until the client closes
+// or kLingerTime passes. Closing with unread bytes in the socket's buffer
+// sends a reset, and a client or proxy still sending the body can lose the
+// reply to it: nginx, for one, reports a 502 and marks the server down.
+awaitable<void> DrainUnreadBody(beast::tcp_stream& stream) {
+  std::array<char, 16 * 1024> sink;
+  stream.expires_after(kLingerTime);
+  for (;;) {
+    beast::error_code ec;
+    co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+  }
+}
+
 // A temp file that removes itself.
 struct TempFile {
   std::string path;
@@ -140,6 +159,7 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
     if (!ec) remote = ep.address().to_string();
   }
   const auto idle = std::chrono::seconds(state.options.idle_timeout_seconds);
+  bool body_left_unread = false;  // the last request was answered without reading its body
   try {
     for (;;) {
       stream.expires_after(idle);
@@ -182,12 +202,14 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
         reply = ErrorReply(upload_check);
         body_ok = false;
         keep_alive = false;  // the unread body makes the stream unusable
+        body_left_unread = true;
       } else if (is_upload) {
         auto tmp = MakeTempFile(state.services.temp_dir, "upload");
         if (!tmp.ok()) {
           reply = ErrorReply(tmp.status());
           body_ok = false;
           keep_alive = false;
+          body_left_unread = true;
         } else {
           upload.path = *tmp;
           bhttp::request_parser<bhttp::file_body> parser(std::move(header_parser));
@@ -211,6 +233,7 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
         reply = ErrorReply(Status::PayloadTooLarge("request body is over the server's limit"));
         body_ok = false;
         keep_alive = false;  // the rest of the body is unread: the stream is unusable
+        body_left_unread = true;
       } else if (ec) {
         break;  // the peer went away or sent garbage mid-body
       }
@@ -254,6 +277,8 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
   }
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  // Not busy: a server shutdown closes the socket and ends the wait.
+  if (body_left_unread && !ec && !state.stopping) co_await DrainUnreadBody(stream);
   stream.socket().close(ec);
 }
 
