@@ -3,6 +3,10 @@
 // connection; all of them share one io thread by default, so the client
 // takes as little of the machine from the server as it can.
 //
+// --port takes one port or several, comma-separated ("8081,8082"): servers
+// on one database. Setup uses the first; in the load modes client i talks to
+// the (i mod n)-th, so the clients are split evenly across the servers.
+//
 //   plumb_bench_load setup --port P --password PW [--admin NAME] [--users 64] --tokens FILE
 //     Signs in as the admin, creates the "bench" project (one single-choice
 //     control over the task's "text"), creates the annotators "bench-1".."bench-N",
@@ -58,7 +62,7 @@ constexpr int kSetupParallel = 4;
 
 struct Options {
   std::string mode;
-  uint16_t port = 0;
+  std::vector<uint16_t> ports;  // setup uses the first
   std::string admin = "admin";
   std::string password;
   std::string tokens_path;
@@ -245,7 +249,7 @@ awaitable<std::string> TokenFor(Connection& conn, const std::string& username,
 }
 
 awaitable<void> CreateProject(const Options& o, std::string* admin_token, int64_t* project_id) {
-  Connection conn(co_await asio::this_coro::executor, o.port);
+  Connection conn(co_await asio::this_coro::executor, o.ports.front());
   *admin_token = co_await TokenFor(conn, o.admin, o.password);
   const Call call = Post("/api/v1/projects", ProjectBody(), *admin_token);
   const Reply created = co_await conn.Send(call);
@@ -256,7 +260,7 @@ awaitable<void> CreateProject(const Options& o, std::string* admin_token, int64_
 // Creates annotators from the shared counter *next until all exist.
 awaitable<void> CreateAnnotators(const Options& o, const std::string& admin_token,
                                  int64_t project_id, int* next, std::vector<std::string>* tokens) {
-  Connection conn(co_await asio::this_coro::executor, o.port);
+  Connection conn(co_await asio::this_coro::executor, o.ports.front());
   const std::string members = "/api/v1/projects/" + std::to_string(project_id) + "/members";
   // One io thread: the counter needs no lock.
   while (*next < o.users) {
@@ -328,8 +332,9 @@ struct Window {
 
 double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-awaitable<void> Annotator(const Options& o, Window& window, const std::string& token, Samples& s) {
-  Connection conn(co_await asio::this_coro::executor, o.port);
+awaitable<void> Annotator(const Options& o, uint16_t port, Window& window, const std::string& token,
+                          Samples& s) {
+  Connection conn(co_await asio::this_coro::executor, port);
   const Call next_call = Post("/api/v1/projects/" + std::to_string(o.project) + "/next", "", token);
   try {
     while (window.Next()) {
@@ -361,8 +366,8 @@ awaitable<void> Annotator(const Options& o, Window& window, const std::string& t
   --window.running;
 }
 
-awaitable<void> Healthz(const Options& o, Window& window, Samples& s) {
-  Connection conn(co_await asio::this_coro::executor, o.port);
+awaitable<void> Healthz(uint16_t port, Window& window, Samples& s) {
+  Connection conn(co_await asio::this_coro::executor, port);
   const Call healthz_call = Get("/healthz");
   try {
     while (window.Next()) {
@@ -441,10 +446,12 @@ int Load(const Options& o) {
                                    std::chrono::duration<double>(o.seconds));
   RunAll(o.threads, [&](asio::io_context& ioc, auto done) {
     for (int i = 0; i < o.concurrency; ++i) {
+      const uint16_t port = o.ports[i % o.ports.size()];
       if (annotate) {
-        asio::co_spawn(asio::make_strand(ioc), Annotator(o, window, tokens[i], samples[i]), done);
+        asio::co_spawn(asio::make_strand(ioc), Annotator(o, port, window, tokens[i], samples[i]),
+                       done);
       } else {
-        asio::co_spawn(asio::make_strand(ioc), Healthz(o, window, samples[i]), done);
+        asio::co_spawn(asio::make_strand(ioc), Healthz(port, window, samples[i]), done);
       }
     }
     asio::co_spawn(ioc, StopAt(window), done);
@@ -471,26 +478,28 @@ int Load(const Options& o) {
       seconds > 0 ? (annotate ? all.pair_us.size() : all.request_us.size()) / seconds : 0;
   if (annotate) {
     std::printf(
-        "mode=annotate concurrency=%d seconds=%.2f rounds=%zu rounds_per_s=%.1f calls_per_s=%.1f "
-        "pair_p50_ms=%.2f pair_p99_ms=%.2f next_p50_ms=%.2f next_p99_ms=%.2f "
+        "mode=annotate servers=%zu concurrency=%d seconds=%.2f rounds=%zu rounds_per_s=%.1f "
+        "calls_per_s=%.1f pair_p50_ms=%.2f pair_p99_ms=%.2f next_p50_ms=%.2f next_p99_ms=%.2f "
         "submit_p50_ms=%.2f submit_p99_ms=%.2f empty_queue=%lld errors=%lld\n",
-        o.concurrency, seconds, all.pair_us.size(), rate, 2 * rate, QuantileMs(all.pair_us, 0.50),
-        QuantileMs(all.pair_us, 0.99), QuantileMs(all.next_us, 0.50), QuantileMs(all.next_us, 0.99),
-        QuantileMs(all.submit_us, 0.50), QuantileMs(all.submit_us, 0.99),
-        static_cast<long long>(all.empty_queue), static_cast<long long>(all.errors));
+        o.ports.size(), o.concurrency, seconds, all.pair_us.size(), rate, 2 * rate,
+        QuantileMs(all.pair_us, 0.50), QuantileMs(all.pair_us, 0.99), QuantileMs(all.next_us, 0.50),
+        QuantileMs(all.next_us, 0.99), QuantileMs(all.submit_us, 0.50),
+        QuantileMs(all.submit_us, 0.99), static_cast<long long>(all.empty_queue),
+        static_cast<long long>(all.errors));
   } else {
     std::printf(
-        "mode=healthz concurrency=%d seconds=%.2f requests=%zu requests_per_s=%.1f p50_ms=%.2f "
-        "p99_ms=%.2f errors=%lld\n",
-        o.concurrency, seconds, all.request_us.size(), rate, QuantileMs(all.request_us, 0.50),
-        QuantileMs(all.request_us, 0.99), static_cast<long long>(all.errors));
+        "mode=healthz servers=%zu concurrency=%d seconds=%.2f requests=%zu requests_per_s=%.1f "
+        "p50_ms=%.2f p99_ms=%.2f errors=%lld\n",
+        o.ports.size(), o.concurrency, seconds, all.request_us.size(), rate,
+        QuantileMs(all.request_us, 0.50), QuantileMs(all.request_us, 0.99),
+        static_cast<long long>(all.errors));
   }
   return all.errors == 0 ? 0 : 1;
 }
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: plumb_bench_load setup|annotate|healthz --port P [--password PW] "
+               "usage: plumb_bench_load setup|annotate|healthz --port P[,P2...] [--password PW] "
                "[--admin NAME] [--users N] [--tokens FILE] [--project ID] [--concurrency C] "
                "[--seconds S] [--warmup S] [--max-rounds N] [--threads T]\n");
   return 2;
@@ -504,9 +513,15 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       if (i + 1 >= argc) return false;
       const std::string name = argv[i], value = argv[i + 1];
       if (name == "--port") {
-        const int port = std::stoi(value);
-        if (port < 1 || port > 65535) return false;
-        o->port = static_cast<uint16_t>(port);
+        o->ports.clear();
+        for (size_t at = 0; at <= value.size();) {
+          size_t comma = value.find(',', at);
+          if (comma == std::string::npos) comma = value.size();
+          const int port = std::stoi(value.substr(at, comma - at));
+          if (port < 1 || port > 65535) return false;
+          o->ports.push_back(static_cast<uint16_t>(port));
+          at = comma + 1;
+        }
       } else if (name == "--admin") {
         o->admin = value;
       } else if (name == "--password") {
@@ -534,7 +549,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
   } catch (const std::exception&) {
     return false;
   }
-  return o->port != 0;
+  return !o->ports.empty();
 }
 
 }  // namespace

@@ -3,11 +3,16 @@
 # on the same machine (see bench/README.md):
 #   1. import: `plumb import` of a 1,000,000-line JSONL file vs raw SQLite
 #      inserting the same rows into the same table;
-#   2. serving: 64 annotators looping next+submit vs /healthz, same client.
+#   2. serving: 64 annotators looping next+submit vs /healthz, same client;
+#   3. the same on PostgreSQL (a throw-away cluster): `plumb import` vs raw
+#      COPY of the same rows, then next+submit with one server and with two
+#      servers on the one database.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
 # PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_SERVE_ARGS (extra
-# `plumb serve` flags, e.g. "--workers 8").
+# `plumb serve` flags, e.g. "--workers 8"), PLUMB_BENCH_POSTGRES (1; 0 leaves
+# the PostgreSQL rows out), PLUMB_BENCH_PG_FSYNC (on; off keeps the test
+# cluster's fsync=off).
 set -euo pipefail
 
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
@@ -15,6 +20,8 @@ ROWS=${PLUMB_BENCH_ROWS:-1000000}
 ANNOTATORS=${PLUMB_BENCH_ANNOTATORS:-64}
 LOAD_SECONDS=${PLUMB_BENCH_SECONDS:-20}
 HEALTHZ_SECONDS=${PLUMB_BENCH_HEALTHZ_SECONDS:-10}
+POSTGRES=${PLUMB_BENCH_POSTGRES:-1}
+PG_FSYNC=${PLUMB_BENCH_PG_FSYNC:-on}
 # Round-trip bounds on top of the time limits, far above what the time
 # limits allow on this class of machine.
 MAX_ROUNDS=2000000
@@ -23,29 +30,42 @@ PLUMB=$BUILD/plumb
 GEN=$BUILD/bench/plumb_bench_gen_tasks
 RAW=$BUILD/bench/plumb_bench_sqlite_insert
 LOAD=$BUILD/bench/plumb_bench_load
-for bin in "$PLUMB" "$GEN" "$RAW" "$LOAD"; do
+PG_COPY=$BUILD/bench/plumb_bench_pg_copy
+PG_CLUSTER=$(dirname "$0")/../scripts/pg-test-cluster.sh
+for bin in "$PLUMB" "$GEN" "$RAW" "$LOAD" "$PG_COPY"; do
   [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
+if [[ $POSTGRES == 1 ]] && ! command -v psql >/dev/null; then
+  echo "bench: psql is missing (scripts/install-deps.sh installs postgresql)" >&2
+  exit 1
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/plumb-bench.XXXXXX")
+SERVER_PIDS=()
 SERVER_PID=""
+PG_STARTED=""
 
+# Stops every server started so far.
 stop_server() {
-  [[ -n $SERVER_PID ]] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  # Graceful shutdown finishes in-flight requests; don't wait forever for it.
-  for _ in $(seq 50); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${SERVER_PIDS[@]}"; do
+    # Graceful shutdown finishes in-flight requests; don't wait forever for it.
+    for _ in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PIDS=()
   SERVER_PID=""
 }
 
 cleanup() {
   stop_server
+  [[ -z $PG_STARTED ]] || bash "$PG_CLUSTER" stop "$WORK/pg" || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -56,24 +76,26 @@ log() { echo "bench: $*" >&2; }
 # The value of KEY in a line of KEY=VALUE fields.
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
-# Starts `plumb serve` on a free loopback port; sets SERVER_PID and PORT.
+# Starts `plumb serve --db DB` (default $DB) on a free loopback port, beside
+# any already running; sets SERVER_PID and PORT.
 start_server() {
+  local db=${1:-$DB} out=$WORK/serve${#SERVER_PIDS[@]}.log
   # shellcheck disable=SC2086  # extra flags split on purpose
-  "$PLUMB" serve --db "$DB" --listen 127.0.0.1:0 ${PLUMB_BENCH_SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 &
+  "$PLUMB" serve --db "$db" --listen 127.0.0.1:0 ${PLUMB_BENCH_SERVE_ARGS:-} >"$out" 2>&1 &
   SERVER_PID=$!
+  SERVER_PIDS+=("$SERVER_PID")
   PORT=""
   for _ in $(seq 300); do
-    PORT=$(sed -n 's|^plumb: listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$WORK/serve.log")
+    PORT=$(sed -n 's|^plumb: listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$out")
     [[ -n $PORT ]] && return 0
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      cat "$WORK/serve.log" >&2
-      SERVER_PID=""
+      cat "$out" >&2
       log "plumb serve exited"
       exit 1
     fi
     sleep 0.1
   done
-  cat "$WORK/serve.log" >&2
+  cat "$out" >&2
   log "plumb serve did not start listening within 30 s"
   exit 1
 }
@@ -96,6 +118,9 @@ SETUP_OUT=$("$LOAD" setup --port "$PORT" --password "$ADMIN_PASSWORD" --users "$
   --tokens "$WORK/tokens.txt")
 PROJECT=$(field project "$SETUP_OUT")
 stop_server
+# The users, tokens and project, kept for PostgreSQL (which gets them through
+# `plumb migrate`: no second round of Argon2).
+[[ $POSTGRES != 1 ]] || sqlite3 "$DB" ".backup '$WORK/setup.db'"
 
 log "raw SQLite baseline: $ROWS inserts"
 RAW_OUT=$(/usr/bin/time -v -o "$WORK/raw.time" "$RAW" --db "$WORK/raw.db" --rows "$ROWS" \
@@ -105,7 +130,7 @@ rm -f "$WORK"/raw.db*
 log "plumb import of $ROWS tasks"
 /usr/bin/time -v -o "$WORK/import.time" "$PLUMB" import --db "$DB" --project "$PROJECT" \
   --format jsonl "$TASKS" >"$WORK/import.log"
-rm -f "$TASKS"
+[[ $POSTGRES == 1 ]] || rm -f "$TASKS"
 
 log "serving $ANNOTATORS annotators for ${LOAD_SECONDS}s, then /healthz for ${HEALTHZ_SECONDS}s"
 start_server
@@ -116,6 +141,51 @@ HEALTHZ_OUT=$("$LOAD" healthz --port "$PORT" --concurrency "$ANNOTATORS" \
 SERVE_RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$SERVER_PID/status")
 stop_server
 [[ -n $ANNOTATE_OUT && -n $HEALTHZ_OUT ]] || { log "the load generator failed"; exit 1; }
+
+# --- PostgreSQL ----------------------------------------------------------------
+
+if [[ $POSTGRES == 1 ]]; then
+  log "starting a throw-away PostgreSQL cluster"
+  PG_STARTED=1
+  # The test cluster runs with fsync off; the SQLite rows above are synced
+  # (synchronous = FULL), so sync here too unless told otherwise.
+  durable=1
+  [[ $PG_FSYNC == on ]] || durable=0
+  PLUMB_PG_DURABLE=$durable bash "$PG_CLUSTER" start "$WORK/pg" >&2
+  PG_ADMIN=$(cat "$WORK/pg/url")
+  PG_SETTINGS=$(psql "$PG_ADMIN" -Atc "SELECT 'fsync=' || current_setting('fsync')
+    || ' synchronous_commit=' || current_setting('synchronous_commit')
+    || ' shared_buffers=' || current_setting('shared_buffers')")
+  psql "$PG_ADMIN" -qc 'CREATE DATABASE plumb_bench' -c 'CREATE DATABASE plumb_raw'
+  PG_DB=${PG_ADMIN%/*}/plumb_bench
+  PG_RAW_DB=${PG_ADMIN%/*}/plumb_raw
+
+  log "PostgreSQL: the bench's users, tokens and project through plumb migrate"
+  "$PLUMB" migrate --from "$WORK/setup.db" --to "$PG_DB" >"$WORK/migrate.log"
+
+  log "raw PostgreSQL baseline: COPY of $ROWS rows"
+  PG_RAW_OUT=$(/usr/bin/time -v -o "$WORK/pg_raw.time" "$PG_COPY" --url "$PG_RAW_DB" \
+    --rows "$ROWS" --check-schema "$PG_DB")
+  psql "$PG_ADMIN" -qc 'DROP DATABASE plumb_raw'
+
+  log "plumb import of $ROWS tasks into PostgreSQL"
+  /usr/bin/time -v -o "$WORK/pg_import.time" "$PLUMB" import --db "$PG_DB" --project "$PROJECT" \
+    --format jsonl "$TASKS" >"$WORK/pg_import.log"
+  rm -f "$TASKS"
+
+  log "PostgreSQL: $ANNOTATORS annotators on one server for ${LOAD_SECONDS}s"
+  start_server "$PG_DB"
+  PG_PORT1=$PORT
+  PG1_OUT=$("$LOAD" annotate --port "$PG_PORT1" --project "$PROJECT" --tokens "$WORK/tokens.txt" \
+    --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS") || true
+  log "PostgreSQL: $ANNOTATORS annotators split across two servers for ${LOAD_SECONDS}s"
+  start_server "$PG_DB"
+  PG2_OUT=$("$LOAD" annotate --port "$PG_PORT1,$PORT" --project "$PROJECT" \
+    --tokens "$WORK/tokens.txt" --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" \
+    --max-rounds "$MAX_ROUNDS") || true
+  stop_server
+  [[ -n $PG1_OUT && -n $PG2_OUT ]] || { log "the load generator failed on PostgreSQL"; exit 1; }
+fi
 
 # --- the table ---------------------------------------------------------------
 
@@ -174,3 +244,52 @@ echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "
   "/healthz $(field seconds "$HEALTHZ_OUT") s; $(field rounds "$ANNOTATE_OUT") round trips," \
   "$(field requests "$HEALTHZ_OUT") /healthz requests;" \
   "annotators that found the queue empty: $(field empty_queue "$ANNOTATE_OUT")"
+
+[[ $POSTGRES == 1 ]] || exit 0
+
+PG_IMPORTED=$(sed -n 's/^plumb: imported \([0-9]*\) tasks.*/\1/p' "$WORK/pg_import.log")
+PG_IMPORT_S=$(wall_seconds "$(time_field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$WORK/pg_import.time")")
+PG_IMPORT_RSS_KB=$(time_field 'Maximum resident set size (kbytes)' "$WORK/pg_import.time")
+PG_RAW_RSS_KB=$(time_field 'Maximum resident set size (kbytes)' "$WORK/pg_raw.time")
+PG_IMPORT_RATE=$(awk -v n="$PG_IMPORTED" -v s="$PG_IMPORT_S" 'BEGIN { printf "%.0f", n / s }')
+PG_RAW_RATE=$(field rows_per_s "$PG_RAW_OUT")
+PG_IMPORT_RATIO=$(awk -v a="$PG_IMPORT_RATE" -v b="$PG_RAW_RATE" 'BEGIN { printf "%.2f", a / b }')
+PG1_P99=$(field pair_p99_ms "$PG1_OUT")
+PG2_P99=$(field pair_p99_ms "$PG2_OUT")
+PG1_RPS=$(field rounds_per_s "$PG1_OUT")
+PG2_RPS=$(field rounds_per_s "$PG2_OUT")
+PG_SCALE=$(awk -v a="$PG2_RPS" -v b="$PG1_RPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+# The PostgreSQL figures' names are longer.
+pgrow() { printf '| %-42s | %14s | %24s | %-28s |\n' "$@"; }
+
+echo
+echo "PostgreSQL $(field postgres "$PG_RAW_OUT") (throw-away cluster on 127.0.0.1: $PG_SETTINGS);" \
+  "the same tasks, project and $ANNOTATORS annotators; two servers: $((ANNOTATORS / 2)) annotators each"
+echo
+pgrow "figure" "plumb" "baseline" "target"
+pgrow "---" "---" "---" "---"
+pgrow "PG import tasks/s" "$PG_IMPORT_RATE" "$PG_RAW_RATE raw COPY rows/s" \
+  ">= 0.5x raw: $(verdict ">=" "$PG_IMPORT_RATIO" 0.5) (${PG_IMPORT_RATIO}x)"
+pgrow "PG import wall time" "${PG_IMPORT_S} s" "$(field seconds "$PG_RAW_OUT") s raw COPY" "-"
+pgrow "PG import peak RSS" "$(mb "$PG_IMPORT_RSS_KB")" "$(mb "$PG_RAW_RSS_KB") raw COPY" \
+  "< 300 MB: $(verdict "<" "$PG_IMPORT_RSS_KB" $((300 * 1024)))"
+pgrow "PG next+submit round trips/s, 1 server" "$PG1_RPS" "$H_RPS /healthz req/s" "-"
+pgrow "PG next+submit round trips/s, 2 servers" "$PG2_RPS" "$PG1_RPS with 1 server" \
+  "- (${PG_SCALE}x of 1 server)"
+pgrow "PG next+submit p50 ms, 1 server" "$(field pair_p50_ms "$PG1_OUT")" "$H_P50 /healthz" "-"
+pgrow "PG next+submit p99 ms, 1 server" "$PG1_P99" "$H_P99 /healthz" \
+  "< 20 ms: $(verdict "<" "$PG1_P99" 20)"
+pgrow "PG next+submit p50 ms, 2 servers" "$(field pair_p50_ms "$PG2_OUT")" \
+  "$(field pair_p50_ms "$PG1_OUT") with 1 server" "-"
+pgrow "PG next+submit p99 ms, 2 servers" "$PG2_P99" "$PG1_P99 with 1 server" \
+  "< 20 ms: $(verdict "<" "$PG2_P99" 20)"
+pgrow "PG next / submit p99 ms, 1 server" \
+  "$(field next_p99_ms "$PG1_OUT") / $(field submit_p99_ms "$PG1_OUT")" "$H_P99 /healthz" "-"
+pgrow "PG next / submit p99 ms, 2 servers" \
+  "$(field next_p99_ms "$PG2_OUT") / $(field submit_p99_ms "$PG2_OUT")" "$H_P99 /healthz" "-"
+pgrow "PG load errors, 1 / 2 servers" "$(field errors "$PG1_OUT") / $(field errors "$PG2_OUT")" "-" "0"
+echo
+echo "baseline schema check (raw COPY table vs Plumb's tasks table): $(field schema "$PG_RAW_OUT");" \
+  "measured windows: 1 server $(field seconds "$PG1_OUT") s, 2 servers $(field seconds "$PG2_OUT") s;" \
+  "$(field rounds "$PG1_OUT") / $(field rounds "$PG2_OUT") round trips;" \
+  "annotators that found the queue empty: $(field empty_queue "$PG1_OUT") / $(field empty_queue "$PG2_OUT")"

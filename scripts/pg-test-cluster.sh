@@ -10,6 +10,8 @@
 # Tests read DIR/url (see PLUMB_TEST_PG_URL_FILE) and make their own databases.
 # fsync is off: the cluster lives for one test run, and durability across a
 # crash of *plumb* (not of the machine) does not depend on it.
+# PLUMB_PG_DURABLE=1 keeps PostgreSQL's fsync and full-page writes on (the
+# benchmarks, to compare with a synced SQLite).
 set -euo pipefail
 
 cmd=${1:?usage: pg-test-cluster.sh start|stop DIR}
@@ -50,7 +52,8 @@ case "$cmd" in
     for attempt in 1 2 3 4 5 6 7 8; do
       port=$((20000 + RANDOM % 30000))
       opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data"
-      opts+=" -c fsync=off -c full_page_writes=off -c max_connections=300"
+      opts+=" -c max_connections=300"
+      [ "${PLUMB_PG_DURABLE:-0}" = 1 ] || opts+=" -c fsync=off -c full_page_writes=off"
       if as_pg "$bindir/pg_ctl" -D "$data" -o "$opts" -l "$data/server.log" -w -t 30 start >/dev/null 2>&1; then
         echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$dir/url"
         echo "pg-test-cluster: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($data)"
