@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -14,6 +15,11 @@ HttpResponse Send(uint16_t port, const HttpRequest& request) {
   HttpResponse response;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return response;
+  // A server that hangs (rather than dies) fails the request after a minute
+  // instead of stalling the test until ctest's own limit.
+  timeval timeout{.tv_sec = 60, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
