@@ -7,3 +7,4 @@
 #include "core/schema.h"
 #include "core/status.h"
 #include "core/types.h"
+#include "core/utf8.h"

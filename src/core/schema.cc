@@ -1,14 +1,17 @@
 #include "core/schema.h"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/schema_internal.h"
+
 namespace plumb {
-namespace {
 
-using nlohmann::json;
+namespace internal {
 
-bool IsValidName(const std::string& s) {
+bool IsValidName(std::string_view s) {
   if (s.empty() || s.size() > kMaxNameLength) return false;
   for (unsigned char c : s) {
     if (!(std::isalnum(c) || c == '_' || c == '-')) return false;
@@ -16,68 +19,212 @@ bool IsValidName(const std::string& s) {
   return true;
 }
 
-std::string Index(const std::string& base, size_t i) {
+std::string IndexField(const std::string& base, size_t i) {
   return base + "[" + std::to_string(i) + "]";
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::IndexField;
+using internal::IsValidName;
+using nlohmann::json;
+
+struct ControlTypeInfo {
+  ControlType type;
+  std::string_view name;
+  bool labels;
+  bool region;
+};
+
+constexpr ControlTypeInfo kControlTypes[] = {
+    {ControlType::kChoice, "choice", true, false},
+    {ControlType::kBbox, "bbox", true, true},
+    {ControlType::kPolygon, "polygon", true, true},
+    {ControlType::kKeypoint, "keypoint", true, true},
+    {ControlType::kSpan, "span", true, true},
+    {ControlType::kText, "text", false, false},
+    {ControlType::kRating, "rating", false, false},
+    {ControlType::kVideoBbox, "video_bbox", true, true},
+    {ControlType::kAudioSegment, "audio_segment", true, true},
+};
+
+const ControlTypeInfo& Info(ControlType type) { return kControlTypes[static_cast<size_t>(type)]; }
+
+std::string SupportedTypes() {
+  std::string out;
+  for (const ControlTypeInfo& info : kControlTypes) {
+    out += (out.empty() ? "" : ", ") + std::string(info.name);
+  }
+  return out;
+}
+
+constexpr std::string_view kAttributeTypes[] = {"boolean", "enum", "string"};
+
+// A non-empty list of unique non-empty strings of at most kMaxLabelLength
+// bytes: the labels of a control, the values of an enum attribute.
+Result<std::vector<std::string>> ParseStringList(const json& j, const std::string& field) {
+  if (!j.is_array() || j.empty()) {
+    return Status::InvalidArgument("must be a non-empty list", field);
+  }
+  if (j.size() > kMaxLabels) return Status::InvalidArgument("at most 1000 entries", field);
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const json& l = j[i];
+    std::string lf = IndexField(field, i);
+    if (!l.is_string() || l.get<std::string>().empty() ||
+        l.get<std::string>().size() > kMaxLabelLength) {
+      return Status::InvalidArgument("a label must be a non-empty string of at most 200 bytes", lf);
+    }
+    if (!seen.insert(l.get<std::string>()).second) {
+      return Status::InvalidArgument("duplicate label '" + l.get<std::string>() + "'", lf);
+    }
+    out.push_back(l.get<std::string>());
+  }
+  return out;
+}
+
+// Reads an optional integer `key` of `obj` in [min, max] into *target.
+Status ReadBoundedInt(const json& obj, const char* key, int64_t min, int64_t max,
+                      const std::string& prefix, int32_t* target) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_number_integer() || it->get<int64_t>() < min || it->get<int64_t>() > max) {
+    return Status::InvalidArgument(std::string(key) + " must be an integer from " +
+                                       std::to_string(min) + " to " + std::to_string(max),
+                                   prefix + "." + key);
+  }
+  *target = static_cast<int32_t>(it->get<int64_t>());
+  return Status::Ok();
+}
+
+// Reads an optional boolean `key` of `obj` into *target.
+Status ReadBool(const json& obj, const char* key, const std::string& prefix, bool* target) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_boolean()) {
+    return Status::InvalidArgument(std::string(key) + " must be true or false", prefix + "." + key);
+  }
+  *target = it->get<bool>();
+  return Status::Ok();
+}
+
+// The `name` of a control or attribute (`what`).
+Result<std::string> ReadName(const json& j, const std::string& what, const std::string& field) {
+  auto name = j.find("name");
+  if (name == j.end() || !name->is_string() || !IsValidName(name->get<std::string>())) {
+    return Status::InvalidArgument(
+        what + " name must be 1-64 characters of letters, digits, '_' or '-'", field + ".name");
+  }
+  return name->get<std::string>();
+}
+
+Result<Attribute> ParseAttribute(const json& j, const std::string& field) {
+  if (!j.is_object()) return Status::InvalidArgument("an attribute must be an object", field);
+  Attribute a;
+  PLUMB_ASSIGN_OR_RETURN(a.name, ReadName(j, "attribute", field));
+  auto type = j.find("type");
+  auto known = type != j.end() && type->is_string()
+                   ? std::find(std::begin(kAttributeTypes), std::end(kAttributeTypes),
+                               type->get<std::string>())
+                   : std::end(kAttributeTypes);
+  if (known == std::end(kAttributeTypes)) {
+    return Status::InvalidArgument("attribute type must be boolean, enum or string",
+                                   field + ".type");
+  }
+  a.type = static_cast<AttributeType>(known - std::begin(kAttributeTypes));
+  auto values = j.find("values");
+  if (a.type == AttributeType::kEnum) {
+    if (values == j.end()) {
+      return Status::InvalidArgument("an enum attribute needs values", field + ".values");
+    }
+    PLUMB_ASSIGN_OR_RETURN(a.values, ParseStringList(*values, field + ".values"));
+  } else if (values != j.end()) {
+    return Status::InvalidArgument("values apply to enum attributes only", field + ".values");
+  }
+  return a;
+}
+
+// Rejects `key` on a control whose type does not use it, so that a typo in the
+// type does not silently drop an option.
+Status CheckApplies(const json& j, const char* key, bool applies, ControlType type,
+                    const std::string& field) {
+  if (applies || !j.contains(key)) return Status::Ok();
+  return Status::InvalidArgument(
+      std::string(key) + " does not apply to " + std::string(ControlTypeName(type)) + " controls",
+      field + "." + key);
 }
 
 Result<Control> ParseControl(const json& j, const std::string& field) {
   if (!j.is_object()) return Status::InvalidArgument("a control must be an object", field);
   Control c;
-  auto name = j.find("name");
-  if (name == j.end() || !name->is_string() || !IsValidName(name->get<std::string>())) {
-    return Status::InvalidArgument(
-        "control name must be 1-64 characters of letters, digits, '_' or '-'", field + ".name");
-  }
-  c.name = name->get<std::string>();
+  PLUMB_ASSIGN_OR_RETURN(c.name, ReadName(j, "control", field));
   auto type = j.find("type");
   if (type == j.end() || !type->is_string()) {
     return Status::InvalidArgument("control type is required", field + ".type");
   }
-  if (*type != "choice") {
-    return Status::InvalidArgument(
-        "unsupported control type '" + type->get<std::string>() + "' (supported: choice)",
-        field + ".type");
+  auto info = std::find_if(std::begin(kControlTypes), std::end(kControlTypes),
+                           [&](const ControlTypeInfo& i) { return i.name == *type; });
+  if (info == std::end(kControlTypes)) {
+    return Status::InvalidArgument("unsupported control type '" + type->get<std::string>() +
+                                       "' (supported: " + SupportedTypes() + ")",
+                                   field + ".type");
   }
+  c.type = info->type;
+  c.required = !info->region;
   auto source = j.find("source");
-  if (source == j.end() || !source->is_string() ||
-      !IsValidName(source->get<std::string>())) {
+  if (source == j.end() || !source->is_string() || !IsValidName(source->get<std::string>())) {
     return Status::InvalidArgument("source must name a task data field", field + ".source");
   }
   c.source = source->get<std::string>();
-  auto labels = j.find("labels");
-  if (labels == j.end() || !labels->is_array() || labels->empty()) {
-    return Status::InvalidArgument("labels must be a non-empty list", field + ".labels");
-  }
-  if (labels->size() > kMaxLabels) {
-    return Status::InvalidArgument("at most 1000 labels", field + ".labels");
-  }
-  std::set<std::string> seen;
-  for (size_t i = 0; i < labels->size(); ++i) {
-    const json& l = (*labels)[i];
-    std::string lf = Index(field + ".labels", i);
-    if (!l.is_string() || l.get<std::string>().empty() ||
-        l.get<std::string>().size() > kMaxLabelLength) {
-      return Status::InvalidArgument("a label must be a non-empty string of at most 200 bytes",
-                                     lf);
+  PLUMB_RETURN_IF_ERROR(CheckApplies(j, "labels", info->labels, c.type, field));
+  if (info->labels) {
+    auto labels = j.find("labels");
+    if (labels == j.end()) {
+      return Status::InvalidArgument("labels must be a non-empty list", field + ".labels");
     }
-    if (!seen.insert(l.get<std::string>()).second) {
-      return Status::InvalidArgument("duplicate label '" + l.get<std::string>() + "'", lf);
-    }
-    c.labels.push_back(l.get<std::string>());
+    PLUMB_ASSIGN_OR_RETURN(c.labels, ParseStringList(*labels, field + ".labels"));
   }
-  for (const char* key : {"multiple", "required"}) {
-    auto it = j.find(key);
-    if (it == j.end()) continue;
-    if (!it->is_boolean()) {
-      return Status::InvalidArgument(std::string(key) + " must be true or false",
-                                     field + "." + key);
+  PLUMB_RETURN_IF_ERROR(ReadBool(j, "required", field, &c.required));
+  PLUMB_RETURN_IF_ERROR(CheckApplies(j, "multiple", c.type == ControlType::kChoice, c.type, field));
+  PLUMB_RETURN_IF_ERROR(ReadBool(j, "multiple", field, &c.multiple));
+  PLUMB_RETURN_IF_ERROR(CheckApplies(j, "overlap", c.type == ControlType::kSpan, c.type, field));
+  PLUMB_RETURN_IF_ERROR(ReadBool(j, "overlap", field, &c.overlap));
+  PLUMB_RETURN_IF_ERROR(CheckApplies(j, "max", c.type == ControlType::kRating, c.type, field));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "max", 1, kMaxRating, field, &c.max));
+  PLUMB_RETURN_IF_ERROR(CheckApplies(j, "max_length", c.type == ControlType::kText, c.type, field));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "max_length", 1, kMaxTextLength, field, &c.max_length));
+  PLUMB_RETURN_IF_ERROR(CheckApplies(j, "attributes", info->region, c.type, field));
+  if (auto attrs = j.find("attributes"); attrs != j.end()) {
+    std::string af = field + ".attributes";
+    if (!attrs->is_array()) return Status::InvalidArgument("attributes must be a list", af);
+    if (attrs->size() > kMaxAttributes) return Status::InvalidArgument("at most 50 attributes", af);
+    for (size_t i = 0; i < attrs->size(); ++i) {
+      PLUMB_ASSIGN_OR_RETURN(Attribute a, ParseAttribute((*attrs)[i], IndexField(af, i)));
+      if (c.FindAttribute(a.name) != nullptr) {
+        return Status::InvalidArgument("duplicate attribute '" + a.name + "'",
+                                       IndexField(af, i) + ".name");
+      }
+      c.attributes.push_back(std::move(a));
     }
-    (std::string_view(key) == "multiple" ? c.multiple : c.required) = it->get<bool>();
   }
   return c;
 }
 
 }  // namespace
+
+std::string_view ControlTypeName(ControlType type) { return Info(type).name; }
+bool IsRegionControl(ControlType type) { return Info(type).region; }
+bool HasLabels(ControlType type) { return Info(type).labels; }
+
+const Attribute* Control::FindAttribute(std::string_view name) const {
+  for (const Attribute& a : attributes) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
 
 const Control* Schema::FindControl(std::string_view name) const {
   for (const Control& c : controls) {
@@ -100,8 +247,7 @@ Result<Schema> ParseSchema(std::string_view json_text) {
   if (!j.is_object()) return Status::InvalidArgument("schema must be an object", "schema");
   auto controls = j.find("controls");
   if (controls == j.end() || !controls->is_array() || controls->empty()) {
-    return Status::InvalidArgument("schema needs a non-empty list of controls",
-                                   "schema.controls");
+    return Status::InvalidArgument("schema needs a non-empty list of controls", "schema.controls");
   }
   if (controls->size() > kMaxControls) {
     return Status::InvalidArgument("at most 50 controls", "schema.controls");
@@ -109,7 +255,7 @@ Result<Schema> ParseSchema(std::string_view json_text) {
   Schema schema;
   std::set<std::string> names;
   for (size_t i = 0; i < controls->size(); ++i) {
-    std::string field = Index("schema.controls", i);
+    std::string field = IndexField("schema.controls", i);
     PLUMB_ASSIGN_OR_RETURN(Control c, ParseControl((*controls)[i], field));
     if (!names.insert(c.name).second) {
       return Status::InvalidArgument("duplicate control name '" + c.name + "'", field + ".name");
@@ -122,12 +268,25 @@ Result<Schema> ParseSchema(std::string_view json_text) {
 std::string SchemaToJson(const Schema& schema) {
   json controls = json::array();
   for (const Control& c : schema.controls) {
-    controls.push_back({{"name", c.name},
-                        {"type", "choice"},
-                        {"source", c.source},
-                        {"labels", c.labels},
-                        {"multiple", c.multiple},
-                        {"required", c.required}});
+    json out = {{"name", c.name},
+                {"type", ControlTypeName(c.type)},
+                {"source", c.source},
+                {"required", c.required}};
+    if (HasLabels(c.type)) out["labels"] = c.labels;
+    if (c.type == ControlType::kChoice) out["multiple"] = c.multiple;
+    if (c.type == ControlType::kSpan) out["overlap"] = c.overlap;
+    if (c.type == ControlType::kRating) out["max"] = c.max;
+    if (c.type == ControlType::kText) out["max_length"] = c.max_length;
+    if (IsRegionControl(c.type)) {
+      json attrs = json::array();
+      for (const Attribute& a : c.attributes) {
+        json attr = {{"name", a.name}, {"type", kAttributeTypes[static_cast<size_t>(a.type)]}};
+        if (a.type == AttributeType::kEnum) attr["values"] = a.values;
+        attrs.push_back(std::move(attr));
+      }
+      out["attributes"] = std::move(attrs);
+    }
+    controls.push_back(std::move(out));
   }
   return json{{"controls", controls}}.dump();
 }
@@ -137,23 +296,9 @@ Result<ProjectSettings> ParseSettings(std::string_view json_text, ProjectSetting
   if (j.is_discarded() || !j.is_object()) {
     return Status::InvalidArgument("settings must be a JSON object", "settings");
   }
-  struct Field {
-    const char* key;
-    int32_t* target;
-    int64_t min, max;
-  };
-  const Field fields[] = {{"overlap", &base.overlap, 1, 100},
-                          {"lease_seconds", &base.lease_seconds, 10, 86400}};
-  for (const Field& f : fields) {
-    auto it = j.find(f.key);
-    if (it == j.end()) continue;
-    if (!it->is_number_integer() || it->get<int64_t>() < f.min || it->get<int64_t>() > f.max) {
-      return Status::InvalidArgument(std::string(f.key) + " must be an integer from " +
-                                         std::to_string(f.min) + " to " + std::to_string(f.max),
-                                     std::string("settings.") + f.key);
-    }
-    *f.target = static_cast<int32_t>(it->get<int64_t>());
-  }
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "overlap", 1, 100, "settings", &base.overlap));
+  PLUMB_RETURN_IF_ERROR(
+      ReadBoundedInt(j, "lease_seconds", 10, 86400, "settings", &base.lease_seconds));
   return base;
 }
 
@@ -177,68 +322,6 @@ Status ValidateTaskData(const Schema& schema, std::string_view data_json) {
     }
   }
   return Status::Ok();
-}
-
-Result<std::string> ValidateResult(const Schema& schema, std::string_view result_json) {
-  json j = json::parse(result_json, nullptr, false);
-  if (j.is_discarded() || !j.is_array()) {
-    return Status::InvalidResult("result must be a list of items", "result");
-  }
-  std::set<std::string> answered;
-  for (size_t i = 0; i < j.size(); ++i) {
-    const json& item = j[i];
-    std::string field = Index("result", i);
-    if (!item.is_object()) return Status::InvalidResult("a result item must be an object", field);
-    auto control_it = item.find("control");
-    if (control_it == item.end() || !control_it->is_string()) {
-      return Status::InvalidResult("item needs a control name", field + ".control");
-    }
-    const Control* control = schema.FindControl(control_it->get<std::string>());
-    if (control == nullptr) {
-      return Status::InvalidResult("unknown control '" + control_it->get<std::string>() + "'",
-                                   field + ".control");
-    }
-    if (!answered.insert(control->name).second) {
-      return Status::InvalidResult("control '" + control->name + "' answered twice",
-                                   field + ".control");
-    }
-    auto type_it = item.find("type");
-    if (type_it != item.end() && *type_it != "choice") {
-      return Status::InvalidResult("control '" + control->name + "' is a choice", field + ".type");
-    }
-    auto values = item.find("values");
-    if (values == item.end() || !values->is_array() || values->empty()) {
-      return Status::InvalidResult("values must be a non-empty list", field + ".values");
-    }
-    if (!control->multiple && values->size() != 1) {
-      return Status::InvalidResult("control '" + control->name + "' takes exactly one value",
-                                   field + ".values");
-    }
-    std::set<std::string> seen;
-    for (size_t v = 0; v < values->size(); ++v) {
-      const json& value = (*values)[v];
-      std::string vf = Index(field + ".values", v);
-      if (!value.is_string() ||
-          std::find(control->labels.begin(), control->labels.end(), value.get<std::string>()) ==
-              control->labels.end()) {
-        return Status::InvalidResult("not a label of control '" + control->name + "'", vf);
-      }
-      if (!seen.insert(value.get<std::string>()).second) {
-        return Status::InvalidResult("label given twice", vf);
-      }
-    }
-  }
-  for (const Control& c : schema.controls) {
-    if (c.required && answered.count(c.name) == 0) {
-      return Status::InvalidResult("control '" + c.name + "' is required", "result");
-    }
-  }
-  // Normalize: every item carries its type, and nothing else is kept.
-  json out = json::array();
-  for (const json& item : j) {
-    out.push_back({{"control", item["control"]}, {"type", "choice"}, {"values", item["values"]}});
-  }
-  return out.dump();
 }
 
 }  // namespace plumb

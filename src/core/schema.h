@@ -13,15 +13,66 @@
 
 namespace plumb {
 
-enum class ControlType : int8_t { kChoice = 0 };
+// Limits that keep a schema usable in the editor and cheap to validate.
+inline constexpr size_t kMaxControls = 50;
+inline constexpr size_t kMaxLabels = 1000;
+inline constexpr size_t kMaxNameLength = 64;
+inline constexpr size_t kMaxLabelLength = 200;
+inline constexpr size_t kMaxAttributes = 50;
+inline constexpr int32_t kMaxRating = 100;
+inline constexpr int32_t kMaxTextLength = 100000;        // code points; text's default max_length
+inline constexpr size_t kMaxAttributeTextLength = 1000;  // code points of a string attribute
+inline constexpr size_t kMaxResultItems = 10000;
+inline constexpr size_t kMaxPolygonPoints = 10000;
+inline constexpr size_t kMaxKeyframes = 100000;
+inline constexpr int64_t kMaxMediaSide = 1000000;  // pixels of original_width/height
+
+// The kinds of control (see docs/api.md, "Label schema" and "Result format").
+// Region controls (bbox, polygon, keypoint, span, video_bbox, audio_segment)
+// take any number of result items, one per region; the others take at most one.
+enum class ControlType : int8_t {
+  kChoice = 0,
+  kBbox,
+  kPolygon,
+  kKeypoint,
+  kSpan,
+  kText,
+  kRating,
+  kVideoBbox,
+  kAudioSegment,
+};
+
+// The control type's name in schema and result JSON, e.g. "video_bbox".
+std::string_view ControlTypeName(ControlType type);
+// Whether results of the type are regions (one item per region).
+bool IsRegionControl(ControlType type);
+// Whether controls of the type have a list of labels.
+bool HasLabels(ControlType type);
+
+enum class AttributeType : int8_t { kBoolean = 0, kEnum, kString };
+
+// A per-region attribute declared by a region control, e.g. "occluded".
+struct Attribute {
+  std::string name;
+  AttributeType type = AttributeType::kBoolean;
+  std::vector<std::string> values;  // the allowed values of an enum attribute
+};
 
 struct Control {
   std::string name;
   ControlType type = ControlType::kChoice;
   std::string source;  // the task data field this control labels
   std::vector<std::string> labels;
-  bool multiple = false;
+  bool multiple = false;  // choice: more than one value
+  // Whether a result must answer the control (region controls: at least one
+  // region). Defaults to true for choice, text and rating, false for regions.
   bool required = true;
+  bool overlap = false;                 // span: whether spans of the control may overlap
+  int32_t max = 5;                      // rating: values are 1..max
+  int32_t max_length = kMaxTextLength;  // text: at most this many code points
+  std::vector<Attribute> attributes;    // region controls
+
+  const Attribute* FindAttribute(std::string_view name) const;
 };
 
 struct Schema {
@@ -31,12 +82,6 @@ struct Schema {
   // Distinct source fields, in control order.
   std::vector<std::string> SourceFields() const;
 };
-
-// Limits that keep a schema usable in the editor and cheap to validate.
-inline constexpr size_t kMaxControls = 50;
-inline constexpr size_t kMaxLabels = 1000;
-inline constexpr size_t kMaxNameLength = 64;
-inline constexpr size_t kMaxLabelLength = 200;
 
 // Parses and validates schema JSON text. Errors are kInvalidArgument with
 // `field` naming the offending part, e.g. "schema.controls[1].labels[2]".
@@ -54,9 +99,18 @@ std::string SettingsToJson(const ProjectSettings& settings);
 // schema as a string. kInvalidArgument naming the field otherwise.
 Status ValidateTaskData(const Schema& schema, std::string_view data_json);
 
-// Validates an annotation result (JSON list text) against the schema and
-// returns it re-serialized compactly. kInvalidResult with `field` like
-// "result[0].values" when it does not fit.
+// Validates an annotation result (JSON list text) against the schema and the
+// task's data (JSON object text; span offsets are checked against its text
+// fields) and returns it normalized: compact, each item with its `type` and
+// only the keys of its format, defaults filled in. kInvalidResult with `field`
+// naming the item when it does not fit, e.g. "result[0].values[1]",
+// "result[2].points[1]" or "result[3].keyframes[0].frame"; "data.<field>"
+// when a span's source field is missing from the task or not valid UTF-8.
+Result<std::string> ValidateResult(const Schema& schema, std::string_view data_json,
+                                   std::string_view result_json);
+
+// The same without task data, for results whose controls do not depend on it:
+// a span item then fails with kInvalidResult (field "data.<source>").
 Result<std::string> ValidateResult(const Schema& schema, std::string_view result_json);
 
 }  // namespace plumb

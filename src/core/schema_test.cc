@@ -24,6 +24,58 @@ TEST(ParseSchemaTest, AcceptsChoiceControlsAndFillsDefaults) {
   EXPECT_EQ(SchemaToJson(*again), SchemaToJson(*schema));
 }
 
+TEST(ParseSchemaTest, KeepsTheChoiceJsonShape) {
+  auto schema = ParseSchema(kPetSchema);
+  ASSERT_TRUE(schema.ok());
+  EXPECT_EQ(
+      SchemaToJson(*schema),
+      R"({"controls":[{"labels":["cat","dog"],"multiple":false,"name":"pet","required":true,)"
+      R"("source":"image","type":"choice"},{"labels":["indoor","outdoor","night"],)"
+      R"("multiple":true,"name":"tags","required":false,"source":"image","type":"choice"}]})");
+}
+
+TEST(ParseSchemaTest, AcceptsEveryControlTypeAndFillsDefaults) {
+  auto schema = ParseSchema(R"({"controls":[
+    {"name":"objects","type":"bbox","source":"image","labels":["car"],"attributes":[
+      {"name":"occluded","type":"boolean"},{"name":"pose","type":"enum","values":["front","side"]},
+      {"name":"note","type":"string"}]},
+    {"name":"outline","type":"polygon","source":"image","labels":["road"],"required":true},
+    {"name":"joints","type":"keypoint","source":"image","labels":["nose"]},
+    {"name":"ner","type":"span","source":"text","labels":["PER"]},
+    {"name":"nested","type":"span","source":"text","labels":["X"],"overlap":true},
+    {"name":"transcript","type":"text","source":"audio"},
+    {"name":"short","type":"text","source":"audio","max_length":20,"required":false},
+    {"name":"quality","type":"rating","source":"image"},
+    {"name":"tracks","type":"video_bbox","source":"video","labels":["car"]},
+    {"name":"speech","type":"audio_segment","source":"audio","labels":["speech"]}]})");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  const std::vector<Control>& c = schema->controls;
+  ASSERT_EQ(c.size(), 10u);
+  EXPECT_EQ(c[0].type, ControlType::kBbox);
+  EXPECT_FALSE(c[0].required);  // regions are optional by default
+  ASSERT_EQ(c[0].attributes.size(), 3u);
+  EXPECT_EQ(c[0].attributes[1].type, AttributeType::kEnum);
+  EXPECT_EQ(c[0].attributes[1].values, (std::vector<std::string>{"front", "side"}));
+  EXPECT_TRUE(c[1].required);
+  EXPECT_FALSE(c[3].overlap);
+  EXPECT_TRUE(c[4].overlap);
+  EXPECT_TRUE(c[5].required);
+  EXPECT_EQ(c[5].max_length, kMaxTextLength);
+  EXPECT_EQ(c[6].max_length, 20);
+  EXPECT_EQ(c[7].max, 5);
+  EXPECT_EQ(c[8].type, ControlType::kVideoBbox);
+  EXPECT_EQ(c[9].type, ControlType::kAudioSegment);
+  EXPECT_EQ(schema->SourceFields(), (std::vector<std::string>{"image", "text", "audio", "video"}));
+  auto again = ParseSchema(SchemaToJson(*schema));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(SchemaToJson(*again), SchemaToJson(*schema));
+  EXPECT_NE(SchemaToJson(*schema).find(
+                R"({"attributes":[],"labels":["PER"],"name":"ner","overlap":false,)"
+                R"("required":false,"source":"text","type":"span"})"),
+            std::string::npos)
+      << SchemaToJson(*schema);
+}
+
 struct BadSchemaCase {
   const char* json;
   const char* field;
@@ -55,6 +107,49 @@ TEST(ParseSchemaTest, RejectsBadSchemasNamingTheField) {
       {R"({"controls":[{"name":"a","type":"choice","source":"t","labels":["x"]},)"
        R"({"name":"a","type":"choice","source":"t","labels":["y"]}]})",
        "schema.controls[1].name"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"img"}]})", "schema.controls[0].labels"},
+      {R"({"controls":[{"name":"a","type":"text","source":"t","labels":["x"]}]})",
+       "schema.controls[0].labels"},
+      {R"({"controls":[{"name":"a","type":"rating","source":"t","labels":["x"]}]})",
+       "schema.controls[0].labels"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],"multiple":true}]})",
+       "schema.controls[0].multiple"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],"overlap":true}]})",
+       "schema.controls[0].overlap"},
+      {R"({"controls":[{"name":"a","type":"span","source":"t","labels":["x"],"overlap":"yes"}]})",
+       "schema.controls[0].overlap"},
+      {R"({"controls":[{"name":"a","type":"rating","source":"t","max":0}]})",
+       "schema.controls[0].max"},
+      {R"({"controls":[{"name":"a","type":"rating","source":"t","max":101}]})",
+       "schema.controls[0].max"},
+      {R"({"controls":[{"name":"a","type":"choice","source":"t","labels":["x"],"max":3}]})",
+       "schema.controls[0].max"},
+      {R"({"controls":[{"name":"a","type":"text","source":"t","max_length":0}]})",
+       "schema.controls[0].max_length"},
+      {R"({"controls":[{"name":"a","type":"text","source":"t","max_length":"9"}]})",
+       "schema.controls[0].max_length"},
+      {R"({"controls":[{"name":"a","type":"choice","source":"t","labels":["x"],"attributes":[]}]})",
+       "schema.controls[0].attributes"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],"attributes":{}}]})",
+       "schema.controls[0].attributes"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],)"
+       R"("attributes":[{"name":"o k","type":"boolean"}]}]})",
+       "schema.controls[0].attributes[0].name"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],)"
+       R"("attributes":[{"name":"ok","type":"number"}]}]})",
+       "schema.controls[0].attributes[0].type"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],)"
+       R"("attributes":[{"name":"pose","type":"enum"}]}]})",
+       "schema.controls[0].attributes[0].values"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],)"
+       R"("attributes":[{"name":"pose","type":"enum","values":["a","a"]}]}]})",
+       "schema.controls[0].attributes[0].values[1]"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],)"
+       R"("attributes":[{"name":"ok","type":"boolean","values":["a"]}]}]})",
+       "schema.controls[0].attributes[0].values"},
+      {R"({"controls":[{"name":"a","type":"polygon","source":"t","labels":["x"],)"
+       R"("attributes":[{"name":"ok","type":"boolean"},{"name":"ok","type":"string"}]}]})",
+       "schema.controls[0].attributes[1].name"},
   };
   for (const auto& c : cases) {
     auto schema = ParseSchema(c.json);

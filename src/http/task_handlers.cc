@@ -66,7 +66,6 @@ Reply Submit(Ctx& ctx) {
   auto body = ParseJsonBody(ctx.req);
   if (!body.ok()) return ErrorReply(body.status());
   workflow::Submission submission;
-  submission.task_id = loaded->first.id;
   if (!body->contains("result")) {
     return ErrorReply(Status::InvalidArgument("result is required", "result"));
   }
@@ -95,7 +94,7 @@ Reply Submit(Ctx& ctx) {
     return ErrorReply(Status::InvalidArgument("Idempotency-Key is too long", "Idempotency-Key"));
   }
   workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
-  auto revision = queue.Submit(loaded->second, ctx.user, submission);
+  auto revision = queue.Submit(loaded->second, loaded->first, ctx.user, submission);
   if (!revision.ok()) return ErrorReply(revision.status());
   return JsonReply(201, {{"annotation", RevisionJson(*revision)}});
 }

@@ -11,12 +11,13 @@ Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& 
   return std::optional<NextTask>(std::move(next));
 }
 
-Result<Revision> Queue::Submit(const Project& project, const User& user,
+Result<Revision> Queue::Submit(const Project& project, const Task& task, const User& user,
                                const Submission& submission) {
   PLUMB_ASSIGN_OR_RETURN(Schema schema, ParseSchema(project.schema_json));
-  PLUMB_ASSIGN_OR_RETURN(std::string result, ValidateResult(schema, submission.result_json));
+  PLUMB_ASSIGN_OR_RETURN(std::string result,
+                         ValidateResult(schema, task.data_json, submission.result_json));
   store::NewRevision revision;
-  revision.task_id = submission.task_id;
+  revision.task_id = task.id;
   revision.user_id = user.id;
   revision.lease_id = submission.lease_id;
   revision.idempotency_key = submission.idempotency_key;

@@ -22,7 +22,6 @@ struct NextTask {
 };
 
 struct Submission {
-  int64_t task_id = 0;
   std::optional<int64_t> lease_id;
   std::string idempotency_key;
   std::string result_json;  // as sent; validated here
@@ -38,10 +37,12 @@ class Queue {
   // nothing is left for them. Errors come from the store.
   Result<std::optional<NextTask>> Next(const Project& project, const User& user);
 
-  // Validates the result against the project's schema (kInvalidResult naming
-  // the item), then appends a revision (see store::Store::AppendRevision for
-  // kConflict / kLeaseExpired and idempotent replay).
-  Result<Revision> Submit(const Project& project, const User& user, const Submission& submission);
+  // Validates the result against the project's schema and the task's data
+  // (kInvalidResult naming the item), then appends a revision to `task`, a
+  // task of `project` (see store::Store::AppendRevision for kConflict /
+  // kLeaseExpired and idempotent replay).
+  Result<Revision> Submit(const Project& project, const Task& task, const User& user,
+                          const Submission& submission);
 
   // kConflict when the lease is not the caller's.
   Status Skip(const User& user, int64_t task_id, int64_t lease_id);
