@@ -209,7 +209,9 @@ H_RPS=$(field requests_per_s "$HEALTHZ_OUT")
 H_P50=$(field p50_ms "$HEALTHZ_OUT")
 H_P99=$(field p99_ms "$HEALTHZ_OUT")
 
-row() { printf '| %-38s | %14s | %24s | %-28s |\n' "$@"; }
+# A table row; FIGURE_WIDTH fits the longest figure name of the table.
+FIGURE_WIDTH=38
+row() { printf "| %-${FIGURE_WIDTH}s | %14s | %24s | %-28s |\n" "$@"; }
 
 echo
 echo "Plumb benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
@@ -259,35 +261,34 @@ PG2_P99=$(field pair_p99_ms "$PG2_OUT")
 PG1_RPS=$(field rounds_per_s "$PG1_OUT")
 PG2_RPS=$(field rounds_per_s "$PG2_OUT")
 PG_SCALE=$(awk -v a="$PG2_RPS" -v b="$PG1_RPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-# The PostgreSQL figures' names are longer.
-pgrow() { printf '| %-42s | %14s | %24s | %-28s |\n' "$@"; }
+FIGURE_WIDTH=42  # the PostgreSQL figures' names are longer
 
 echo
 echo "PostgreSQL $(field postgres "$PG_RAW_OUT") (throw-away cluster on 127.0.0.1: $PG_SETTINGS);" \
   "the same tasks, project and $ANNOTATORS annotators; two servers: $((ANNOTATORS / 2)) annotators each"
 echo
-pgrow "figure" "plumb" "baseline" "target"
-pgrow "---" "---" "---" "---"
-pgrow "PG import tasks/s" "$PG_IMPORT_RATE" "$PG_RAW_RATE raw COPY rows/s" \
+row "figure" "plumb" "baseline" "target"
+row "---" "---" "---" "---"
+row "PG import tasks/s" "$PG_IMPORT_RATE" "$PG_RAW_RATE raw COPY rows/s" \
   ">= 0.5x raw: $(verdict ">=" "$PG_IMPORT_RATIO" 0.5) (${PG_IMPORT_RATIO}x)"
-pgrow "PG import wall time" "${PG_IMPORT_S} s" "$(field seconds "$PG_RAW_OUT") s raw COPY" "-"
-pgrow "PG import peak RSS" "$(mb "$PG_IMPORT_RSS_KB")" "$(mb "$PG_RAW_RSS_KB") raw COPY" \
+row "PG import wall time" "${PG_IMPORT_S} s" "$(field seconds "$PG_RAW_OUT") s raw COPY" "-"
+row "PG import peak RSS" "$(mb "$PG_IMPORT_RSS_KB")" "$(mb "$PG_RAW_RSS_KB") raw COPY" \
   "< 300 MB: $(verdict "<" "$PG_IMPORT_RSS_KB" $((300 * 1024)))"
-pgrow "PG next+submit round trips/s, 1 server" "$PG1_RPS" "$H_RPS /healthz req/s" "-"
-pgrow "PG next+submit round trips/s, 2 servers" "$PG2_RPS" "$PG1_RPS with 1 server" \
+row "PG next+submit round trips/s, 1 server" "$PG1_RPS" "$H_RPS /healthz req/s" "-"
+row "PG next+submit round trips/s, 2 servers" "$PG2_RPS" "$PG1_RPS with 1 server" \
   "- (${PG_SCALE}x of 1 server)"
-pgrow "PG next+submit p50 ms, 1 server" "$(field pair_p50_ms "$PG1_OUT")" "$H_P50 /healthz" "-"
-pgrow "PG next+submit p99 ms, 1 server" "$PG1_P99" "$H_P99 /healthz" \
+row "PG next+submit p50 ms, 1 server" "$(field pair_p50_ms "$PG1_OUT")" "$H_P50 /healthz" "-"
+row "PG next+submit p99 ms, 1 server" "$PG1_P99" "$H_P99 /healthz" \
   "< 20 ms: $(verdict "<" "$PG1_P99" 20)"
-pgrow "PG next+submit p50 ms, 2 servers" "$(field pair_p50_ms "$PG2_OUT")" \
+row "PG next+submit p50 ms, 2 servers" "$(field pair_p50_ms "$PG2_OUT")" \
   "$(field pair_p50_ms "$PG1_OUT") with 1 server" "-"
-pgrow "PG next+submit p99 ms, 2 servers" "$PG2_P99" "$PG1_P99 with 1 server" \
+row "PG next+submit p99 ms, 2 servers" "$PG2_P99" "$PG1_P99 with 1 server" \
   "< 20 ms: $(verdict "<" "$PG2_P99" 20)"
-pgrow "PG next / submit p99 ms, 1 server" \
+row "PG next / submit p99 ms, 1 server" \
   "$(field next_p99_ms "$PG1_OUT") / $(field submit_p99_ms "$PG1_OUT")" "$H_P99 /healthz" "-"
-pgrow "PG next / submit p99 ms, 2 servers" \
+row "PG next / submit p99 ms, 2 servers" \
   "$(field next_p99_ms "$PG2_OUT") / $(field submit_p99_ms "$PG2_OUT")" "$H_P99 /healthz" "-"
-pgrow "PG load errors, 1 / 2 servers" "$(field errors "$PG1_OUT") / $(field errors "$PG2_OUT")" "-" "0"
+row "PG load errors, 1 / 2 servers" "$(field errors "$PG1_OUT") / $(field errors "$PG2_OUT")" "-" "0"
 echo
 echo "baseline schema check (raw COPY table vs Plumb's tasks table): $(field schema "$PG_RAW_OUT");" \
   "measured windows: 1 server $(field seconds "$PG1_OUT") s, 2 servers $(field seconds "$PG2_OUT") s;" \

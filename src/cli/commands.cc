@@ -13,13 +13,9 @@
 namespace plumb::cli {
 namespace {
 
-bool IsPostgresUrl(const std::string& location) {
-  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
-}
-
 // A --db value fit to print: a URL's password becomes "***".
 std::string Displayed(const std::string& location) {
-  if (!IsPostgresUrl(location)) return location;
+  if (!store::IsPostgresUrl(location)) return location;
   size_t start = location.find("://") + 3;
   size_t at = location.find('@', start);
   if (at == std::string::npos || location.find('/', start) < at) return location;
@@ -254,7 +250,7 @@ int Migrate(const std::string& from, const std::string& to) {
   if (from == to) return Fail(Status::InvalidArgument("--from and --to name the same database"));
   // Opening a SQLite path creates the file: a mistyped source would silently
   // become an empty database and "migrate" nothing.
-  if (!IsPostgresUrl(from)) {
+  if (!store::IsPostgresUrl(from)) {
     std::string path = from.rfind("sqlite:", 0) == 0 ? from.substr(7) : from;
     if (!FileExists(path)) return Fail(Status::NotFound("no database at " + path));
   }

@@ -511,8 +511,4 @@ Result<std::string> ValidateResult(const Schema& schema, std::string_view data_j
   return out.dump();
 }
 
-Result<std::string> ValidateResult(const Schema& schema, std::string_view result_json) {
-  return ValidateResult(schema, "{}", result_json);
-}
-
 }  // namespace plumb

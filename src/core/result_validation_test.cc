@@ -191,11 +191,11 @@ TEST(ValidateResultTest, SpansNeedTheTaskText) {
       {"[" + Span(R"("label":"PER","start":0,"end":1,"text":"Z")") + "]", "result[0].start"}};
   RunCases(std::begin(empty_text), std::end(empty_text), R"({"text":""})");
   RunCases(std::begin(cases), std::begin(cases) + 1, "not json");
-  // Offsets also checked against the schema without task data.
+  // A task without the span's source field.
   auto schema = ParseSchema(kAllControls);
   ASSERT_TRUE(schema.ok());
-  auto result =
-      ValidateResult(*schema, "[" + Span(R"("label":"PER","start":0,"end":1,"text":"Z")") + "]");
+  auto result = ValidateResult(*schema, "{}",
+                               "[" + Span(R"("label":"PER","start":0,"end":1,"text":"Z")") + "]");
   EXPECT_EQ(result.status().field(), "data.text");
 }
 

@@ -109,8 +109,4 @@ Status ValidateTaskData(const Schema& schema, std::string_view data_json);
 Result<std::string> ValidateResult(const Schema& schema, std::string_view data_json,
                                    std::string_view result_json);
 
-// The same without task data, for results whose controls do not depend on it:
-// a span item then fails with kInvalidResult (field "data.<source>").
-Result<std::string> ValidateResult(const Schema& schema, std::string_view result_json);
-
 }  // namespace plumb

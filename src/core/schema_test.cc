@@ -207,7 +207,7 @@ TEST(ValidateResultTest, ChecksEveryItemAgainstTheSchema) {
        "result[1].values[1]"},
   };
   for (const auto& c : cases) {
-    auto result = ValidateResult(*schema, c.json);
+    auto result = ValidateResult(*schema, "{}", c.json);
     if (std::string(c.field).empty()) {
       EXPECT_TRUE(result.ok()) << c.json << " " << result.status().ToString();
     } else {
@@ -221,7 +221,7 @@ TEST(ValidateResultTest, ChecksEveryItemAgainstTheSchema) {
 TEST(ValidateResultTest, NormalizesItems) {
   auto schema = ParseSchema(kPetSchema);
   ASSERT_TRUE(schema.ok());
-  auto result = ValidateResult(*schema, R"([{"values":["cat"],"control":"pet","junk":1}])");
+  auto result = ValidateResult(*schema, "{}", R"([{"values":["cat"],"control":"pet","junk":1}])");
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(*result, R"([{"control":"pet","type":"choice","values":["cat"]}])");
 }

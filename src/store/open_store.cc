@@ -5,11 +5,13 @@
 
 namespace plumb::store {
 
+bool IsPostgresUrl(std::string_view location) {
+  return location.starts_with("postgresql://") || location.starts_with("postgres://");
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location) {
   const std::string_view loc = location;
-  if (loc.starts_with("postgresql://") || loc.starts_with("postgres://")) {
-    return OpenPostgresStore(location);
-  }
+  if (IsPostgresUrl(loc)) return OpenPostgresStore(location);
   std::string path = loc.starts_with("sqlite:") ? location.substr(7) : location;
   // Anything else with a scheme is a typo or a database we do not speak, not
   // a file to create.

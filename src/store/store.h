@@ -265,6 +265,10 @@ struct PostgresOptions {
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
                                                  const PostgresOptions& options = {});
 
+// Whether a --db value names a PostgreSQL database ("postgresql://..." or
+// "postgres://...").
+bool IsPostgresUrl(std::string_view location);
+
 // Opens the store a --db value names: "postgresql://..." or "postgres://..." is
 // PostgreSQL; "sqlite:PATH" or a plain PATH is a SQLite file.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location);

@@ -62,22 +62,22 @@
 // annotated nor skipped, in project $1, taking one of its slots. Its ORDER BY
 // matches tasks_queue; the literal open_slots > 0 lets the planner use that
 // partial index. `lock` is the row lock clause.
-#define PLUMB_CLAIM_TASK(lock)                                                              \
-  "WITH pick AS (SELECT t.id FROM tasks t"                                                  \
-  " WHERE t.project_id = $1 AND t.open_slots > 0"                                           \
+// The tasks of project $1 that user $2 may still be handed: a free slot, not
+// annotated or skipped by them.
+#define PLUMB_QUEUE_TASKS                                                                   \
+  " FROM tasks t WHERE t.project_id = $1 AND t.open_slots > 0"                              \
   " AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = $2)" \
-  " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"       \
-  " ORDER BY t.priority DESC, t.id LIMIT 1 " lock                                           \
-  ")"                                                                                       \
-  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1"      \
+  " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"
+
+// Takes a slot of the first such task by priority, then id.
+#define PLUMB_CLAIM_TASK(lock)                                                         \
+  "WITH pick AS (SELECT t.id" PLUMB_QUEUE_TASKS " ORDER BY t.priority DESC, t.id LIMIT 1 " \
+  lock ")"                                                                               \
+  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1"   \
   " FROM pick WHERE t.id = pick.id RETURNING " PLUMB_TASK_COLS
 
-// Whether any task still has a slot for the user (a fresh snapshot, no locks).
-#define PLUMB_ANY_TASK_LEFT                                                                   \
-  "SELECT EXISTS (SELECT 1 FROM tasks t"                                                    \
-  " WHERE t.project_id = $1 AND t.open_slots > 0"                                           \
-  " AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = $2)" \
-  " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2))"
+// Whether any such task is left (a fresh snapshot, no locks).
+#define PLUMB_ANY_TASK_LEFT "SELECT EXISTS (SELECT 1" PLUMB_QUEUE_TASKS ")"
 
 namespace plumb::store {
 namespace postgres {
