@@ -285,6 +285,47 @@ TEST_P(ApiTest, DuplicateSubmitWithIdempotencyKeyMakesOneAnnotation) {
   EXPECT_EQ(ann.Post(P(project, "/next"), "").status, 204);
 }
 
+TEST_P(ApiTest, BoxesAreCheckedAgainstTheSubmittedMedia) {
+  Client manager = NewUser("mia", "manager");
+  int64_t ann_id = 0;
+  Client ann = NewUser("ann", "annotator", &ann_id);
+  auto created =
+      manager.Post("/api/v1/projects",
+                   R"({"name":"Boxes","schema":{"controls":[{"name":"objects","type":"bbox",)"
+                   R"("source":"image","labels":["bus","truck"]}]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  int64_t project = Body(created)["id"].get<int64_t>();
+  manager.Post(P(project, "/tasks"), R"([{"image":"/media/a.png"}])", "application/json");
+  manager.Post(P(project, "/members"), json{{"user_id", ann_id}}.dump());
+  json n = Body(ann.Post(P(project, "/next"), ""));
+  std::string target =
+      "/api/v1/tasks/" + std::to_string(n["task"]["id"].get<int64_t>()) + "/annotations";
+  json box = {
+      {"control", "objects"}, {"label", "bus"}, {"x", 600}, {"y", 10}, {"w", 40}, {"h", 30}};
+  // Without the media's natural size a box cannot be checked: 422, nothing stored.
+  auto no_media = ann.Post(target, json{{"result", {box}}, {"lease_id", n["lease"]["id"]}}.dump());
+  EXPECT_EQ(no_media.status, 422) << no_media.body;
+  EXPECT_EQ(Body(no_media)["error"]["field"], "media.width");
+  // 600 + 40 leaves a 620-pixel-wide image.
+  auto outside = ann.Post(target, json{{"result", {box}},
+                                       {"media", {{"width", 620}, {"height", 400}}},
+                                       {"lease_id", n["lease"]["id"]}}
+                                      .dump());
+  EXPECT_EQ(outside.status, 422) << outside.body;
+  EXPECT_EQ(Body(outside)["error"]["field"], "result[0].w");
+  EXPECT_EQ(Body(ann.Get(target))["items"].size(), 0u);
+  auto ok = ann.Post(target, json{{"result", {box}},
+                                  {"media", {{"width", 640}, {"height", 400}, {"zoom", 3}}},
+                                  {"lease_id", n["lease"]["id"]}}
+                                 .dump());
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  json history = Body(ann.Get(target))["items"];
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0]["media"], json::parse(R"({"width":640,"height":400})"));
+  EXPECT_EQ(history[0]["result"][0]["w"], 40);
+  EXPECT_EQ(history[0]["result"][0]["rotation"], 0);
+}
+
 TEST_P(ApiTest, MetricsAndHealth) {
   Client manager = NewUser("mia", "manager");
   int64_t project = NewProject(manager);

@@ -1,6 +1,6 @@
-// ValidateResult: checks an annotation result item by item against the label
-// schema and the task's data, and normalizes it (formats in docs/api.md,
-// "Result format").
+// ValidateAnnotation: checks an annotation's media object, then its result
+// item by item against the label schema, the task's data and the media, and
+// normalizes both (formats in docs/api.md, "Result format").
 
 #include <algorithm>
 #include <cmath>
@@ -25,14 +25,12 @@ using nlohmann::json;
 // editors that scale screen coordinates to pixels in floating point.
 constexpr double kEpsilon = 1e-6;
 
-// Keys of a result item that describe the media rather than the region; every
-// item over the same source field must agree on them.
-constexpr const char* kMediaKeys[] = {"original_width", "original_height", "fps", "frame_count",
-                                      "duration"};
-
-struct MediaSize {
+// The media of an annotation as the editor loaded it; unset keys are 0.
+struct Media {
   double width = 0;
   double height = 0;
+  int64_t frames = 0;
+  double duration = 0;
 };
 
 std::string Key(const std::string& field, const char* key) { return field + "." + key; }
@@ -59,28 +57,57 @@ Result<int64_t> GetInteger(const json& obj, const char* key, int64_t min, int64_
   return it->get<int64_t>();
 }
 
-bool Inside(double x, double y, MediaSize size) {
-  return x >= -kEpsilon && y >= -kEpsilon && x <= size.width + kEpsilon &&
-         y <= size.height + kEpsilon;
+bool Inside(double x, double y, const Media& media) {
+  return x >= -kEpsilon && y >= -kEpsilon && x <= media.width + kEpsilon &&
+         y <= media.height + kEpsilon;
 }
 
-// Reads original_width/original_height into `out`.
-Result<MediaSize> ReadImageSize(const json& item, const std::string& field, json& out) {
-  PLUMB_ASSIGN_OR_RETURN(int64_t w, GetInteger(item, "original_width", 1, kMaxMediaSide, field));
-  PLUMB_ASSIGN_OR_RETURN(int64_t h, GetInteger(item, "original_height", 1, kMaxMediaSide, field));
-  out["original_width"] = w;
-  out["original_height"] = h;
-  return MediaSize{static_cast<double>(w), static_cast<double>(h)};
+// Parses the annotation's media object ("" or "null" when none) into `media`
+// and its normalized JSON (known keys only) into `out`.
+Status ReadMedia(std::string_view media_json, Media& media, json& out) {
+  if (media_json.empty() || media_json == "null") return Status::Ok();
+  json j = json::parse(media_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::InvalidResult("media must be an object", "media");
+  }
+  out = json::object();
+  if (j.contains("width") || j.contains("height")) {
+    PLUMB_ASSIGN_OR_RETURN(int64_t w, GetInteger(j, "width", 1, kMaxMediaSide, "media"));
+    PLUMB_ASSIGN_OR_RETURN(int64_t h, GetInteger(j, "height", 1, kMaxMediaSide, "media"));
+    media.width = static_cast<double>(w);
+    media.height = static_cast<double>(h);
+    out["width"] = w;
+    out["height"] = h;
+  }
+  if (j.contains("frames")) {
+    PLUMB_ASSIGN_OR_RETURN(media.frames, GetInteger(j, "frames", 1, kMaxFrames, "media"));
+    out["frames"] = media.frames;
+  }
+  if (j.contains("fps")) {
+    PLUMB_ASSIGN_OR_RETURN(double fps, GetNumber(j, "fps", "media"));
+    if (fps <= 0 || fps > 1000) {
+      return Status::InvalidResult("fps must be positive, at most 1000", "media.fps");
+    }
+    out["fps"] = j["fps"];
+  }
+  if (j.contains("duration")) {
+    PLUMB_ASSIGN_OR_RETURN(media.duration, GetNumber(j, "duration", "media"));
+    if (media.duration <= 0) {
+      return Status::InvalidResult("duration must be positive", "media.duration");
+    }
+    out["duration"] = j["duration"];
+  }
+  return Status::Ok();
 }
 
-// Reads x, y, width, height and rotation of a box from `obj` into `out` and
-// checks that the box lies inside the media. The rotation is clockwise in
-// degrees around the top-left corner (x, y), as in Label Studio.
-Status ReadBox(const json& obj, const std::string& field, MediaSize size, json& out) {
+// Reads x, y, w, h and rotation of a box from `obj` into `out` and checks
+// that the box lies inside the media. The rotation is clockwise in degrees
+// around the top-left corner (x, y), as in Label Studio.
+Status ReadBox(const json& obj, const std::string& field, const Media& size, json& out) {
   PLUMB_ASSIGN_OR_RETURN(double x, GetNumber(obj, "x", field));
   PLUMB_ASSIGN_OR_RETURN(double y, GetNumber(obj, "y", field));
-  PLUMB_ASSIGN_OR_RETURN(double w, GetNumber(obj, "width", field));
-  PLUMB_ASSIGN_OR_RETURN(double h, GetNumber(obj, "height", field));
+  PLUMB_ASSIGN_OR_RETURN(double w, GetNumber(obj, "w", field));
+  PLUMB_ASSIGN_OR_RETURN(double h, GetNumber(obj, "h", field));
   double rotation = 0;
   if (obj.contains("rotation")) {
     PLUMB_ASSIGN_OR_RETURN(rotation, GetNumber(obj, "rotation", field));
@@ -88,21 +115,21 @@ Status ReadBox(const json& obj, const std::string& field, MediaSize size, json& 
       return Status::InvalidResult("rotation must be in [0, 360) degrees", Key(field, "rotation"));
     }
   }
-  if (w <= 0) return Status::InvalidResult("width must be positive", Key(field, "width"));
-  if (h <= 0) return Status::InvalidResult("height must be positive", Key(field, "height"));
+  if (w <= 0) return Status::InvalidResult("w must be positive", Key(field, "w"));
+  if (h <= 0) return Status::InvalidResult("h must be positive", Key(field, "h"));
   if (!Inside(x, 0, size)) return Status::InvalidResult("x is outside the media", Key(field, "x"));
   if (!Inside(0, y, size)) return Status::InvalidResult("y is outside the media", Key(field, "y"));
   double rad = rotation * std::numbers::pi / 180;
   double c = std::cos(rad), s = std::sin(rad);
   if (!Inside(x + w * c, y + w * s, size)) {
     return Status::InvalidResult("the box leaves the media on its width side",
-                                 Key(field, rotation == 0 ? "width" : "rotation"));
+                                 Key(field, rotation == 0 ? "w" : "rotation"));
   }
   if (!Inside(x - h * s, y + h * c, size) || !Inside(x + w * c - h * s, y + w * s + h * c, size)) {
     return Status::InvalidResult("the box leaves the media on its height side",
-                                 Key(field, rotation == 0 ? "height" : "rotation"));
+                                 Key(field, rotation == 0 ? "h" : "rotation"));
   }
-  for (const char* key : {"x", "y", "width", "height"}) out[key] = obj[key];
+  for (const char* key : {"x", "y", "w", "h"}) out[key] = obj[key];
   out["rotation"] = obj.contains("rotation") ? obj["rotation"] : json(0);
   return Status::Ok();
 }
@@ -111,7 +138,8 @@ Status ReadBox(const json& obj, const std::string& field, MediaSize size, json& 
 // declared so far.
 class ResultChecker {
  public:
-  ResultChecker(const Schema& schema, json data) : schema_(schema), data_(std::move(data)) {}
+  ResultChecker(const Schema& schema, json data, const Media& media)
+      : schema_(schema), data_(std::move(data)), media_(media) {}
 
   Result<json> CheckItem(const json& item, size_t index);
   // The checks over all items: required controls, overlapping spans.
@@ -119,7 +147,7 @@ class ResultChecker {
 
  private:
   struct Span {
-    int64_t start, end;
+    double start, end;
     size_t index;
   };
 
@@ -127,25 +155,30 @@ class ResultChecker {
                     size_t index, json& out);
   Status ReadAttributes(const json& item, const Control& control, const std::string& field,
                         json& out) const;
-  Status CheckMedia(const Control& control, const json& out, const std::string& field);
+  // The media, which must have the width and height that items over an image
+  // or a video are checked against.
+  Result<const Media*> VisualMedia() const;
   Result<const std::vector<size_t>*> TextOffsets(const std::string& source);
 
   Status CheckChoice(const json& item, const Control& control, const std::string& field,
                      json& out) const;
+  Status CheckBbox(const json& item, const Control& control, const std::string& field, json& out);
   Status CheckPolygon(const json& item, const std::string& field, json& out) const;
   Status CheckKeypoint(const json& item, const std::string& field, json& out) const;
-  Status CheckSpan(const json& item, const Control& control, const std::string& field, size_t index,
-                   json& out);
-  Status CheckVideoBbox(const json& item, const std::string& field, json& out) const;
-  Status CheckAudioSegment(const json& item, const std::string& field, json& out) const;
+  Status CheckTextSpan(const json& item, const Control& control, const std::string& field,
+                       size_t index, json& out);
+  Status CheckAudioSpan(const json& item, const Control& control, const std::string& field,
+                        size_t index, json& out);
 
   const Schema& schema_;
   const json data_;
+  const Media media_;
   std::map<std::string, size_t> item_count_;                 // by control
   std::map<std::string, size_t> region_ids_;                 // id -> item index
-  std::map<std::string, json> media_;                        // by source field
   std::map<std::string, std::vector<size_t>> text_offsets_;  // by source field
   std::map<std::string, std::vector<Span>> spans_;           // by control
+  // Video keyframes: (control, track) -> its label and the frames seen.
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::set<int64_t>>> tracks_;
 };
 
 Result<json> ResultChecker::CheckItem(const json& item, size_t index) {
@@ -178,11 +211,9 @@ Result<json> ResultChecker::CheckItem(const json& item, size_t index) {
     case ControlType::kChoice:
       PLUMB_RETURN_IF_ERROR(CheckChoice(item, *control, field, out));
       break;
-    case ControlType::kBbox: {
-      PLUMB_ASSIGN_OR_RETURN(MediaSize size, ReadImageSize(item, field, out));
-      PLUMB_RETURN_IF_ERROR(ReadBox(item, field, size, out));
+    case ControlType::kBbox:
+      PLUMB_RETURN_IF_ERROR(CheckBbox(item, *control, field, out));
       break;
-    }
     case ControlType::kPolygon:
       PLUMB_RETURN_IF_ERROR(CheckPolygon(item, field, out));
       break;
@@ -190,7 +221,11 @@ Result<json> ResultChecker::CheckItem(const json& item, size_t index) {
       PLUMB_RETURN_IF_ERROR(CheckKeypoint(item, field, out));
       break;
     case ControlType::kSpan:
-      PLUMB_RETURN_IF_ERROR(CheckSpan(item, *control, field, index, out));
+      if (control->media == MediaKind::kAudio) {
+        PLUMB_RETURN_IF_ERROR(CheckAudioSpan(item, *control, field, index, out));
+      } else {
+        PLUMB_RETURN_IF_ERROR(CheckTextSpan(item, *control, field, index, out));
+      }
       break;
     case ControlType::kText: {
       auto value = item.find("value");
@@ -210,14 +245,7 @@ Result<json> ResultChecker::CheckItem(const json& item, size_t index) {
       PLUMB_ASSIGN_OR_RETURN(out["value"], GetInteger(item, "value", 1, control->max, field));
       break;
     }
-    case ControlType::kVideoBbox:
-      PLUMB_RETURN_IF_ERROR(CheckVideoBbox(item, field, out));
-      break;
-    case ControlType::kAudioSegment:
-      PLUMB_RETURN_IF_ERROR(CheckAudioSegment(item, field, out));
-      break;
   }
-  PLUMB_RETURN_IF_ERROR(CheckMedia(*control, out, field));
   return out;
 }
 
@@ -247,13 +275,13 @@ Status ResultChecker::Finish() const {
   return Status::Ok();
 }
 
-// The keys every region item has: an optional `id` (unique in the result;
-// required for video tracks), the `label`, optional `attributes`.
+// The keys every region item has: an optional `id` (unique in the result),
+// the `label`, optional `attributes`.
 Status ResultChecker::ReadRegion(const json& item, const Control& control, const std::string& field,
                                  size_t index, json& out) {
   auto id = item.find("id");
-  if (id != item.end() || control.type == ControlType::kVideoBbox) {
-    if (id == item.end() || !id->is_string() || !IsValidName(id->get<std::string>())) {
+  if (id != item.end()) {
+    if (!id->is_string() || !IsValidName(id->get<std::string>())) {
       return Status::InvalidResult("id must be 1-64 characters of letters, digits, '_' or '-'",
                                    field + ".id");
     }
@@ -312,21 +340,13 @@ Status ResultChecker::ReadAttributes(const json& item, const Control& control,
   return Status::Ok();
 }
 
-Status ResultChecker::CheckMedia(const Control& control, const json& out,
-                                 const std::string& field) {
-  json& seen = media_[control.source];
-  if (seen.is_null()) seen = json::object();
-  for (const char* key : kMediaKeys) {
-    auto it = out.find(key);
-    if (it == out.end()) continue;
-    if (seen.contains(key) && seen[key] != *it) {
-      return Status::InvalidResult(
-          std::string(key) + " differs from an earlier item over '" + control.source + "'",
-          Key(field, key));
-    }
-    seen[key] = *it;
+Result<const Media*> ResultChecker::VisualMedia() const {
+  if (media_.width == 0) {
+    return Status::InvalidResult(
+        "regions over an image or a video need the annotation's media {width, height}",
+        "media.width");
   }
-  return Status::Ok();
+  return &media_;
 }
 
 Result<const std::vector<size_t>*> ResultChecker::TextOffsets(const std::string& source) {
@@ -371,8 +391,46 @@ Status ResultChecker::CheckChoice(const json& item, const Control& control,
   return Status::Ok();
 }
 
+Status ResultChecker::CheckBbox(const json& item, const Control& control, const std::string& field,
+                                json& out) {
+  PLUMB_ASSIGN_OR_RETURN(const Media* media, VisualMedia());
+  if (control.media == MediaKind::kVideo) {
+    // One keyframe of a track.
+    auto track = item.find("track");
+    if (track == item.end() || !track->is_string() || !IsValidName(track->get<std::string>())) {
+      return Status::InvalidResult("track must be 1-64 characters of letters, digits, '_' or '-'",
+                                   field + ".track");
+    }
+    int64_t last_frame = media->frames > 0 ? media->frames - 1 : kMaxFrames - 1;
+    PLUMB_ASSIGN_OR_RETURN(int64_t frame, GetInteger(item, "frame", 0, last_frame, field));
+    auto& [label, frames] = tracks_[{control.name, track->get<std::string>()}];
+    if (label.empty()) label = out["label"].get<std::string>();
+    if (label != out["label"]) {
+      return Status::InvalidResult("track '" + track->get<std::string>() + "' is labeled '" +
+                                       label + "' on another keyframe",
+                                   field + ".label");
+    }
+    if (!frames.insert(frame).second) {
+      return Status::InvalidResult("track '" + track->get<std::string>() +
+                                       "' has another keyframe on frame " + std::to_string(frame),
+                                   field + ".frame");
+    }
+    bool outside = false;
+    if (auto it = item.find("outside"); it != item.end()) {
+      if (!it->is_boolean()) {
+        return Status::InvalidResult("outside must be true or false", field + ".outside");
+      }
+      outside = it->get<bool>();
+    }
+    out["track"] = *track;
+    out["frame"] = frame;
+    out["outside"] = outside;
+  }
+  return ReadBox(item, field, *media, out);
+}
+
 Status ResultChecker::CheckPolygon(const json& item, const std::string& field, json& out) const {
-  PLUMB_ASSIGN_OR_RETURN(MediaSize size, ReadImageSize(item, field, out));
+  PLUMB_ASSIGN_OR_RETURN(const Media* media, VisualMedia());
   auto points = item.find("points");
   if (points == item.end() || !points->is_array() || points->size() < 3 ||
       points->size() > kMaxPolygonPoints) {
@@ -385,27 +443,31 @@ Status ResultChecker::CheckPolygon(const json& item, const std::string& field, j
     if (!point.is_array() || point.size() != 2 || !point[0].is_number() || !point[1].is_number()) {
       return Status::InvalidResult("a point must be [x, y]", pf);
     }
-    if (!Inside(point[0].get<double>(), point[1].get<double>(), size)) {
+    if (!Inside(point[0].get<double>(), point[1].get<double>(), *media)) {
       return Status::InvalidResult("the point is outside the media", pf);
     }
+  }
+  if (points->front() == points->back()) {
+    return Status::InvalidResult("the last point repeats the first; polygons are closed implicitly",
+                                 IndexField(field + ".points", points->size() - 1));
   }
   out["points"] = *points;
   return Status::Ok();
 }
 
 Status ResultChecker::CheckKeypoint(const json& item, const std::string& field, json& out) const {
-  PLUMB_ASSIGN_OR_RETURN(MediaSize size, ReadImageSize(item, field, out));
+  PLUMB_ASSIGN_OR_RETURN(const Media* media, VisualMedia());
   PLUMB_ASSIGN_OR_RETURN(double x, GetNumber(item, "x", field));
   PLUMB_ASSIGN_OR_RETURN(double y, GetNumber(item, "y", field));
-  if (!Inside(x, 0, size)) return Status::InvalidResult("x is outside the media", field + ".x");
-  if (!Inside(0, y, size)) return Status::InvalidResult("y is outside the media", field + ".y");
+  if (!Inside(x, 0, *media)) return Status::InvalidResult("x is outside the media", field + ".x");
+  if (!Inside(0, y, *media)) return Status::InvalidResult("y is outside the media", field + ".y");
   out["x"] = item["x"];
   out["y"] = item["y"];
   return Status::Ok();
 }
 
-Status ResultChecker::CheckSpan(const json& item, const Control& control, const std::string& field,
-                                size_t index, json& out) {
+Status ResultChecker::CheckTextSpan(const json& item, const Control& control,
+                                    const std::string& field, size_t index, json& out) {
   PLUMB_ASSIGN_OR_RETURN(const std::vector<size_t>* offsets, TextOffsets(control.source));
   int64_t length = static_cast<int64_t>(offsets->size()) - 1;
   if (length == 0) {
@@ -424,74 +486,31 @@ Status ResultChecker::CheckSpan(const json& item, const Control& control, const 
   out["start"] = start;
   out["end"] = end;
   out["text"] = covered;
-  spans_[control.name].push_back({start, end, index});
+  spans_[control.name].push_back({static_cast<double>(start), static_cast<double>(end), index});
   return Status::Ok();
 }
 
-Status ResultChecker::CheckVideoBbox(const json& item, const std::string& field, json& out) const {
-  PLUMB_ASSIGN_OR_RETURN(MediaSize size, ReadImageSize(item, field, out));
-  int64_t frame_count = INT32_MAX;
-  if (item.contains("frame_count")) {
-    PLUMB_ASSIGN_OR_RETURN(frame_count, GetInteger(item, "frame_count", 1, INT32_MAX, field));
-    out["frame_count"] = frame_count;
-  }
-  if (item.contains("fps")) {
-    PLUMB_ASSIGN_OR_RETURN(double fps, GetNumber(item, "fps", field));
-    if (fps <= 0 || fps > 1000) {
-      return Status::InvalidResult("fps must be positive, at most 1000", field + ".fps");
-    }
-    out["fps"] = item["fps"];
-  }
-  auto keyframes = item.find("keyframes");
-  if (keyframes == item.end() || !keyframes->is_array() || keyframes->empty() ||
-      keyframes->size() > kMaxKeyframes) {
-    return Status::InvalidResult("keyframes must be a non-empty list", field + ".keyframes");
-  }
-  json frames_out = json::array();
-  int64_t previous = -1;
-  for (size_t k = 0; k < keyframes->size(); ++k) {
-    const json& keyframe = (*keyframes)[k];
-    std::string kf = IndexField(field + ".keyframes", k);
-    if (!keyframe.is_object()) return Status::InvalidResult("a keyframe must be an object", kf);
-    PLUMB_ASSIGN_OR_RETURN(int64_t frame, GetInteger(keyframe, "frame", 0, frame_count - 1, kf));
-    if (frame <= previous) {
-      return Status::InvalidResult("keyframes must be in ascending frame order, one per frame",
-                                   kf + ".frame");
-    }
-    previous = frame;
-    json frame_out = {{"frame", frame}};
-    PLUMB_RETURN_IF_ERROR(ReadBox(keyframe, kf, size, frame_out));
-    frames_out.push_back(std::move(frame_out));
-  }
-  out["keyframes"] = std::move(frames_out);
-  return Status::Ok();
-}
-
-Status ResultChecker::CheckAudioSegment(const json& item, const std::string& field,
-                                        json& out) const {
+Status ResultChecker::CheckAudioSpan(const json& item, const Control& control,
+                                     const std::string& field, size_t index, json& out) {
   PLUMB_ASSIGN_OR_RETURN(double start, GetNumber(item, "start", field));
   PLUMB_ASSIGN_OR_RETURN(double end, GetNumber(item, "end", field));
   if (start < 0) return Status::InvalidResult("start must not be negative", field + ".start");
   if (end <= start) return Status::InvalidResult("end must be after start", field + ".end");
-  if (item.contains("duration")) {
-    PLUMB_ASSIGN_OR_RETURN(double duration, GetNumber(item, "duration", field));
-    if (duration <= 0) {
-      return Status::InvalidResult("duration must be positive", field + ".duration");
-    }
-    if (end > duration + kEpsilon) {
-      return Status::InvalidResult("end is after the end of the audio", field + ".end");
-    }
-    out["duration"] = item["duration"];
+  if (media_.duration > 0 && end > media_.duration + kEpsilon) {
+    return Status::InvalidResult("end is after the end of the audio (media.duration)",
+                                 field + ".end");
   }
   out["start"] = item["start"];
   out["end"] = item["end"];
+  spans_[control.name].push_back({start, end, index});
   return Status::Ok();
 }
 
 }  // namespace
 
-Result<std::string> ValidateResult(const Schema& schema, std::string_view data_json,
-                                   std::string_view result_json) {
+Result<ValidAnnotation> ValidateAnnotation(const Schema& schema, std::string_view data_json,
+                                           std::string_view result_json,
+                                           std::string_view media_json) {
   json j = json::parse(result_json, nullptr, false);
   if (j.is_discarded() || !j.is_array()) {
     return Status::InvalidResult("result must be a list of items", "result");
@@ -499,16 +518,19 @@ Result<std::string> ValidateResult(const Schema& schema, std::string_view data_j
   if (j.size() > kMaxResultItems) {
     return Status::InvalidResult("a result has at most 10000 items", "result");
   }
+  Media media;
+  json media_out;
+  PLUMB_RETURN_IF_ERROR(ReadMedia(media_json, media, media_out));
   json data = json::parse(data_json, nullptr, false);
   if (data.is_discarded() || !data.is_object()) data = json::object();
-  ResultChecker checker(schema, std::move(data));
+  ResultChecker checker(schema, std::move(data), media);
   json out = json::array();
   for (size_t i = 0; i < j.size(); ++i) {
     PLUMB_ASSIGN_OR_RETURN(json item, checker.CheckItem(j[i], i));
     out.push_back(std::move(item));
   }
   PLUMB_RETURN_IF_ERROR(checker.Finish());
-  return out.dump();
+  return ValidAnnotation{out.dump(), media_out.is_null() ? std::string() : media_out.dump()};
 }
 
 }  // namespace plumb

@@ -7,8 +7,8 @@
 namespace plumb {
 namespace {
 
-// One control of every type; none required, so that each case can hold a
-// single item.
+// One control of every type over an image or a text; none required, so that
+// each case can hold a single item.
 constexpr const char* kAllControls = R"({"controls":[
   {"name":"objects","type":"bbox","source":"image","labels":["car","person"],"attributes":[
     {"name":"occluded","type":"boolean"},{"name":"pose","type":"enum","values":["front","side"]},
@@ -19,105 +19,109 @@ constexpr const char* kAllControls = R"({"controls":[
   {"name":"nested","type":"span","source":"text","labels":["X"],"overlap":true},
   {"name":"sentiment","type":"choice","source":"text","labels":["pos","neg"],"required":false},
   {"name":"transcript","type":"text","source":"audio","max_length":10,"required":false},
-  {"name":"quality","type":"rating","source":"image","max":3,"required":false},
-  {"name":"tracks","type":"video_bbox","source":"video","labels":["car"]},
-  {"name":"speech","type":"audio_segment","source":"audio","labels":["speech","music"]}]})";
+  {"name":"quality","type":"rating","source":"image","max":3,"required":false}]})";
+
+// Boxes on a video's keyframes, and time segments of an audio.
+constexpr const char* kVideoControls = R"({"controls":[
+  {"name":"tracks","type":"bbox","media":"video","source":"video","labels":["car","bike"]}]})";
+constexpr const char* kAudioControls = R"({"controls":[
+  {"name":"speech","type":"span","media":"audio","source":"audio","labels":["speech","music"]}]})";
 
 // Code points: Z0 o1 ë2 _3 visited4-10 _11 東12 京13 _14 🎉15 _16 today17-21; 22 in all,
 // 33 UTF-8 bytes.
 constexpr const char* kData =
     R"({"image":"a.png","text":"Zoë visited 東京 🎉 today","video":"v.mp4","audio":"a.wav"})";
 
-const std::string kSize = R"("original_width":640,"original_height":480,)";
+constexpr const char* kImage = R"({"width":640,"height":480})";
 
 struct ResultCase {
   std::string json;
-  std::string field;  // "" when valid
+  std::string field;           // "" when valid
+  std::string media = kImage;  // the annotation's media object
 };
 
 std::string Box(const std::string& rest) {
-  return "{" + kSize + R"("control":"objects","label":"car",)" + rest + "}";
+  return R"({"control":"objects","label":"car",)" + rest + "}";
 }
 std::string Polygon(const std::string& points) {
-  return "[{" + kSize + R"("control":"outline","label":"road","points":)" + points + "}]";
+  return R"([{"control":"outline","label":"road","points":)" + points + "}]";
 }
 std::string Keypoint(const std::string& rest) {
-  return "[{" + kSize + R"("control":"joints","label":"nose",)" + rest + "}]";
+  return R"([{"control":"joints","label":"nose",)" + rest + "}]";
 }
 std::string Span(const std::string& rest) { return R"({"control":"entities",)" + rest + "}"; }
-std::string Track(const std::string& rest) {
-  return "[{" + kSize + R"("control":"tracks","label":"car",)" + rest + "}]";
+std::string Keyframe(const std::string& rest) {
+  return R"({"control":"tracks","label":"car",)" + rest + "}";
 }
 std::string Segment(const std::string& rest) {
   return R"({"control":"speech","label":"speech",)" + rest + "}";
 }
 
-void RunCases(const ResultCase* begin, const ResultCase* end, const char* data = kData) {
-  auto schema = ParseSchema(kAllControls);
+void RunCases(const ResultCase* begin, const ResultCase* end, const char* data = kData,
+              const char* schema_json = kAllControls) {
+  auto schema = ParseSchema(schema_json);
   ASSERT_TRUE(schema.ok()) << schema.status().ToString();
   for (const ResultCase* c = begin; c != end; ++c) {
-    auto result = ValidateResult(*schema, data, c->json);
+    auto result = ValidateAnnotation(*schema, data, c->json, c->media);
     if (c->field.empty()) {
-      EXPECT_TRUE(result.ok()) << c->json << "\n" << result.status().ToString();
+      EXPECT_TRUE(result.ok()) << c->json << " " << c->media << "\n" << result.status().ToString();
     } else {
-      ASSERT_FALSE(result.ok()) << c->json;
+      ASSERT_FALSE(result.ok()) << c->json << " " << c->media;
       EXPECT_EQ(result.status().code(), StatusCode::kInvalidResult) << c->json;
-      EXPECT_EQ(result.status().field(), c->field) << c->json << "\n" << result.status().ToString();
+      EXPECT_EQ(result.status().field(), c->field) << c->json << " " << c->media << "\n"
+                                                   << result.status().ToString();
     }
   }
 }
 
 TEST(ValidateResultTest, Bbox) {
   const ResultCase cases[] = {
-      {"[" + Box(R"("x":10,"y":20,"width":100,"height":50)") + "]", ""},
-      {"[" + Box(R"("x":0,"y":0,"width":640,"height":480)") + "]", ""},
-      {"[" + Box(R"("x":100.5,"y":20.25,"width":100,"height":50,"rotation":30,"id":"r1")") + "]",
-       ""},
+      {"[" + Box(R"("x":10,"y":20,"w":100,"h":50)") + "]", ""},
+      {"[" + Box(R"("x":0,"y":0,"w":640,"h":480)") + "]", ""},
+      {"[" + Box(R"("x":100.5,"y":20.25,"w":100,"h":50,"rotation":30,"id":"r1")") + "]", ""},
       {"[" +
-           Box(R"("x":1,"y":1,"width":5,"height":5,"attributes":)"
+           Box(R"("x":1,"y":1,"w":5,"h":5,"attributes":)"
                R"({"occluded":true,"pose":"side","note":"Zoë 東京 🎉"})") +
            "]",
        ""},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5)") + "," +
-           Box(R"("x":2,"y":2,"width":5,"height":5,"type":"bbox")") + "]",
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5)") + "," +
+           Box(R"("x":2,"y":2,"w":5,"h":5,"type":"bbox")") + "]",
        ""},
-      {R"([{"control":"objects","label":"car","x":1,"y":1,"width":5,"height":5}])",
-       "result[0].original_width"},
-      {R"([{"control":"objects","label":"car","original_width":640,"original_height":0,)"
-       R"("x":1,"y":1,"width":5,"height":5}])",
-       "result[0].original_height"},
-      {"[" + Box(R"("label":"bus","x":1,"y":1,"width":5,"height":5)") + "]", "result[0].label"},
-      {"[" + Box(R"("x":-1,"y":1,"width":5,"height":5)") + "]", "result[0].x"},
-      {"[" + Box(R"("x":1,"y":481,"width":5,"height":5)") + "]", "result[0].y"},
-      {"[" + Box(R"("x":600,"y":1,"width":41,"height":5)") + "]", "result[0].width"},
-      {"[" + Box(R"("x":1,"y":400,"width":5,"height":81)") + "]", "result[0].height"},
-      {"[" + Box(R"("x":1,"y":1,"width":0,"height":5)") + "]", "result[0].width"},
-      {"[" + Box(R"("x":1,"y":1,"width":"5","height":5)") + "]", "result[0].width"},
-      {"[" + Box(R"("x":1,"y":1,"width":5)") + "]", "result[0].height"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"rotation":360)") + "]", "result[0].rotation"},
+      // The box is checked against the annotation's media.
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5)") + "]", "media.width", ""},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5)") + "]", "media.width", "{}"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5)") + "]", "media.height", R"({"width":640})"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5)") + "]", "media.height",
+       R"({"width":640,"height":0})"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5)") + "]", "media", "[640,480]"},
+      {"[" + Box(R"("x":600,"y":1,"w":41,"h":5)") + "]", "", R"({"width":641,"height":480})"},
+      // Items without geometry need no media.
+      {R"([{"control":"quality","value":2}])", "", ""},
+      {"[" + Box(R"("label":"bus","x":1,"y":1,"w":5,"h":5)") + "]", "result[0].label"},
+      {"[" + Box(R"("x":-1,"y":1,"w":5,"h":5)") + "]", "result[0].x"},
+      {"[" + Box(R"("x":1,"y":481,"w":5,"h":5)") + "]", "result[0].y"},
+      {"[" + Box(R"("x":600,"y":1,"w":41,"h":5)") + "]", "result[0].w"},
+      {"[" + Box(R"("x":1,"y":400,"w":5,"h":81)") + "]", "result[0].h"},
+      {"[" + Box(R"("x":1,"y":1,"w":0,"h":5)") + "]", "result[0].w"},
+      {"[" + Box(R"("x":1,"y":1,"w":"5","h":5)") + "]", "result[0].w"},
+      {"[" + Box(R"("x":1,"y":1,"w":5)") + "]", "result[0].h"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"rotation":360)") + "]", "result[0].rotation"},
       // Rotated by 270° clockwise, the width side points up, out of the image.
-      {"[" + Box(R"("x":600,"y":10,"width":30,"height":30,"rotation":270)") + "]",
-       "result[0].rotation"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"type":"polygon")") + "]", "result[0].type"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"attributes":{"color":"red"})") + "]",
+      {"[" + Box(R"("x":600,"y":10,"w":30,"h":30,"rotation":270)") + "]", "result[0].rotation"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"type":"polygon")") + "]", "result[0].type"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"attributes":{"color":"red"})") + "]",
        "result[0].attributes.color"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"attributes":{"occluded":1})") + "]",
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"attributes":{"occluded":1})") + "]",
        "result[0].attributes.occluded"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"attributes":{"pose":"back"})") + "]",
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"attributes":{"pose":"back"})") + "]",
        "result[0].attributes.pose"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"attributes":{"note":3})") + "]",
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"attributes":{"note":3})") + "]",
        "result[0].attributes.note"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"attributes":[])") + "]",
-       "result[0].attributes"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"id":"a b")") + "]", "result[0].id"},
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5,"id":"r1")") + "," +
-           Box(R"("x":1,"y":1,"width":5,"height":5,"id":"r1")") + "]",
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"attributes":[])") + "]", "result[0].attributes"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"id":"a b")") + "]", "result[0].id"},
+      {"[" + Box(R"("x":1,"y":1,"w":5,"h":5,"id":"r1")") + "," +
+           Box(R"("x":1,"y":1,"w":5,"h":5,"id":"r1")") + "]",
        "result[1].id"},
-      // Every item over the same image must state the same natural size.
-      {"[" + Box(R"("x":1,"y":1,"width":5,"height":5)") + "," +
-           R"({"control":"outline","label":"road","original_width":641,"original_height":480,)"
-           R"("points":[[1,1],[2,2],[1,2]]}])",
-       "result[1].original_width"},
   };
   RunCases(std::begin(cases), std::end(cases));
 }
@@ -131,12 +135,15 @@ TEST(ValidateResultTest, PolygonAndKeypoint) {
       {Polygon(R"([[0,0],[1,1],["3",3]])"), "result[0].points[2]"},
       {Polygon("[[0,0],[1,1],[641,3]]"), "result[0].points[2]"},
       {Polygon("[[0,-1],[1,1],[3,3]]"), "result[0].points[0]"},
+      {Polygon("[[0,0],[1,1],[3,3],[0,0]]"), "result[0].points[3]"},
+      {Polygon("[[0,0],[640,0],[320.5,480]]"), "media.width", ""},
       {Keypoint(R"("x":320,"y":240)"), ""},
       {Keypoint(R"("x":640,"y":480)"), ""},
       {Keypoint(R"("x":641,"y":240)"), "result[0].x"},
       {Keypoint(R"("x":1,"y":-0.5)"), "result[0].y"},
       {Keypoint(R"("y":1)"), "result[0].x"},
       {Keypoint(R"("x":1,"y":1,"label":"tail")"), "result[0].label"},
+      {Keypoint(R"("x":1,"y":1)"), "media.width", R"({"duration":3})"},
   };
   RunCases(std::begin(cases), std::end(cases));
 }
@@ -194,8 +201,8 @@ TEST(ValidateResultTest, SpansNeedTheTaskText) {
   // A task without the span's source field.
   auto schema = ParseSchema(kAllControls);
   ASSERT_TRUE(schema.ok());
-  auto result = ValidateResult(*schema, "{}",
-                               "[" + Span(R"("label":"PER","start":0,"end":1,"text":"Z")") + "]");
+  auto result = ValidateAnnotation(
+      *schema, "{}", "[" + Span(R"("label":"PER","start":0,"end":1,"text":"Z")") + "]", "");
   EXPECT_EQ(result.status().field(), "data.text");
 }
 
@@ -221,53 +228,65 @@ TEST(ValidateResultTest, TextAndRating) {
   RunCases(std::begin(cases), std::end(cases));
 }
 
-TEST(ValidateResultTest, VideoTracks) {
-  const std::string kf0 = R"({"frame":0,"x":10,"y":10,"width":50,"height":40})";
-  const std::string kf5 = R"({"frame":5,"x":20,"y":12,"width":50,"height":40,"rotation":10})";
+TEST(ValidateResultTest, VideoKeyframes) {
+  const std::string kVideo = R"({"width":640,"height":480,"frames":100,"fps":25})";
+  const std::string kf0 = Keyframe(R"("track":"t1","frame":0,"x":10,"y":10,"w":50,"h":40)");
+  const std::string kf5 =
+      Keyframe(R"("track":"t1","frame":5,"x":20,"y":12,"w":50,"h":40,"rotation":10)");
   const ResultCase cases[] = {
-      {Track(R"("id":"t1","fps":25,"frame_count":100,"keyframes":[)" + kf0 + "," + kf5 + "]"), ""},
-      {Track(R"("id":"t1","keyframes":[)" + kf0 + "]"), ""},
-      {Track(R"("keyframes":[)" + kf0 + "]"), "result[0].id"},
-      {Track(R"("id":"t1","label":"bike","keyframes":[)" + kf0 + "]"), "result[0].label"},
-      {Track(R"("id":"t1","keyframes":[])"), "result[0].keyframes"},
-      {Track(R"("id":"t1","keyframes":)" + kf0), "result[0].keyframes"},
-      {Track(R"("id":"t1","keyframes":[)" + kf5 + "," + kf0 + "]"), "result[0].keyframes[1].frame"},
-      {Track(R"("id":"t1","keyframes":[)" + kf5 + "," + kf5 + "]"), "result[0].keyframes[1].frame"},
-      {Track(R"("id":"t1","keyframes":[{"frame":-1,"x":1,"y":1,"width":1,"height":1}])"),
-       "result[0].keyframes[0].frame"},
-      {Track(R"("id":"t1","frame_count":5,"keyframes":[)" + kf0 + "," + kf5 + "]"),
-       "result[0].keyframes[1].frame"},
-      {Track(R"("id":"t1","keyframes":[{"frame":1,"x":600,"y":1,"width":50,"height":1}])"),
-       "result[0].keyframes[0].width"},
-      {Track(R"("id":"t1","keyframes":[{"frame":1,"x":1,"y":1,"width":5}])"),
-       "result[0].keyframes[0].height"},
-      {Track(R"("id":"t1","keyframes":[3])"), "result[0].keyframes[0]"},
-      {Track(R"("id":"t1","fps":0,"keyframes":[)" + kf0 + "]"), "result[0].fps"},
-      {Track(R"("id":"t1","frame_count":0,"keyframes":[)" + kf0 + "]"), "result[0].frame_count"},
-      {R"([{"control":"tracks","label":"car","id":"t1","keyframes":[)" + kf0 + "]}]",
-       "result[0].original_width"},
+      {"[" + kf0 + "," + kf5 + "]", "", kVideo},
+      // Keyframes of a track come in any order; other tracks may use the same frames.
+      {"[" + kf5 + "," + kf0 + "," +
+           Keyframe(R"("track":"t2","label":"bike","frame":0,"x":1,"y":1,"w":5,"h":5)") + "]",
+       "", kVideo},
+      {"[" + Keyframe(R"("track":"t1","frame":99,"x":1,"y":1,"w":5,"h":5,"outside":true)") + "]",
+       "", kVideo},
+      // Without frames in the media, any frame goes.
+      {"[" + Keyframe(R"("track":"t1","frame":5000,"x":1,"y":1,"w":5,"h":5)") + "]", "", kImage},
+      {"[" + Keyframe(R"("frame":0,"x":1,"y":1,"w":5,"h":5)") + "]", "result[0].track", kVideo},
+      {"[" + Keyframe(R"("track":"t 1","frame":0,"x":1,"y":1,"w":5,"h":5)") + "]",
+       "result[0].track", kVideo},
+      {"[" + Keyframe(R"("track":"t1","x":1,"y":1,"w":5,"h":5)") + "]", "result[0].frame", kVideo},
+      {"[" + Keyframe(R"("track":"t1","frame":-1,"x":1,"y":1,"w":5,"h":5)") + "]",
+       "result[0].frame", kVideo},
+      {"[" + Keyframe(R"("track":"t1","frame":1.5,"x":1,"y":1,"w":5,"h":5)") + "]",
+       "result[0].frame", kVideo},
+      {"[" + Keyframe(R"("track":"t1","frame":100,"x":1,"y":1,"w":5,"h":5)") + "]",
+       "result[0].frame", kVideo},
+      {"[" + kf0 + "," + kf0 + "]", "result[1].frame", kVideo},
+      {"[" + kf0 + "," +
+           Keyframe(R"("track":"t1","label":"bike","frame":3,"x":1,"y":1,"w":5,"h":5)") + "]",
+       "result[1].label", kVideo},
+      {"[" + Keyframe(R"("track":"t1","frame":1,"x":600,"y":1,"w":50,"h":1)") + "]", "result[0].w",
+       kVideo},
+      {"[" + Keyframe(R"("track":"t1","frame":1,"x":1,"y":1,"w":5,"outside":1)") + "]",
+       "result[0].outside", kVideo},
+      {"[" + kf0 + "]", "media.width", R"({"frames":100})"},
+      {"[" + kf0 + "]", "media.fps", R"({"width":640,"height":480,"fps":0})"},
+      {"[" + kf0 + "]", "media.frames", R"({"width":640,"height":480,"frames":0})"},
   };
-  RunCases(std::begin(cases), std::end(cases));
+  RunCases(std::begin(cases), std::end(cases), kData, kVideoControls);
 }
 
 TEST(ValidateResultTest, AudioSegments) {
+  const std::string kAudio = R"({"duration":10})";
   const ResultCase cases[] = {
-      {"[" + Segment(R"("start":1.5,"end":3.25,"duration":10)") + "]", ""},
-      {"[" + Segment(R"("start":0,"end":10,"duration":10)") + "," +
-           Segment(R"("start":2,"end":4,"label":"music","id":"s2")") + "]",
-       ""},
-      {"[" + Segment(R"("start":3,"end":3)") + "]", "result[0].end"},
-      {"[" + Segment(R"("start":3,"end":2)") + "]", "result[0].end"},
-      {"[" + Segment(R"("start":-1,"end":2)") + "]", "result[0].start"},
-      {"[" + Segment(R"("start":"0","end":2)") + "]", "result[0].start"},
-      {"[" + Segment(R"("start":1,"end":10.5,"duration":10)") + "]", "result[0].end"},
-      {"[" + Segment(R"("start":1,"end":2,"duration":0)") + "]", "result[0].duration"},
-      {"[" + Segment(R"("start":1,"end":2,"label":"noise")") + "]", "result[0].label"},
-      {"[" + Segment(R"("start":1,"end":2,"duration":10)") + "," +
-           Segment(R"("start":1,"end":2,"duration":11)") + "]",
-       "result[1].duration"},
+      {"[" + Segment(R"("start":1.5,"end":3.25)") + "]", "", kAudio},
+      {"[" + Segment(R"("start":0,"end":10)") + "," +
+           Segment(R"("start":10,"end":10.5,"label":"music","id":"s2")") + "]",
+       "", ""},
+      {"[" + Segment(R"("start":3,"end":3)") + "]", "result[0].end", kAudio},
+      {"[" + Segment(R"("start":3,"end":2)") + "]", "result[0].end", kAudio},
+      {"[" + Segment(R"("start":-1,"end":2)") + "]", "result[0].start", kAudio},
+      {"[" + Segment(R"("start":"0","end":2)") + "]", "result[0].start", kAudio},
+      {"[" + Segment(R"("start":1,"end":10.5)") + "]", "result[0].end", kAudio},
+      {"[" + Segment(R"("start":1,"end":2)") + "]", "media.duration", R"({"duration":0})"},
+      {"[" + Segment(R"("start":1,"end":2,"label":"noise")") + "]", "result[0].label", kAudio},
+      // Segments of one control do not overlap unless it allows overlap.
+      {"[" + Segment(R"("start":1,"end":3)") + "," + Segment(R"("start":2.5,"end":4)") + "]",
+       "result[1].start", kAudio},
   };
-  RunCases(std::begin(cases), std::end(cases));
+  RunCases(std::begin(cases), std::end(cases), kData, kAudioControls);
 }
 
 TEST(ValidateResultTest, RequiredRegionControlNeedsARegion) {
@@ -275,23 +294,44 @@ TEST(ValidateResultTest, RequiredRegionControlNeedsARegion) {
       R"({"controls":[{"name":"objects","type":"bbox","source":"image","labels":["car"],)"
       R"("required":true}]})");
   ASSERT_TRUE(schema.ok()) << schema.status().ToString();
-  EXPECT_EQ(ValidateResult(*schema, kData, "[]").status().field(), "result");
+  EXPECT_EQ(ValidateAnnotation(*schema, kData, "[]", kImage).status().field(), "result");
   EXPECT_TRUE(
-      ValidateResult(*schema, kData, "[" + Box(R"("x":1,"y":1,"width":5,"height":5)") + "]").ok());
+      ValidateAnnotation(*schema, kData, "[" + Box(R"("x":1,"y":1,"w":5,"h":5)") + "]", kImage)
+          .ok());
 }
 
-TEST(ValidateResultTest, NormalizesRegionItems) {
+TEST(ValidateResultTest, NormalizesRegionItemsAndMedia) {
   auto schema = ParseSchema(kAllControls);
   ASSERT_TRUE(schema.ok());
-  auto result = ValidateResult(
+  auto result = ValidateAnnotation(
       *schema, kData,
-      "[" + Box(R"("x":1,"y":2,"width":5,"height":6,"junk":1)") + "," +
-          Span(R"("label":"LOC","start":12,"end":14,"text":"東京","score":0.5)") + "]");
+      "[" + Box(R"("x":1,"y":2,"w":5,"h":6,"junk":1)") + "," +
+          Span(R"("label":"LOC","start":12,"end":14,"text":"東京","score":0.5)") + "]",
+      R"({"height":480,"width":640,"zoom":2})");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(*result, R"([{"control":"objects","height":6,"label":"car","original_height":480,)"
-                     R"("original_width":640,"rotation":0,"type":"bbox","width":5,"x":1,"y":2},)"
-                     R"({"control":"entities","end":14,"label":"LOC","start":12,"text":"東京",)"
-                     R"("type":"span"}])");
+  EXPECT_EQ(result->result_json,
+            R"([{"control":"objects","h":6,"label":"car","rotation":0,"type":"bbox","w":5,)"
+            R"("x":1,"y":2},)"
+            R"({"control":"entities","end":14,"label":"LOC","start":12,"text":"東京",)"
+            R"("type":"span"}])");
+  EXPECT_EQ(result->media_json, R"({"height":480,"width":640})");
+  auto no_media = ValidateAnnotation(*schema, kData, R"([{"control":"quality","value":2}])", "");
+  ASSERT_TRUE(no_media.ok());
+  EXPECT_EQ(no_media->media_json, "");
+}
+
+TEST(ValidateResultTest, NormalizesVideoKeyframes) {
+  auto schema = ParseSchema(kVideoControls);
+  ASSERT_TRUE(schema.ok());
+  auto result = ValidateAnnotation(
+      *schema, kData,
+      "[" + Keyframe(R"("track":"t1","frame":3,"x":1,"y":2,"w":5,"h":6,"keyframes":[])") + "]",
+      R"({"width":640,"height":480,"fps":25})");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->result_json,
+            R"([{"control":"tracks","frame":3,"h":6,"label":"car","outside":false,)"
+            R"("rotation":0,"track":"t1","type":"bbox","w":5,"x":1,"y":2}])");
+  EXPECT_EQ(result->media_json, R"({"fps":25,"height":480,"width":640})");
 }
 
 }  // namespace

@@ -46,9 +46,45 @@ constexpr ControlTypeInfo kControlTypes[] = {
     {ControlType::kSpan, "span", true, true},
     {ControlType::kText, "text", false, false},
     {ControlType::kRating, "rating", false, false},
-    {ControlType::kVideoBbox, "video_bbox", true, true},
-    {ControlType::kAudioSegment, "audio_segment", true, true},
 };
+
+constexpr std::string_view kMediaKindNames[] = {"", "image", "video", "text", "audio"};
+
+// The media a control type may label: the first is its default.
+std::vector<MediaKind> MediaKindsOf(ControlType type) {
+  switch (type) {
+    case ControlType::kBbox:
+      return {MediaKind::kImage, MediaKind::kVideo};
+    case ControlType::kPolygon:
+    case ControlType::kKeypoint:
+      return {MediaKind::kImage};
+    case ControlType::kSpan:
+      return {MediaKind::kText, MediaKind::kAudio};
+    default:
+      return {};
+  }
+}
+
+// Reads the optional `media` of a control into c.media (its type's default
+// when absent).
+Status ReadMedia(const json& j, const std::string& field, Control& c) {
+  std::vector<MediaKind> kinds = MediaKindsOf(c.type);
+  c.media = kinds.empty() ? MediaKind::kNone : kinds.front();
+  auto media = j.find("media");
+  if (media == j.end()) return Status::Ok();
+  std::string allowed;
+  for (MediaKind k : kinds) {
+    std::string_view name = MediaKindName(k);
+    if (media->is_string() && *media == name) {
+      c.media = k;
+      return Status::Ok();
+    }
+    allowed += (allowed.empty() ? "" : " or ") + std::string(name);
+  }
+  return Status::InvalidArgument(
+      std::string(ControlTypeName(c.type)) + " controls label " + allowed + " media",
+      field + ".media");
+}
 
 const ControlTypeInfo& Info(ControlType type) { return kControlTypes[static_cast<size_t>(type)]; }
 
@@ -190,6 +226,8 @@ Result<Control> ParseControl(const json& j, const std::string& field) {
   PLUMB_RETURN_IF_ERROR(ReadBool(j, "required", field, &c.required));
   PLUMB_RETURN_IF_ERROR(CheckApplies(j, "multiple", c.type == ControlType::kChoice, c.type, field));
   PLUMB_RETURN_IF_ERROR(ReadBool(j, "multiple", field, &c.multiple));
+  PLUMB_RETURN_IF_ERROR(CheckApplies(j, "media", !MediaKindsOf(c.type).empty(), c.type, field));
+  PLUMB_RETURN_IF_ERROR(ReadMedia(j, field, c));
   PLUMB_RETURN_IF_ERROR(CheckApplies(j, "overlap", c.type == ControlType::kSpan, c.type, field));
   PLUMB_RETURN_IF_ERROR(ReadBool(j, "overlap", field, &c.overlap));
   PLUMB_RETURN_IF_ERROR(CheckApplies(j, "max", c.type == ControlType::kRating, c.type, field));
@@ -216,6 +254,9 @@ Result<Control> ParseControl(const json& j, const std::string& field) {
 }  // namespace
 
 std::string_view ControlTypeName(ControlType type) { return Info(type).name; }
+std::string_view MediaKindName(MediaKind kind) {
+  return kMediaKindNames[static_cast<size_t>(kind)];
+}
 bool IsRegionControl(ControlType type) { return Info(type).region; }
 bool HasLabels(ControlType type) { return Info(type).labels; }
 
@@ -254,6 +295,7 @@ Result<Schema> ParseSchema(std::string_view json_text) {
   }
   Schema schema;
   std::set<std::string> names;
+  const Control* visual = nullptr;  // the first control over an image or a video
   for (size_t i = 0; i < controls->size(); ++i) {
     std::string field = IndexField("schema.controls", i);
     PLUMB_ASSIGN_OR_RETURN(Control c, ParseControl((*controls)[i], field));
@@ -261,6 +303,19 @@ Result<Schema> ParseSchema(std::string_view json_text) {
       return Status::InvalidArgument("duplicate control name '" + c.name + "'", field + ".name");
     }
     schema.controls.push_back(std::move(c));
+  }
+  for (size_t i = 0; i < schema.controls.size(); ++i) {
+    const Control& c = schema.controls[i];
+    if (c.media != MediaKind::kImage && c.media != MediaKind::kVideo) continue;
+    if (visual == nullptr) {
+      visual = &c;
+    } else if (c.source != visual->source || c.media != visual->media) {
+      // One annotation carries one media object (its natural size).
+      return Status::InvalidArgument("region controls over images and videos must all label '" +
+                                         visual->source + "' as " +
+                                         std::string(MediaKindName(visual->media)),
+                                     IndexField("schema.controls", i) + ".source");
+    }
   }
   return schema;
 }
@@ -274,6 +329,7 @@ std::string SchemaToJson(const Schema& schema) {
                 {"required", c.required}};
     if (HasLabels(c.type)) out["labels"] = c.labels;
     if (c.type == ControlType::kChoice) out["multiple"] = c.multiple;
+    if (c.media != MediaKind::kNone) out["media"] = MediaKindName(c.media);
     if (c.type == ControlType::kSpan) out["overlap"] = c.overlap;
     if (c.type == ControlType::kRating) out["max"] = c.max;
     if (c.type == ControlType::kText) out["max_length"] = c.max_length;

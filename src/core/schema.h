@@ -24,12 +24,12 @@ inline constexpr int32_t kMaxTextLength = 100000;        // code points; text's 
 inline constexpr size_t kMaxAttributeTextLength = 1000;  // code points of a string attribute
 inline constexpr size_t kMaxResultItems = 10000;
 inline constexpr size_t kMaxPolygonPoints = 10000;
-inline constexpr size_t kMaxKeyframes = 100000;
-inline constexpr int64_t kMaxMediaSide = 1000000;  // pixels of original_width/height
+inline constexpr int64_t kMaxMediaSide = 1000000;  // pixels of media.width/height
+inline constexpr int64_t kMaxFrames = 100000000;   // media.frames of a video
 
 // The kinds of control (see docs/api.md, "Label schema" and "Result format").
-// Region controls (bbox, polygon, keypoint, span, video_bbox, audio_segment)
-// take any number of result items, one per region; the others take at most one.
+// Region controls (bbox, polygon, keypoint, span) take any number of result
+// items, one per region; the others take at most one.
 enum class ControlType : int8_t {
   kChoice = 0,
   kBbox,
@@ -38,11 +38,17 @@ enum class ControlType : int8_t {
   kSpan,
   kText,
   kRating,
-  kVideoBbox,
-  kAudioSegment,
 };
 
-// The control type's name in schema and result JSON, e.g. "video_bbox".
+// What a control's source field holds, for the types that say: bbox over an
+// image or a video (one item per keyframe of a track), polygon and keypoint
+// over an image, span over a text (code points) or an audio (seconds).
+enum class MediaKind : int8_t { kNone = 0, kImage, kVideo, kText, kAudio };
+
+// The name in schema JSON ("image", "video", "text", "audio"; "" for kNone).
+std::string_view MediaKindName(MediaKind kind);
+
+// The control type's name in schema and result JSON, e.g. "bbox".
 std::string_view ControlTypeName(ControlType type);
 // Whether results of the type are regions (one item per region).
 bool IsRegionControl(ControlType type);
@@ -67,6 +73,7 @@ struct Control {
   // Whether a result must answer the control (region controls: at least one
   // region). Defaults to true for choice, text and rating, false for regions.
   bool required = true;
+  MediaKind media = MediaKind::kNone;   // region controls: what the source holds
   bool overlap = false;                 // span: whether spans of the control may overlap
   int32_t max = 5;                      // rating: values are 1..max
   int32_t max_length = kMaxTextLength;  // text: at most this many code points
@@ -85,6 +92,8 @@ struct Schema {
 
 // Parses and validates schema JSON text. Errors are kInvalidArgument with
 // `field` naming the offending part, e.g. "schema.controls[1].labels[2]".
+// Region controls over an image or a video must all label the same source
+// field, so that one annotation `media` object describes their media.
 Result<Schema> ParseSchema(std::string_view json_text);
 
 // The schema as compact JSON with every default filled in.
@@ -99,14 +108,24 @@ std::string SettingsToJson(const ProjectSettings& settings);
 // schema as a string. kInvalidArgument naming the field otherwise.
 Status ValidateTaskData(const Schema& schema, std::string_view data_json);
 
-// Validates an annotation result (JSON list text) against the schema and the
-// task's data (JSON object text; span offsets are checked against its text
-// fields) and returns it normalized: compact, each item with its `type` and
-// only the keys of its format, defaults filled in. kInvalidResult with `field`
-// naming the item when it does not fit, e.g. "result[0].values[1]",
-// "result[2].points[1]" or "result[3].keyframes[0].frame"; "data.<field>"
-// when a span's source field is missing from the task or not valid UTF-8.
-Result<std::string> ValidateResult(const Schema& schema, std::string_view data_json,
-                                   std::string_view result_json);
+// An annotation's result and media, checked and normalized.
+struct ValidAnnotation {
+  std::string result_json;  // compact JSON list
+  std::string media_json;   // compact JSON object; "" when none was sent
+};
+
+// Validates an annotation (docs/api.md, "Result format"): the result (JSON
+// list text) against the schema, the task's data (JSON object text; span
+// offsets are checked against its text fields) and the media (JSON object
+// text, "" or "null" when none; geometry is checked against its natural
+// size). Returns both normalized: compact, each item with its `type` and only
+// the keys of its format, defaults filled in; media with its known keys only.
+// kInvalidResult with `field` naming the part that does not fit, e.g.
+// "result[0].values[1]", "result[2].points[1]", "result[3].frame" or
+// "media.width"; "data.<field>" when a span's source field is missing from
+// the task or not valid UTF-8.
+Result<ValidAnnotation> ValidateAnnotation(const Schema& schema, std::string_view data_json,
+                                           std::string_view result_json,
+                                           std::string_view media_json);
 
 }  // namespace plumb

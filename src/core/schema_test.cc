@@ -46,8 +46,8 @@ TEST(ParseSchemaTest, AcceptsEveryControlTypeAndFillsDefaults) {
     {"name":"transcript","type":"text","source":"audio"},
     {"name":"short","type":"text","source":"audio","max_length":20,"required":false},
     {"name":"quality","type":"rating","source":"image"},
-    {"name":"tracks","type":"video_bbox","source":"video","labels":["car"]},
-    {"name":"speech","type":"audio_segment","source":"audio","labels":["speech"]}]})");
+    {"name":"summary","type":"text","source":"text","required":false},
+    {"name":"speech","type":"span","media":"audio","source":"audio","labels":["speech"]}]})");
   ASSERT_TRUE(schema.ok()) << schema.status().ToString();
   const std::vector<Control>& c = schema->controls;
   ASSERT_EQ(c.size(), 10u);
@@ -63,17 +63,34 @@ TEST(ParseSchemaTest, AcceptsEveryControlTypeAndFillsDefaults) {
   EXPECT_EQ(c[5].max_length, kMaxTextLength);
   EXPECT_EQ(c[6].max_length, 20);
   EXPECT_EQ(c[7].max, 5);
-  EXPECT_EQ(c[8].type, ControlType::kVideoBbox);
-  EXPECT_EQ(c[9].type, ControlType::kAudioSegment);
-  EXPECT_EQ(schema->SourceFields(), (std::vector<std::string>{"image", "text", "audio", "video"}));
+  EXPECT_EQ(c[0].media, MediaKind::kImage);
+  EXPECT_EQ(c[2].media, MediaKind::kImage);
+  EXPECT_EQ(c[3].media, MediaKind::kText);
+  EXPECT_EQ(c[5].media, MediaKind::kNone);
+  EXPECT_EQ(c[8].type, ControlType::kText);
+  EXPECT_EQ(c[9].type, ControlType::kSpan);
+  EXPECT_EQ(c[9].media, MediaKind::kAudio);
+  EXPECT_EQ(schema->SourceFields(), (std::vector<std::string>{"image", "text", "audio"}));
   auto again = ParseSchema(SchemaToJson(*schema));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(SchemaToJson(*again), SchemaToJson(*schema));
   EXPECT_NE(SchemaToJson(*schema).find(
-                R"({"attributes":[],"labels":["PER"],"name":"ner","overlap":false,)"
-                R"("required":false,"source":"text","type":"span"})"),
+                R"({"attributes":[],"labels":["PER"],"media":"text","name":"ner",)"
+                R"("overlap":false,"required":false,"source":"text","type":"span"})"),
             std::string::npos)
       << SchemaToJson(*schema);
+}
+
+TEST(ParseSchemaTest, BoxesOverAVideo) {
+  auto schema = ParseSchema(R"({"controls":[
+    {"name":"tracks","type":"bbox","media":"video","source":"clip","labels":["car"]},
+    {"name":"weather","type":"choice","source":"clip","labels":["sun","rain"]}]})");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  EXPECT_EQ(schema->controls[0].media, MediaKind::kVideo);
+  EXPECT_NE(SchemaToJson(*schema).find(R"("media":"video")"), std::string::npos);
+  auto again = ParseSchema(SchemaToJson(*schema));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->controls[0].media, MediaKind::kVideo);
 }
 
 struct BadSchemaCase {
@@ -150,6 +167,23 @@ TEST(ParseSchemaTest, RejectsBadSchemasNamingTheField) {
       {R"({"controls":[{"name":"a","type":"polygon","source":"t","labels":["x"],)"
        R"("attributes":[{"name":"ok","type":"boolean"},{"name":"ok","type":"string"}]}]})",
        "schema.controls[0].attributes[1].name"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],"media":"audio"}]})",
+       "schema.controls[0].media"},
+      {R"({"controls":[{"name":"a","type":"polygon","source":"t","labels":["x"],"media":"video"}]})",
+       "schema.controls[0].media"},
+      {R"({"controls":[{"name":"a","type":"span","source":"t","labels":["x"],"media":"image"}]})",
+       "schema.controls[0].media"},
+      {R"({"controls":[{"name":"a","type":"choice","source":"t","labels":["x"],"media":"text"}]})",
+       "schema.controls[0].media"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"t","labels":["x"],"media":3}]})",
+       "schema.controls[0].media"},
+      // One media object per annotation: every image/video region control labels one field.
+      {R"({"controls":[{"name":"a","type":"bbox","source":"front","labels":["x"]},)"
+       R"({"name":"b","type":"polygon","source":"back","labels":["x"]}]})",
+       "schema.controls[1].source"},
+      {R"({"controls":[{"name":"a","type":"bbox","source":"v","labels":["x"],"media":"video"},)"
+       R"({"name":"b","type":"keypoint","source":"v","labels":["x"]}]})",
+       "schema.controls[1].source"},
   };
   for (const auto& c : cases) {
     auto schema = ParseSchema(c.json);
@@ -207,7 +241,7 @@ TEST(ValidateResultTest, ChecksEveryItemAgainstTheSchema) {
        "result[1].values[1]"},
   };
   for (const auto& c : cases) {
-    auto result = ValidateResult(*schema, "{}", c.json);
+    auto result = ValidateAnnotation(*schema, "{}", c.json, "");
     if (std::string(c.field).empty()) {
       EXPECT_TRUE(result.ok()) << c.json << " " << result.status().ToString();
     } else {
@@ -221,9 +255,10 @@ TEST(ValidateResultTest, ChecksEveryItemAgainstTheSchema) {
 TEST(ValidateResultTest, NormalizesItems) {
   auto schema = ParseSchema(kPetSchema);
   ASSERT_TRUE(schema.ok());
-  auto result = ValidateResult(*schema, "{}", R"([{"values":["cat"],"control":"pet","junk":1}])");
+  auto result =
+      ValidateAnnotation(*schema, "{}", R"([{"values":["cat"],"control":"pet","junk":1}])", "");
   ASSERT_TRUE(result.ok());
-  EXPECT_EQ(*result, R"([{"control":"pet","type":"choice","values":["cat"]}])");
+  EXPECT_EQ(result->result_json, R"([{"control":"pet","type":"choice","values":["cat"]}])");
 }
 
 }  // namespace

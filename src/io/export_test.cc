@@ -75,7 +75,9 @@ class ExportTest : public ::testing::Test {
     revision.task_id = task_id;
     revision.user_id = user.id;
     revision.lease_id = lease_id;
-    revision.result_json = Ok(ValidateResult(schema_, Ok(store_->GetTask(task_id)).data_json, result));
+    revision.result_json =
+        Ok(ValidateAnnotation(schema_, Ok(store_->GetTask(task_id)).data_json, result, ""))
+            .result_json;
     revision.lead_time_ms = 1500;
     return Ok(store_->AppendRevision(revision, now_ms));
   }

@@ -14,15 +14,16 @@ Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& 
 Result<Revision> Queue::Submit(const Project& project, const Task& task, const User& user,
                                const Submission& submission) {
   PLUMB_ASSIGN_OR_RETURN(Schema schema, ParseSchema(project.schema_json));
-  PLUMB_ASSIGN_OR_RETURN(std::string result,
-                         ValidateResult(schema, task.data_json, submission.result_json));
+  PLUMB_ASSIGN_OR_RETURN(
+      ValidAnnotation annotation,
+      ValidateAnnotation(schema, task.data_json, submission.result_json, submission.media_json));
   store::NewRevision revision;
   revision.task_id = task.id;
   revision.user_id = user.id;
   revision.lease_id = submission.lease_id;
   revision.idempotency_key = submission.idempotency_key;
-  revision.result_json = std::move(result);
-  revision.media_json = submission.media_json;
+  revision.result_json = std::move(annotation.result_json);
+  revision.media_json = std::move(annotation.media_json);
   revision.lead_time_ms = submission.lead_time_ms;
   return store_.AppendRevision(revision, clock_.NowMs());
 }

@@ -25,7 +25,7 @@ struct Submission {
   std::optional<int64_t> lease_id;
   std::string idempotency_key;
   std::string result_json;  // as sent; validated here
-  std::string media_json;   // "" when not sent
+  std::string media_json;   // as sent, "" when not sent; validated here
   int64_t lead_time_ms = 0;
 };
 
@@ -37,8 +37,8 @@ class Queue {
   // nothing is left for them. Errors come from the store.
   Result<std::optional<NextTask>> Next(const Project& project, const User& user);
 
-  // Validates the result against the project's schema and the task's data
-  // (kInvalidResult naming the item), then appends a revision to `task`, a
+  // Validates the result and media against the project's schema and the
+  // task's data (kInvalidResult naming the item), then appends a revision to `task`, a
   // task of `project` (see store::Store::AppendRevision for kConflict /
   // kLeaseExpired and idempotent replay).
   Result<Revision> Submit(const Project& project, const Task& task, const User& user,
