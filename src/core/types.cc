@@ -40,6 +40,7 @@ const char* RevisionSourceName(RevisionSource source) {
     case RevisionSource::kHuman: return "human";
     case RevisionSource::kPrediction: return "prediction";
     case RevisionSource::kReviewFix: return "review_fix";
+    case RevisionSource::kImport: return "import";
   }
   return "human";
 }

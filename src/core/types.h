@@ -24,7 +24,8 @@ const char* TaskStateName(TaskState state);
 std::optional<TaskState> ParseTaskState(std::string_view name);
 
 // Where a revision came from.
-enum class RevisionSource : int8_t { kHuman = 0, kPrediction = 1, kReviewFix = 2 };
+// kImport: brought in with the task by an import (Label Studio, COCO, ...).
+enum class RevisionSource : int8_t { kHuman = 0, kPrediction = 1, kReviewFix = 2, kImport = 3 };
 const char* RevisionSourceName(RevisionSource source);
 
 struct User {

@@ -1,6 +1,9 @@
 #include "store/backend_common.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <system_error>
 
 namespace plumb::store {
 
@@ -59,6 +62,52 @@ Result<StoredLease> CheckOwnLease(const std::optional<StoredLease>& lease, int64
   return *lease;
 }
 
+std::optional<std::string> ScoreText(const std::optional<double>& score) {
+  if (!score) return std::nullopt;
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), *score);  // shortest exact form
+  if (ec != std::errc()) return std::nullopt;
+  return std::string(buf, end);
+}
+
+std::optional<double> ParseScore(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+ImportedTaskCounters CountersForImport(int32_t overlap, bool annotated) {
+  if (!annotated) return {TaskState::kNew, 0, overlap};
+  if (overlap <= 1) return {TaskState::kDone, 1, 0};
+  return {TaskState::kAnnotating, 1, overlap - 1};
+}
+
+NewRevision ImportedRevision(int64_t task_id, const NewImportedAnnotation& annotation) {
+  NewRevision rev;
+  rev.task_id = task_id;
+  rev.user_id = annotation.user_id;
+  rev.result_json = annotation.result_json;
+  rev.media_json = annotation.media_json;
+  rev.lead_time_ms = annotation.lead_time_ms;
+  rev.source = RevisionSource::kImport;
+  return rev;
+}
+
+Status CheckPrediction(const NewPrediction& prediction) {
+  if (prediction.model_name.size() > kMaxModelNameBytes) {
+    return Status::InvalidArgument("model name is longer than 200 bytes", "model_name");
+  }
+  if (prediction.model_version.size() > kMaxModelNameBytes) {
+    return Status::InvalidArgument("model version is longer than 200 bytes", "model_version");
+  }
+  if (prediction.score && !std::isfinite(*prediction.score)) {
+    return Status::InvalidArgument("score must be a finite number", "score");
+  }
+  return Status::Ok();
+}
+
 std::span<const DumpTable> SchemaTables() {
   static const DumpTable kTables[] = {
       {"users", {"id", "username", "password_hash", "role", "created_at"}, "id", "id"},
@@ -85,6 +134,11 @@ std::span<const DumpTable> SchemaTables() {
        "id",
        "id"},
       {"skips", {"task_id", "user_id"}, "task_id, user_id", ""},
+      {"predictions",
+       {"id", "project_id", "task_id", "model_name", "model_version", "score", "result_json",
+        "created_at"},
+       "id",
+       "id"},
   };
   return kTables;
 }

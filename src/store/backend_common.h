@@ -24,6 +24,8 @@
 #define PLUMB_REVISION_COLS                                                                  \
   "r.id, r.annotation_id, r.task_id, r.user_id, u.username, r.revision, r.result, r.media, " \
   "r.lead_time_ms, r.source, r.parent_id, r.created_at"
+#define PLUMB_PREDICTION_COLS \
+  "p.id, p.task_id, p.model_name, p.model_version, p.score, p.result_json, p.created_at"
 
 namespace plumb::store {
 
@@ -90,6 +92,41 @@ Revision ReadRevision(const Row& r, int col) {
   rev.created_at_ms = r.Int(col + 11);
   return rev;
 }
+
+// A prediction's score as the backends store it: bound and read as decimal
+// text (neither backend's binding layer takes doubles), exact for round trips.
+std::optional<std::string> ScoreText(const std::optional<double>& score);
+// nullopt for NULL ("") or text that is not a number.
+std::optional<double> ParseScore(std::string_view text);
+
+template <ResultRow Row>
+Prediction ReadPrediction(const Row& r, int col) {
+  Prediction p;
+  p.id = r.Int(col);
+  p.task_id = r.Int(col + 1);
+  p.model_name = r.Text(col + 2);
+  p.model_version = r.Text(col + 3);
+  p.score = ParseScore(r.Text(col + 4));
+  p.result_json = r.Json(col + 5);
+  p.created_at_ms = r.Int(col + 6);
+  return p;
+}
+
+// The queue bookkeeping of a newly imported task (see the tasks table): an
+// imported annotation takes one of the overlap's slots.
+struct ImportedTaskCounters {
+  TaskState state = TaskState::kNew;
+  int32_t annotation_count = 0;
+  int32_t open_slots = 0;
+};
+ImportedTaskCounters CountersForImport(int32_t overlap, bool annotated);
+// The first revision of an imported annotation on task `task_id`.
+NewRevision ImportedRevision(int64_t task_id, const NewImportedAnnotation& annotation);
+
+// kInvalidArgument unless a prediction's model name and version are at most
+// kMaxModelNameBytes and its score is finite.
+inline constexpr size_t kMaxModelNameBytes = 200;
+Status CheckPrediction(const NewPrediction& prediction);
 
 void AddToCounts(TaskCounts& counts, TaskState state, int64_t n);
 

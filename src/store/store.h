@@ -1,6 +1,6 @@
 #pragma once
-// store: persistence of users, sessions, projects, tasks, leases and
-// annotation revisions behind one interface. SQL lives only below this folder.
+// store: persistence of users, sessions, projects, tasks, leases, annotation
+// revisions and model predictions behind one interface. SQL lives only below this folder.
 // Backends: SQLite (store/sqlite) and PostgreSQL (store/postgres), with the
 // same tables and columns. Callers never see SQL or a backend type; OpenStore
 // picks the backend from the --db location.
@@ -40,13 +40,46 @@ struct ProjectUpdate {
   std::optional<ProjectSettings> settings;
 };
 
+// An annotation that comes with an imported task (e.g. from Label Studio or
+// COCO). It is stored as the importing user's annotation with one revision
+// (source kImport) and counts toward the task's overlap like any other.
+struct NewImportedAnnotation {
+  int64_t user_id = 0;      // the importing user
+  std::string result_json;  // already validated against the schema
+  std::string media_json;   // "" when none
+  int64_t lead_time_ms = 0;
+};
+
+// A model's result for a task (a pre-label), as imported.
+struct NewPrediction {
+  std::string model_name;
+  std::string model_version;
+  std::optional<double> score;  // nullopt when the model gave none
+  std::string result_json;      // already validated against the schema
+};
+
 struct NewTask {
   std::string data_json;  // a JSON object, already validated
   int32_t priority = 0;
+  // At most one: annotations are one per person and task, and an import has
+  // one author.
+  std::optional<NewImportedAnnotation> annotation;
+  std::vector<NewPrediction> predictions;
 };
 
-// Adds the tasks of one import in one transaction: nothing is visible to
-// other callers until Commit(); destroying the writer without Commit() rolls
+// A stored prediction.
+struct Prediction {
+  int64_t id = 0;
+  int64_t task_id = 0;
+  std::string model_name;
+  std::string model_version;
+  std::optional<double> score;
+  std::string result_json;
+  int64_t created_at_ms = 0;
+};
+
+// Adds the tasks of one import, with their annotations and predictions, in one transaction: nothing
+// is visible to other callers until Commit(); destroying the writer without Commit() rolls
 // everything back. Not thread-safe; must not outlive its Store. While open it
 // holds SQLite's write lock (other writes wait), or on PostgreSQL a pooled
 // connection and a lock that keeps the project from changing or going away.
@@ -217,6 +250,10 @@ class Store {
   virtual Result<std::vector<Revision>> CurrentRevisions(const std::vector<int64_t>& task_ids) = 0;
   virtual Result<Progress> GetProgress(int64_t project_id, int64_t user_id) = 0;
 
+  // --- predictions -----------------------------------------------------------
+  // The predictions of each task, by task id then prediction id (import order).
+  virtual Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) = 0;
+
   // --- export ------------------------------------------------------------------
   // Calls `fn` for each task of the project in id order with the current
   // revisions of its annotations, reading in batches from one consistent
@@ -228,7 +265,7 @@ class Store {
   // --- the whole database, for `plumb migrate` --------------------------------
   // Calls `fn` for every row of every table (not the migrations bookkeeping),
   // tables parents first (users, sessions, api_tokens, projects,
-  // project_members, tasks, leases, annotations, revisions, skips), rows by
+  // project_members, tasks, leases, annotations, revisions, skips, predictions), rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.
   virtual Status DumpTables(const DumpRowFn& fn) = 0;

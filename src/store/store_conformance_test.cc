@@ -224,6 +224,23 @@ void Populate(Store& store, int64_t t0) {
   // q (overlap 1): bob annotates one task and holds a lease on another.
   submit(claim(q.id, bob, t0 + 10), "car", "");
   claim(q.id, bob, t0 + 10);
+  // q: an imported task with owner's annotation and two predictions, one
+  // without a score.
+  auto writer = Ok(store.BeginImport(q.id, t0 + 80));
+  if (writer == nullptr) return;
+  Ok(writer->Add(
+      {.data_json = R"({"text":"imported"})",
+       .annotation =
+           NewImportedAnnotation{
+               .user_id = owner.id,
+               .result_json = R"([{"control":"pet","type":"choice","values":["dog"]}])",
+               .media_json = R"({"width":10,"height":20})"},
+       .predictions = {{.model_name = "resnet",
+                        .model_version = "v2",
+                        .score = 0.875,
+                        .result_json = R"([{"control":"pet","type":"choice","values":["cat"]}])"},
+                       {.model_name = "rules", .result_json = "[]"}}}));
+  Ok(writer->Commit());
 }
 
 namespace {
@@ -417,6 +434,119 @@ TEST_P(StoreConformanceTest, ImportWithoutCommitLeavesNothing) {
   EXPECT_EQ(Ok(store().CountTasks(p.id)).total, 0);
   // The write lock is free again.
   EXPECT_EQ(AddTasks(p.id, 2).size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, ImportedAnnotationsCountTowardOverlap) {
+  User importer = AddUser("importer", Role::kManager);
+  User alice = AddUser("alice");
+  for (int32_t overlap : {1, 2}) {
+    SCOPED_TRACE("overlap " + std::to_string(overlap));
+    Project p = AddProject(overlap);
+    auto writer = Ok(store().BeginImport(p.id, kT0 + 5));
+    ASSERT_NE(writer, nullptr);
+    // One key per object: PostgreSQL's jsonb reorders keys.
+    const std::string result = R"([{"values":["cat"]}])";
+    Ok(writer->Add({.data_json = R"({"n":0})",
+                    .annotation = NewImportedAnnotation{.user_id = importer.id,
+                                                        .result_json = result,
+                                                        .media_json = R"({"width":4})",
+                                                        .lead_time_ms = 7}}));
+    Ok(writer->Add({.data_json = R"({"n":1})"}));
+    EXPECT_EQ(Ok(writer->Commit()), 2);
+    writer.reset();
+
+    std::vector<int64_t> ids = ListIds({.project_id = p.id});
+    ASSERT_EQ(ids.size(), 2u);
+    Task labeled = Ok(store().GetTask(ids[0]));
+    EXPECT_EQ(labeled.state, overlap == 1 ? TaskState::kDone : TaskState::kAnnotating);
+    EXPECT_EQ(Ok(store().GetTask(ids[1])).state, TaskState::kNew);
+    std::vector<Revision> revisions = Ok(store().ListRevisions(ids[0], std::nullopt));
+    ASSERT_EQ(revisions.size(), 1u);
+    EXPECT_EQ(revisions[0].user_id, importer.id);
+    EXPECT_EQ(revisions[0].username, "importer");
+    EXPECT_EQ(revisions[0].revision, 1);
+    EXPECT_EQ(revisions[0].source, RevisionSource::kImport);
+    EXPECT_EQ(revisions[0].result_json, result);
+    EXPECT_EQ(revisions[0].media_json, R"({"width":4})");
+    EXPECT_EQ(revisions[0].lead_time_ms, 7);
+    EXPECT_EQ(revisions[0].created_at_ms, kT0 + 5);
+    EXPECT_FALSE(revisions[0].parent_id.has_value());
+    EXPECT_EQ(Ok(store().CurrentRevisions(ids)).size(), 1u);
+
+    // The importer is never handed the task they brought a label for; with
+    // overlap 2 another person still is, and that finishes it.
+    std::optional<Claim> own = ClaimNext(p.id, importer.id);
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->task.id, ids[1]);
+    std::optional<Claim> other = ClaimNext(p.id, alice.id);
+    EXPECT_EQ(other.has_value(), overlap == 2);
+    if (other) {
+      EXPECT_EQ(other->task.id, ids[0]);
+      Ok(Submit(*other));
+      EXPECT_EQ(Ok(store().GetTask(ids[0])).state, TaskState::kDone);
+    }
+    EXPECT_EQ(Ok(store().GetProgress(p.id, importer.id)).mine, 1);
+  }
+}
+
+TEST_P(StoreConformanceTest, PredictionsComeBackByTaskInImportOrder) {
+  Project p = AddProject();
+  auto writer = Ok(store().BeginImport(p.id, kT0 + 9));
+  ASSERT_NE(writer, nullptr);
+  Ok(writer->Add({.data_json = R"({"n":0})",
+                  .predictions = {{.model_name = "m",
+                                   .model_version = "1",
+                                   .score = 0.25,
+                                   .result_json = R"([{"values":["cat"]}])"},
+                                  {.model_name = "é", .result_json = "[]"}}}));
+  Ok(writer->Add({.data_json = R"({"n":1})"}));
+  Ok(writer->Add({.data_json = R"({"n":2})",
+                  .predictions = {{.model_name = "m", .score = -1e-300, .result_json = "[]"}}}));
+  Ok(writer->Commit());
+  writer.reset();
+  std::vector<int64_t> ids = ListIds({.project_id = p.id});
+  ASSERT_EQ(ids.size(), 3u);
+  // Unlabeled tasks keep the plain import's bookkeeping.
+  EXPECT_EQ(Ok(store().GetTask(ids[0])).state, TaskState::kNew);
+  EXPECT_TRUE(ClaimNext(p.id, AddUser("alice").id));
+
+  std::vector<Prediction> predictions = Ok(store().ListPredictions({ids[2], ids[1], ids[0]}));
+  ASSERT_EQ(predictions.size(), 3u);
+  EXPECT_EQ(predictions[0].task_id, ids[0]);
+  EXPECT_EQ(predictions[0].model_name, "m");
+  EXPECT_EQ(predictions[0].model_version, "1");
+  EXPECT_EQ(predictions[0].score, 0.25);
+  EXPECT_EQ(predictions[0].result_json, R"([{"values":["cat"]}])");
+  EXPECT_EQ(predictions[0].created_at_ms, kT0 + 9);
+  EXPECT_EQ(predictions[1].model_name, "é");
+  EXPECT_EQ(predictions[1].model_version, "");
+  EXPECT_FALSE(predictions[1].score.has_value());
+  EXPECT_EQ(predictions[2].task_id, ids[2]);
+  EXPECT_EQ(predictions[2].score, -1e-300);
+  EXPECT_LT(predictions[0].id, predictions[1].id);
+  EXPECT_TRUE(Ok(store().ListPredictions({})).empty());
+  EXPECT_TRUE(Ok(store().ListPredictions({ids[1]})).empty());
+
+  // They go with their project.
+  Ok(store().DeleteProject(p.id));
+  EXPECT_TRUE(Ok(store().ListPredictions(ids)).empty());
+}
+
+TEST_P(StoreConformanceTest, ABadPredictionFailsTheImport) {
+  Project p = AddProject();
+  {
+    auto writer = Ok(store().BeginImport(p.id, kT0));
+    ASSERT_NE(writer, nullptr);
+    Ok(writer->Add(
+        {.data_json = R"({"n":0})", .predictions = {{.model_name = "m", .result_json = "[]"}}}));
+    Status status =
+        writer->Add({.data_json = "{}",
+                     .predictions = {{.model_name = std::string(201, 'x'), .result_json = "[]"}}});
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(status.field(), "model_name");
+  }
+  EXPECT_EQ(Ok(store().CountTasks(p.id)).total, 0);
+  EXPECT_EQ(AddTasks(p.id, 1).size(), 1u);
 }
 
 TEST_P(StoreConformanceTest, ImportIntoUnknownProjectIsNotFound) {
@@ -1115,7 +1245,7 @@ TEST_P(StoreConformanceTest, DumpAndLoadCarryTheWholeDatabase) {
   }
   EXPECT_EQ(tables, (std::vector<std::string>{"users", "sessions", "api_tokens", "projects",
                                               "project_members", "tasks", "leases", "annotations",
-                                              "revisions", "skips"}));
+                                              "revisions", "skips", "predictions"}));
 
   std::unique_ptr<Store> loaded = OpenNewDatabase();
   ASSERT_NE(loaded, nullptr);
@@ -1123,6 +1253,29 @@ TEST_P(StoreConformanceTest, DumpAndLoadCarryTheWholeDatabase) {
   EXPECT_EQ(DumpAll(*loaded), dump);
   const int64_t now = kT0 + 70'001;
   ExpectSameThroughTheApi(store(), *loaded, now);
+  auto describe = [](const std::vector<Prediction>& predictions) {
+    std::string out;
+    for (const Prediction& p : predictions) {
+      out += std::to_string(p.id) + " " + std::to_string(p.task_id) + " " + p.model_name + " " +
+             p.model_version + " " + (p.score ? std::to_string(*p.score) : "null") + " " +
+             p.result_json + " " + std::to_string(p.created_at_ms) + "\n";
+    }
+    return out;
+  };
+  for (const Project& p : Ok(store().ListProjects(std::nullopt))) {
+    const std::vector<int64_t> ids = ListIds({.project_id = p.id});
+    EXPECT_EQ(describe(Ok(loaded->ListPredictions(ids))),
+              describe(Ok(store().ListPredictions(ids))));
+  }
+  int64_t with_predictions = 0;
+  for (const Project& p : Ok(loaded->ListProjects(std::nullopt))) {
+    std::vector<int64_t> ids;
+    for (const Task& t : Ok(loaded->ListTasks({.project_id = p.id, .limit = 1000})).items) {
+      ids.push_back(t.id);
+    }
+    with_predictions += static_cast<int64_t>(Ok(loaded->ListPredictions(ids)).size());
+  }
+  EXPECT_EQ(with_predictions, 2);  // Populate's
 
   // The queue goes on the same way: live leases come back, the next tasks
   // are the same, replays find their revisions.

@@ -70,10 +70,10 @@
   " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"
 
 // Takes a slot of the first such task by priority, then id.
-#define PLUMB_CLAIM_TASK(lock)                                                         \
-  "WITH pick AS (SELECT t.id" PLUMB_QUEUE_TASKS " ORDER BY t.priority DESC, t.id LIMIT 1 " \
-  lock ")"                                                                               \
-  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1"   \
+#define PLUMB_CLAIM_TASK(lock)                                                                  \
+  "WITH pick AS (SELECT t.id" PLUMB_QUEUE_TASKS " ORDER BY t.priority DESC, t.id LIMIT 1 " lock \
+  ")"                                                                                           \
+  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1"          \
   " FROM pick WHERE t.id = pick.id RETURNING " PLUMB_TASK_COLS
 
 // Whether any such task is left (a fresh snapshot, no locks).
@@ -119,6 +119,17 @@ Status CheckJsonbStorable(std::string_view json, const char* field) {
 // Advisory lock keys are 32-bit pairs; ids that collide modulo 2^32 only
 // share a lock, which serializes a little more and is still correct.
 int32_t LockKey(int64_t id) { return static_cast<int32_t>(static_cast<uint32_t>(id)); }
+
+// A bigint[] literal, {1,2,3}, to bind as one parameter.
+std::string BigintArray(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (int64_t id : ids) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(id);
+  }
+  out += '}';
+  return out;
+}
 
 // Rule 1 of the header.
 Status LockUserInProject(PgConnection& c, int64_t project_id, int64_t user_id) {
@@ -315,7 +326,7 @@ class HeldTransaction {
 class PgTaskWriter final : public TaskWriter {
  public:
   PgTaskWriter(HeldTransaction txn, int64_t project_id, int32_t overlap, int64_t now_ms)
-      : txn_(std::move(txn)) {
+      : txn_(std::move(txn)), project_id_(project_id), overlap_(overlap), now_ms_(now_ms) {
     // The columns every row shares, up to data: project_id, priority (filled
     // in per task), state, open_slots, created_at.
     fixed_ = std::to_string(project_id) + "\t";
@@ -325,6 +336,12 @@ class PgTaskWriter final : public TaskWriter {
   Status Add(const NewTask& task) override {
     if (!txn_.open()) return Status::Internal("import already committed");
     PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.data_json, "data"));
+    if (task.annotation || !task.predictions.empty()) {
+      PLUMB_RETURN_IF_ERROR(AddLabeled(task));
+      ++count_;
+      return Status::Ok();
+    }
+    PLUMB_RETURN_IF_ERROR(txn_.Copy(kTaskCopy));
     row_ = fixed_;
     row_ += std::to_string(task.priority);
     row_ += after_priority_;
@@ -342,7 +359,57 @@ class PgTaskWriter final : public TaskWriter {
   }
 
  private:
+  // A task with its annotation and predictions goes in by INSERTs, which
+  // give its id back (COPY cannot), after ending the running COPY; the next
+  // plain task starts a new one. Imports of labeled tasks are rarer and
+  // smaller than those of bare tasks, which keep COPY's speed.
+  Status AddLabeled(const NewTask& task) {
+    if (task.annotation) {
+      PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.annotation->result_json, "result"));
+      PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.annotation->media_json, "media"));
+    }
+    for (const NewPrediction& p : task.predictions) {
+      PLUMB_RETURN_IF_ERROR(CheckPrediction(p));
+      PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(p.result_json, "predictions.result"));
+    }
+    PLUMB_RETURN_IF_ERROR(txn_.EndCopy());
+    PgConnection& c = txn_.conn();
+    const ImportedTaskCounters counters = CountersForImport(overlap_, task.annotation.has_value());
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult t, c.Query("INSERT INTO tasks (project_id, priority, state, annotation_count,"
+                            " open_slots, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                            " RETURNING id",
+                            project_id_, task.priority, counters.state, counters.annotation_count,
+                            counters.open_slots, now_ms_, task.data_json));
+    const int64_t task_id = t.front().Int(0);
+    if (task.annotation) {
+      const NewImportedAnnotation& a = *task.annotation;
+      PLUMB_ASSIGN_OR_RETURN(
+          PgResult r, c.Query("INSERT INTO annotations (project_id, task_id, user_id, created_at)"
+                              " VALUES ($1, $2, $3, $4) RETURNING id",
+                              project_id_, task_id, a.user_id, now_ms_));
+      const NewRevision rev = ImportedRevision(task_id, a);
+      PLUMB_RETURN_IF_ERROR(
+          InsertRevision(c, rev, r.front().Int(0), /*number=*/1, std::nullopt, now_ms_).status());
+    }
+    for (const NewPrediction& p : task.predictions) {
+      PLUMB_RETURN_IF_ERROR(
+          c.Query("INSERT INTO predictions (project_id, task_id, model_name, model_version,"
+                  " score, result_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  project_id_, task_id, p.model_name, p.model_version, ScoreText(p.score),
+                  p.result_json, now_ms_)
+              .status());
+    }
+    return Status::Ok();
+  }
+
+  static constexpr const char* kTaskCopy =
+      "COPY tasks (project_id, priority, state, open_slots, created_at, data) FROM STDIN";
+
   HeldTransaction txn_;
+  int64_t project_id_;
+  int32_t overlap_;
+  int64_t now_ms_;
   std::string fixed_;
   std::string after_priority_;
   std::string row_;  // reused: one allocation for the whole import
@@ -483,6 +550,8 @@ class PgStore final : public Store {
                                               std::optional<int64_t> user_id) override;
   Result<std::vector<Revision>> CurrentRevisions(const std::vector<int64_t>& task_ids) override;
   Result<Progress> GetProgress(int64_t project_id, int64_t user_id) override;
+
+  Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) override;
 
   Status ForEachTaskWithAnnotations(
       int64_t project_id,
@@ -846,8 +915,6 @@ Result<std::vector<TaskStateCount>> PgStore::CountTasksByState() {
 Result<std::unique_ptr<TaskWriter>> PgStore::BeginImport(int64_t project_id, int64_t now_ms) {
   PLUMB_ASSIGN_OR_RETURN(HeldTransaction txn, HeldTransaction::Begin(pool_));
   PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(txn.conn(), project_id));
-  PLUMB_RETURN_IF_ERROR(txn.Copy(
-      "COPY tasks (project_id, priority, state, open_slots, created_at, data) FROM STDIN"));
   return std::unique_ptr<TaskWriter>(
       std::make_unique<PgTaskWriter>(std::move(txn), project_id, settings.overlap, now_ms));
 }
@@ -1095,13 +1162,7 @@ Result<std::vector<Revision>> PgStore::ListRevisions(int64_t task_id,
 
 Result<std::vector<Revision>> PgStore::CurrentRevisions(const std::vector<int64_t>& task_ids) {
   if (task_ids.empty()) return std::vector<Revision>();
-  // A bigint[] literal: {1,2,3}.
-  std::string ids = "{";
-  for (int64_t id : task_ids) {
-    if (ids.size() > 1) ids += ',';
-    ids += std::to_string(id);
-  }
-  ids += '}';
+  const std::string ids = BigintArray(task_ids);
   return Read([&](PgConnection& c) -> Result<std::vector<Revision>> {
     PLUMB_ASSIGN_OR_RETURN(
         PgResult r, c.Query("SELECT " PLUMB_REVISION_COLS
@@ -1110,6 +1171,18 @@ Result<std::vector<Revision>> PgStore::CurrentRevisions(const std::vector<int64_
                             " WHERE a.task_id = ANY ($1::bigint[]) ORDER BY a.task_id, a.id",
                             ids));
     return ReadAll<Revision>(r, [](const PgRow& row) { return ReadRevision(row, 0); });
+  });
+}
+
+Result<std::vector<Prediction>> PgStore::ListPredictions(const std::vector<int64_t>& task_ids) {
+  if (task_ids.empty()) return std::vector<Prediction>();
+  const std::string ids = BigintArray(task_ids);
+  return Read([&](PgConnection& c) -> Result<std::vector<Prediction>> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT " PLUMB_PREDICTION_COLS " FROM predictions p"
+                                               " WHERE p.task_id = ANY ($1::bigint[])"
+                                               " ORDER BY p.task_id, p.id",
+                                               ids));
+    return ReadAll<Prediction>(r, [](const PgRow& row) { return ReadPrediction(row, 0); });
   });
 }
 

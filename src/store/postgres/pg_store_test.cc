@@ -434,7 +434,7 @@ TEST_F(PostgresStoreTest, TheClaimReadsTheQueueIndex) {
 // JSON columns compared by content: jsonb keeps neither key order nor blanks.
 std::vector<DumpedRow> NormalizeJson(std::vector<DumpedRow> rows) {
   static const std::set<std::string> kJsonColumns = {"schema_json", "settings_json", "data",
-                                                     "result", "media"};
+                                                     "result",      "media",         "result_json"};
   for (DumpedRow& row : rows) {
     for (size_t i = 0; i < row.columns.size(); ++i) {
       if (kJsonColumns.count(row.columns[i]) > 0 && row.values[i]) {

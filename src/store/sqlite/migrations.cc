@@ -145,7 +145,25 @@ CREATE TABLE skips (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kMigrations[] = {kV1};
+// Version 2: model predictions, brought in by imports (Label Studio's
+// `predictions`). Read back by task, in batches of an export, hence the
+// (task_id, id) index; project_id lets a batch read one range of its project,
+// like annotations. score is NULL when the model gave none.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE predictions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  model_name TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  score REAL,
+  result_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX predictions_by_task ON predictions(task_id, id);
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2};
 
 }  // namespace
 

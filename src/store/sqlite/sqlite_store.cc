@@ -145,6 +145,29 @@ Status ReleaseExpiredLeases(Connection& c, int64_t project_id, int32_t overlap, 
   return Status::Ok();
 }
 
+Result<int64_t> InsertRevision(Connection& c, const NewRevision& rev, int64_t annotation_id,
+                               int32_t number, std::optional<int64_t> parent_id, int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(
+      Statement s,
+      c.Prepare("INSERT INTO revisions (annotation_id, task_id, user_id, revision, result, media,"
+                " lead_time_ms, source, parent_id, idempotency_key, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  auto unless_empty = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string_view>(v);
+  };
+  s.BindAll(annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
+            unless_empty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
+            unless_empty(rev.idempotency_key), now_ms);
+  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::Internal("revision insert returned no id");
+  int64_t id = s.Int(0);
+  s.Reset();
+  PLUMB_ASSIGN_OR_RETURN(Statement u,
+                         c.Prepare("UPDATE annotations SET current_revision_id = ? WHERE id = ?"));
+  PLUMB_RETURN_IF_ERROR(u.BindAll(id, annotation_id).Run());
+  return id;
+}
+
 class ExclusiveWrite;
 
 class SqliteStore final : public Store {
@@ -193,6 +216,8 @@ class SqliteStore final : public Store {
                                               std::optional<int64_t> user_id) override;
   Result<std::vector<Revision>> CurrentRevisions(const std::vector<int64_t>& task_ids) override;
   Result<Progress> GetProgress(int64_t project_id, int64_t user_id) override;
+
+  Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) override;
 
   Status ForEachTaskWithAnnotations(
       int64_t project_id,
@@ -374,6 +399,11 @@ class SqliteTaskWriter final : public TaskWriter {
 
   Status Add(const NewTask& task) override {
     if (!write_.open()) return Status::Internal("import already committed");
+    if (task.annotation || !task.predictions.empty()) {
+      PLUMB_RETURN_IF_ERROR(AddLabeled(task));
+      ++count_;
+      return Status::Ok();
+    }
     insert_.BindAll(project_id_, task.priority, overlap_, now_ms_, task.data_json);
     Status status = insert_.Run();
     insert_.Reset();
@@ -390,6 +420,54 @@ class SqliteTaskWriter final : public TaskWriter {
   }
 
  private:
+  // A task with its annotation and predictions: the task row needs its id
+  // back, and its counters account for the annotation.
+  Status AddLabeled(const NewTask& task) {
+    for (const NewPrediction& p : task.predictions) PLUMB_RETURN_IF_ERROR(CheckPrediction(p));
+    Connection& c = write_.conn();
+    const ImportedTaskCounters counters = CountersForImport(overlap_, task.annotation.has_value());
+    int64_t task_id = 0;
+    {
+      PLUMB_ASSIGN_OR_RETURN(
+          Statement s, c.Prepare("INSERT INTO tasks (project_id, priority, state, annotation_count,"
+                                 " open_slots, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                                 " RETURNING id"));
+      s.BindAll(project_id_, task.priority, counters.state, counters.annotation_count,
+                counters.open_slots, now_ms_, task.data_json);
+      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return Status::Internal("task insert returned no id");
+      task_id = s.Int(0);
+    }
+    if (task.annotation) {
+      const NewImportedAnnotation& a = *task.annotation;
+      int64_t annotation_id = 0;
+      {
+        PLUMB_ASSIGN_OR_RETURN(
+            Statement s,
+            c.Prepare("INSERT INTO annotations (project_id, task_id, user_id, created_at)"
+                      " VALUES (?, ?, ?, ?) RETURNING id"));
+        s.BindAll(project_id_, task_id, a.user_id, now_ms_);
+        PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) return Status::Internal("annotation insert returned no id");
+        annotation_id = s.Int(0);
+      }
+      const NewRevision rev = ImportedRevision(task_id, a);
+      PLUMB_RETURN_IF_ERROR(
+          InsertRevision(c, rev, annotation_id, /*number=*/1, std::nullopt, now_ms_).status());
+    }
+    PLUMB_ASSIGN_OR_RETURN(
+        Statement s,
+        c.Prepare("INSERT INTO predictions (project_id, task_id, model_name, model_version, score,"
+                  " result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    for (const NewPrediction& p : task.predictions) {
+      s.BindAll(project_id_, task_id, p.model_name, p.model_version, ScoreText(p.score),
+                p.result_json, now_ms_);
+      PLUMB_RETURN_IF_ERROR(s.Run());
+      s.Reset();
+    }
+    return Status::Ok();
+  }
+
   ExclusiveWrite write_;
   Statement insert_;  // declared after write_: reset before the transaction ends
   int64_t project_id_;
@@ -1028,29 +1106,6 @@ Status DeleteLease(Connection& c, int64_t lease_id) {
   return s.Bind(lease_id).Run();
 }
 
-Result<int64_t> InsertRevision(Connection& c, const NewRevision& rev, int64_t annotation_id,
-                               int32_t number, std::optional<int64_t> parent_id, int64_t now_ms) {
-  PLUMB_ASSIGN_OR_RETURN(
-      Statement s,
-      c.Prepare("INSERT INTO revisions (annotation_id, task_id, user_id, revision, result, media,"
-                " lead_time_ms, source, parent_id, idempotency_key, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
-  auto unless_empty = [](const std::string& v) {
-    return v.empty() ? std::nullopt : std::optional<std::string_view>(v);
-  };
-  s.BindAll(annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
-            unless_empty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
-            unless_empty(rev.idempotency_key), now_ms);
-  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return Status::Internal("revision insert returned no id");
-  int64_t id = s.Int(0);
-  s.Reset();
-  PLUMB_ASSIGN_OR_RETURN(Statement u,
-                         c.Prepare("UPDATE annotations SET current_revision_id = ? WHERE id = ?"));
-  PLUMB_RETURN_IF_ERROR(u.BindAll(id, annotation_id).Run());
-  return id;
-}
-
 }  // namespace
 
 Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now_ms) {
@@ -1211,6 +1266,30 @@ Result<Progress> SqliteStore::GetProgress(int64_t project_id, int64_t user_id) {
     PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (row) progress.mine = s.Int(0);
     return progress;
+  });
+}
+
+// --- predictions ---------------------------------------------------------------------
+
+Result<std::vector<Prediction>> SqliteStore::ListPredictions(const std::vector<int64_t>& task_ids) {
+  std::vector<int64_t> ids = task_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ReadSnapshot([&](Connection& c) -> Result<std::vector<Prediction>> {
+    PLUMB_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT " PLUMB_PREDICTION_COLS
+                                     " FROM predictions p WHERE p.task_id = ? ORDER BY p.id"));
+    std::vector<Prediction> predictions;
+    for (int64_t id : ids) {
+      s.Bind(id);
+      while (true) {
+        PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        predictions.push_back(ReadPrediction(s, 0));
+      }
+      s.Reset();
+    }
+    return predictions;
   });
 }
 
