@@ -136,7 +136,7 @@ std::span<const DumpTable> SchemaTables() {
       {"skips", {"task_id", "user_id"}, "task_id, user_id", ""},
       {"predictions",
        {"id", "project_id", "task_id", "model_name", "model_version", "score", "result_json",
-        "created_at"},
+        "media", "created_at"},
        "id",
        "id"},
   };

@@ -25,7 +25,7 @@
   "r.id, r.annotation_id, r.task_id, r.user_id, u.username, r.revision, r.result, r.media, " \
   "r.lead_time_ms, r.source, r.parent_id, r.created_at"
 #define PLUMB_PREDICTION_COLS \
-  "p.id, p.task_id, p.model_name, p.model_version, p.score, p.result_json, p.created_at"
+  "p.id, p.task_id, p.model_name, p.model_version, p.score, p.result_json, p.media, p.created_at"
 
 namespace plumb::store {
 
@@ -108,7 +108,8 @@ Prediction ReadPrediction(const Row& r, int col) {
   p.model_version = r.Text(col + 3);
   p.score = ParseScore(r.Text(col + 4));
   p.result_json = r.Json(col + 5);
-  p.created_at_ms = r.Int(col + 6);
+  p.media_json = r.Json(col + 6);
+  p.created_at_ms = r.Int(col + 7);
   return p;
 }
 
@@ -129,6 +130,11 @@ inline constexpr size_t kMaxModelNameBytes = 200;
 Status CheckPrediction(const NewPrediction& prediction);
 
 void AddToCounts(TaskCounts& counts, TaskState state, int64_t n);
+
+// NULL for an empty optional JSON column (media) or key.
+inline std::optional<std::string_view> UnlessEmpty(const std::string& v) {
+  return v.empty() ? std::nullopt : std::optional<std::string_view>(v);
+}
 
 // One batch of ForEachTaskWithAnnotations: calls `fn` for each of `tasks` (in
 // id order) with its revisions out of `revisions` (the batch's, ordered by

@@ -56,6 +56,7 @@ struct NewPrediction {
   std::string model_version;
   std::optional<double> score;  // nullopt when the model gave none
   std::string result_json;      // already validated against the schema
+  std::string media_json;       // "" when none
 };
 
 struct NewTask {
@@ -75,6 +76,7 @@ struct Prediction {
   std::string model_version;
   std::optional<double> score;
   std::string result_json;
+  std::string media_json;  // "" when none
   int64_t created_at_ms = 0;
 };
 

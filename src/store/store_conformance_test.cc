@@ -238,7 +238,8 @@ void Populate(Store& store, int64_t t0) {
        .predictions = {{.model_name = "resnet",
                         .model_version = "v2",
                         .score = 0.875,
-                        .result_json = R"([{"control":"pet","type":"choice","values":["cat"]}])"},
+                        .result_json = R"([{"control":"pet","type":"choice","values":["cat"]}])",
+                        .media_json = R"({"width":10,"height":20})"},
                        {.model_name = "rules", .result_json = "[]"}}}));
   Ok(writer->Commit());
 }
@@ -497,7 +498,8 @@ TEST_P(StoreConformanceTest, PredictionsComeBackByTaskInImportOrder) {
                   .predictions = {{.model_name = "m",
                                    .model_version = "1",
                                    .score = 0.25,
-                                   .result_json = R"([{"values":["cat"]}])"},
+                                   .result_json = R"([{"values":["cat"]}])",
+                                   .media_json = R"({"width":5})"},
                                   {.model_name = "é", .result_json = "[]"}}}));
   Ok(writer->Add({.data_json = R"({"n":1})"}));
   Ok(writer->Add({.data_json = R"({"n":2})",
@@ -517,7 +519,9 @@ TEST_P(StoreConformanceTest, PredictionsComeBackByTaskInImportOrder) {
   EXPECT_EQ(predictions[0].model_version, "1");
   EXPECT_EQ(predictions[0].score, 0.25);
   EXPECT_EQ(predictions[0].result_json, R"([{"values":["cat"]}])");
+  EXPECT_EQ(predictions[0].media_json, R"({"width":5})");
   EXPECT_EQ(predictions[0].created_at_ms, kT0 + 9);
+  EXPECT_EQ(predictions[1].media_json, "");
   EXPECT_EQ(predictions[1].model_name, "é");
   EXPECT_EQ(predictions[1].model_version, "");
   EXPECT_FALSE(predictions[1].score.has_value());
@@ -1258,7 +1262,7 @@ TEST_P(StoreConformanceTest, DumpAndLoadCarryTheWholeDatabase) {
     for (const Prediction& p : predictions) {
       out += std::to_string(p.id) + " " + std::to_string(p.task_id) + " " + p.model_name + " " +
              p.model_version + " " + (p.score ? std::to_string(*p.score) : "null") + " " +
-             p.result_json + " " + std::to_string(p.created_at_ms) + "\n";
+             p.result_json + " " + p.media_json + " " + std::to_string(p.created_at_ms) + "\n";
     }
     return out;
   };

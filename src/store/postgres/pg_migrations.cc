@@ -141,6 +141,7 @@ CREATE TABLE predictions (
   model_version text NOT NULL,
   score double precision,
   result_json jsonb NOT NULL,
+  media jsonb,
   created_at bigint NOT NULL
 );
 CREATE INDEX predictions_by_task ON predictions(task_id, id);

@@ -219,9 +219,6 @@ Result<std::optional<StoredLease>> LockLease(PgConnection& c, int64_t lease_id) 
 
 Result<int64_t> InsertRevision(PgConnection& c, const NewRevision& rev, int64_t annotation_id,
                                int32_t number, std::optional<int64_t> parent_id, int64_t now_ms) {
-  auto unless_empty = [](const std::string& v) {
-    return v.empty() ? std::nullopt : std::optional<std::string_view>(v);
-  };
   PLUMB_ASSIGN_OR_RETURN(
       PgResult r,
       c.Query("WITH r AS (INSERT INTO revisions (annotation_id, task_id, user_id, revision,"
@@ -230,8 +227,8 @@ Result<int64_t> InsertRevision(PgConnection& c, const NewRevision& rev, int64_t 
               " UPDATE annotations a SET current_revision_id = r.id FROM r"
               " WHERE a.id = $1 RETURNING r.id",
               annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
-              unless_empty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
-              unless_empty(rev.idempotency_key), now_ms));
+              UnlessEmpty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
+              UnlessEmpty(rev.idempotency_key), now_ms));
   if (r.empty()) return Status::Internal("revision insert returned no id");
   return r.front().Int(0);
 }
@@ -371,6 +368,7 @@ class PgTaskWriter final : public TaskWriter {
     for (const NewPrediction& p : task.predictions) {
       PLUMB_RETURN_IF_ERROR(CheckPrediction(p));
       PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(p.result_json, "predictions.result"));
+      PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(p.media_json, "predictions.media"));
     }
     PLUMB_RETURN_IF_ERROR(txn_.EndCopy());
     PgConnection& c = txn_.conn();
@@ -395,9 +393,9 @@ class PgTaskWriter final : public TaskWriter {
     for (const NewPrediction& p : task.predictions) {
       PLUMB_RETURN_IF_ERROR(
           c.Query("INSERT INTO predictions (project_id, task_id, model_name, model_version,"
-                  " score, result_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  " score, result_json, media, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                   project_id_, task_id, p.model_name, p.model_version, ScoreText(p.score),
-                  p.result_json, now_ms_)
+                  p.result_json, UnlessEmpty(p.media_json), now_ms_)
               .status());
     }
     return Status::Ok();

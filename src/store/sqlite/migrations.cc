@@ -148,7 +148,8 @@ CREATE TABLE skips (
 // Version 2: model predictions, brought in by imports (Label Studio's
 // `predictions`). Read back by task, in batches of an export, hence the
 // (task_id, id) index; project_id lets a batch read one range of its project,
-// like annotations. score is NULL when the model gave none.
+// like annotations. score is NULL when the model gave none; media (as in
+// revisions) is the natural size the result's geometry is in.
 constexpr const char* kV2 = R"sql(
 CREATE TABLE predictions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -158,6 +159,7 @@ CREATE TABLE predictions (
   model_version TEXT NOT NULL,
   score REAL,
   result_json TEXT NOT NULL,
+  media TEXT,
   created_at INTEGER NOT NULL
 );
 CREATE INDEX predictions_by_task ON predictions(task_id, id);

@@ -152,12 +152,9 @@ Result<int64_t> InsertRevision(Connection& c, const NewRevision& rev, int64_t an
       c.Prepare("INSERT INTO revisions (annotation_id, task_id, user_id, revision, result, media,"
                 " lead_time_ms, source, parent_id, idempotency_key, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
-  auto unless_empty = [](const std::string& v) {
-    return v.empty() ? std::nullopt : std::optional<std::string_view>(v);
-  };
   s.BindAll(annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
-            unless_empty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
-            unless_empty(rev.idempotency_key), now_ms);
+            UnlessEmpty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
+            UnlessEmpty(rev.idempotency_key), now_ms);
   PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::Internal("revision insert returned no id");
   int64_t id = s.Int(0);
@@ -458,10 +455,10 @@ class SqliteTaskWriter final : public TaskWriter {
     PLUMB_ASSIGN_OR_RETURN(
         Statement s,
         c.Prepare("INSERT INTO predictions (project_id, task_id, model_name, model_version, score,"
-                  " result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                  " result_json, media, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const NewPrediction& p : task.predictions) {
       s.BindAll(project_id_, task_id, p.model_name, p.model_version, ScoreText(p.score),
-                p.result_json, now_ms_);
+                p.result_json, UnlessEmpty(p.media_json), now_ms_);
       PLUMB_RETURN_IF_ERROR(s.Run());
       s.Reset();
     }
