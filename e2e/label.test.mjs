@@ -4,110 +4,25 @@
 //
 //   cd e2e && npm ci && node --test
 //
-// Needs the server binary (PLUMB_BIN, default ../build/plumb), the built UI
-// (../web/dist: `npm run build` in web/) and Debian's chromium (CHROMIUM_BIN,
-// default /usr/bin/chromium). No browser is downloaded.
+// What it needs is in harness.mjs: the server binary, the built UI, chromium.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
+import { apiAs, startPlumb } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const plumbBin = process.env.PLUMB_BIN ? resolve(process.env.PLUMB_BIN) : join(here, '../build/plumb');
-const chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const demoDir = join(here, '../demo');
-const webRoot = join(here, '../web/dist');
 const screenshotPath = '/tmp/plumb-label.png';
 
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const run = promisify(execFile);
-
-let workDir;
-let server;
-let serverOutput = '';
-let serverExit;
+let plumb;
 let baseUrl;
 let browser;
 
-async function freePort() {
-  const probe = createServer();
-  await new Promise((ok) => probe.listen(0, '127.0.0.1', ok));
-  const { port } = probe.address();
-  await new Promise((ok) => probe.close(ok));
-  return port;
-}
-
-async function plumb(args, env = {}) {
-  try {
-    await run(plumbBin, args, { env: { ...process.env, ...env } });
-  } catch (error) {
-    throw new Error(`plumb ${args.join(' ')} failed: ${error.stderr || error.message}`);
-  }
-}
-
-async function waitForHealth(deadlineMs) {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) break;
-    try {
-      const res = await fetch(`${baseUrl}/healthz`);
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`plumb serve did not become healthy:\n${serverOutput}`);
-}
-
 before(async () => {
-  assert.ok(existsSync(plumbBin), `no server binary at ${plumbBin}: build it or set PLUMB_BIN`);
-  assert.ok(existsSync(join(webRoot, 'index.html')), `no UI in ${webRoot}: run npm run build in web/`);
-  assert.ok(existsSync(chromiumBin), `no chromium at ${chromiumBin}: run scripts/install-deps.sh`);
-
-  workDir = mkdtempSync(join(tmpdir(), 'plumb-e2e-'));
-  const db = join(workDir, 'plumb.db');
-  await plumb(['init', '--db', db], { PLUMB_ADMIN_PASSWORD: 'admin-pass-1' });
-  await plumb(['demo', '--db', db, '--demo-dir', demoDir]);
-
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(
-    plumbBin,
-    ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web-root', webRoot, '--media-root', demoDir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  server.stdout.on('data', (chunk) => (serverOutput += chunk));
-  server.stderr.on('data', (chunk) => (serverOutput += chunk));
-  serverExit = new Promise((ok) => server.on('exit', (code, signal) => ok({ code, signal })));
-  await waitForHealth(15_000);
-
-  browser = await chromium.launch({ executablePath: chromiumBin, headless: true, args: chromiumArgs });
+  plumb = await startPlumb();
+  ({ baseUrl, browser } = plumb);
 });
 
 after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null && server.signalCode === null) {
-    server.kill('SIGKILL');
-    await serverExit;
-  }
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await plumb?.stop();
 });
 
 /** Waits until the element with `testId` has text matching `pattern`; returns the text. */
@@ -207,22 +122,9 @@ test('an annotator labels three reviews with the keyboard only', { timeout: 120_
 
 test('a manager finds the three annotations in the JSON export', async () => {
   assert.equal(labeled.length, plan.length, 'the labeling test ran first');
-  const login = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'manager', password: 'manager-pass-1' }),
-  });
-  assert.equal(login.status, 200);
-  const cookie = login.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-
-  const res = await fetch(`${baseUrl}/api/v1/projects/${projectId}/export?format=json`, {
-    headers: { Cookie: cookie },
-  });
-  assert.equal(res.status, 200);
-  const records = await res.json();
+  const manager = await apiAs(baseUrl, 'manager');
+  const { status, body: records } = await manager('GET', `/projects/${projectId}/export?format=json`);
+  assert.equal(status, 200);
   assert.ok(Array.isArray(records), 'a JSON export is an array of records');
   assert.equal(records.filter((r) => r.annotations?.length > 0).length, plan.length);
 
@@ -244,8 +146,8 @@ test('a manager finds the three annotations in the JSON export', async () => {
 });
 
 test('the server exits 0 on SIGTERM', async () => {
-  server.kill('SIGTERM');
-  const { code, signal } = await serverExit;
-  assert.equal(signal, null, `server died by ${signal}:\n${serverOutput}`);
-  assert.equal(code, 0, `server exit code ${code}:\n${serverOutput}`);
+  plumb.server.kill('SIGTERM');
+  const { code, signal } = await plumb.exit;
+  assert.equal(signal, null, `server died by ${signal}:\n${plumb.output()}`);
+  assert.equal(code, 0, `server exit code ${code}:\n${plumb.output()}`);
 });

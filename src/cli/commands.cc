@@ -200,8 +200,12 @@ int Demo(const std::string& db, const std::string& demo_dir) {
     const char* schema_file;
     const char* data_file;
   };
+  // One project per modality; the files are in demo/ (see demo/README.md).
   const DemoProject projects[] = {{"Shapes", "images.schema.json", "images.jsonl"},
-                                  {"Reviews", "reviews.schema.json", "reviews.jsonl"}};
+                                  {"Reviews", "reviews.schema.json", "reviews.jsonl"},
+                                  {"Shapes — boxes", "shapes-boxes.schema.json", "images.jsonl"},
+                                  {"Entities", "entities.schema.json", "entities.jsonl"},
+                                  {"Captions", "captions.schema.json", "images.jsonl"}};
   for (const DemoProject& p : projects) {
     auto schema_text = ReadFile(demo_dir + "/" + p.schema_file);
     if (!schema_text.ok()) return Fail(schema_text.status());

@@ -15,16 +15,71 @@ export interface UserRef {
   username: string;
 }
 
-export interface ChoiceControl {
+export interface Attribute {
   name: string;
-  type: 'choice';
+  type: 'boolean' | 'enum' | 'string';
+  values?: string[];
+}
+
+interface ControlBase {
+  name: string;
   source: string;
-  labels: string[];
-  multiple?: boolean;
   required?: boolean;
 }
 
-export type Control = ChoiceControl;
+export interface ChoiceControl extends ControlBase {
+  type: 'choice';
+  labels: string[];
+  multiple?: boolean;
+}
+
+/** bbox over an image, or over a video (`media: 'video'`: one item per keyframe of a track). */
+export interface BboxControl extends ControlBase {
+  type: 'bbox';
+  labels: string[];
+  media?: 'image' | 'video';
+  attributes?: Attribute[];
+}
+
+export interface PolygonControl extends ControlBase {
+  type: 'polygon';
+  labels: string[];
+  attributes?: Attribute[];
+}
+
+export interface KeypointControl extends ControlBase {
+  type: 'keypoint';
+  labels: string[];
+  attributes?: Attribute[];
+}
+
+/** Named entities over a text (code points), or time segments over an audio (`media: 'audio'`, seconds). */
+export interface SpanControl extends ControlBase {
+  type: 'span';
+  labels: string[];
+  media?: 'text' | 'audio';
+  overlap?: boolean;
+  attributes?: Attribute[];
+}
+
+export interface TextControl extends ControlBase {
+  type: 'text';
+  max_length?: number;
+}
+
+export interface RatingControl extends ControlBase {
+  type: 'rating';
+  max?: number;
+}
+
+export type Control =
+  | ChoiceControl
+  | BboxControl
+  | PolygonControl
+  | KeypointControl
+  | SpanControl
+  | TextControl
+  | RatingControl;
 
 export interface Schema {
   controls: Control[];
@@ -77,7 +132,68 @@ export interface ChoiceResult {
   values: string[];
 }
 
-export type ResultItem = ChoiceResult;
+export type Attributes = Record<string, boolean | string>;
+
+interface RegionBase {
+  control: string;
+  id?: string;
+  label: string;
+  attributes?: Attributes;
+}
+
+/** Pixels of the natural image size; rotation in degrees clockwise around (x, y). */
+export interface BboxResult extends RegionBase {
+  type: 'bbox';
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  rotation?: number;
+  /** Video only: the track this keyframe belongs to, its frame, and whether the object is hidden from here on. */
+  track?: string;
+  frame?: number;
+  outside?: boolean;
+}
+
+export interface PolygonResult extends RegionBase {
+  type: 'polygon';
+  points: [number, number][];
+}
+
+export interface KeypointResult extends RegionBase {
+  type: 'keypoint';
+  x: number;
+  y: number;
+}
+
+/** Text: code point offsets, end exclusive, with the covered text. Audio: seconds, no text. */
+export interface SpanResult extends RegionBase {
+  type: 'span';
+  start: number;
+  end: number;
+  text?: string;
+}
+
+export interface TextResult {
+  control: string;
+  type: 'text';
+  value: string;
+}
+
+export interface RatingResult {
+  control: string;
+  type: 'rating';
+  value: number;
+}
+
+export type ResultItem =
+  | ChoiceResult
+  | BboxResult
+  | PolygonResult
+  | KeypointResult
+  | SpanResult
+  | TextResult
+  | RatingResult;
 
 export interface TaskAnnotation {
   id: number;
@@ -95,6 +211,14 @@ export interface Task {
   state: TaskState;
   created_at: string;
   annotations: TaskAnnotation[];
+  /** A result to start from (e.g. a model's prediction); the editor loads it as editable regions. */
+  prelabel?: InitialResult;
+}
+
+/** A result with the media size its geometry was made for. */
+export interface InitialResult {
+  result: ResultItem[];
+  media?: Media;
 }
 
 export interface TaskPage {

@@ -1,52 +1,45 @@
-import type { ChoiceControl as Control } from '../api';
-
-interface Props {
-  control: Control;
-  selected: string[];
-  active: boolean;
-  onPick: (labelIndex: number) => void;
-  onActivate: () => void;
-}
+import { useEffect } from 'react';
+import type { ChoiceControl as Control, ChoiceResult } from '../api';
+import type { ControlProps } from './controlProps';
+import { digitIndex, labelShortcuts, useControlKeys } from './keys';
+import { ControlFrame, LabelButtons } from './LabelButtons';
 
 /** The labels of one choice control as buttons; keys 1–9 pick while it is active. */
-export function ChoiceControl({ control, selected, active, onPick, onActivate }: Props) {
+export function ChoiceControl({ control, items, active, onChange, onActivate, onShortcuts }: ControlProps<Control, ChoiceResult>) {
+  const selected = items[0]?.values ?? [];
+  const pick = (index: number) => {
+    const label = control.labels[index];
+    if (label === undefined) return;
+    let values: string[];
+    if (!control.multiple) values = [label];
+    else {
+      const on = !selected.includes(label);
+      values = control.labels.filter((l) => (l === label ? on : selected.includes(l)));
+    }
+    onChange(values.length ? [{ control: control.name, type: 'choice', values }] : []);
+  };
+
+  useEffect(() => {
+    onShortcuts(labelShortcuts(control.labels, control.multiple ? 'toggle' : 'choose'));
+  }, [control, onShortcuts]);
+  useControlKeys(active, (event) => {
+    const index = digitIndex(event);
+    if (index < 0 || index >= control.labels.length) return;
+    event.preventDefault();
+    pick(index);
+  });
+
   const hint = control.multiple ? 'any number' : 'one';
   const optional = control.required === false ? ', optional' : '';
   return (
-    <fieldset
-      className={active ? 'choice active' : 'choice'}
-      onClick={onActivate}
-      data-testid="control"
-      data-control={control.name}
-      data-active={active}
-    >
-      <legend>
-        {control.name}{' '}
-        <span className="muted">
-          ({hint}
-          {optional})
-        </span>
-      </legend>
-      <div className="labels">
-        {control.labels.map((label, index) => {
-          const on = selected.includes(label);
-          return (
-            <button
-              key={label}
-              type="button"
-              className={on ? 'label-button on' : 'label-button'}
-              aria-pressed={on}
-              onClick={() => onPick(index)}
-              data-testid="label-button"
-              data-control={control.name}
-              data-label={label}
-            >
-              {index < 9 && <kbd>{index + 1}</kbd>}
-              {label}
-            </button>
-          );
-        })}
-      </div>
-    </fieldset>
+    <ControlFrame name={control.name} active={active} onActivate={onActivate} hint={`(${hint}${optional})`}>
+      <LabelButtons
+        labels={control.labels}
+        isOn={(label) => selected.includes(label)}
+        onPick={pick}
+        testId="label-button"
+        control={control.name}
+      />
+    </ControlFrame>
   );
 }

@@ -1,7 +1,17 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { api, ApiError, newIdempotencyKey, type Lease, type Progress, type Project, type Task } from '../api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  api,
+  ApiError,
+  newIdempotencyKey,
+  type Lease,
+  type Media,
+  type Progress,
+  type Project,
+  type ResultItem,
+  type Task,
+} from '../api';
 import { ErrorText } from '../components/ErrorText';
-import { firstMissing, pick, toResult, type Selection } from '../editor/selection';
+import { isTyping, useWindowListener } from '../editor/keys';
 import { TaskEditor } from '../editor/TaskEditor';
 import { formatCount } from '../format';
 import { Link, paths } from '../router';
@@ -32,17 +42,10 @@ function progressLine({ done, total, mine }: Progress): string {
   return `${formatCount(done)} of ${formatCount(total)} done · you labeled ${formatCount(mine)}`;
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
-}
-
 function LabelingSession({ project }: { project: Project }) {
   const controls = project.schema.controls;
   const [view, setView] = useState<View>({ kind: 'loading' });
   const [progress, setProgress] = useState<Progress>();
-  const [selection, setSelection] = useState<Selection>({});
-  const [active, setActive] = useState(0);
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
   const shownAt = useRef(0);
@@ -61,8 +64,6 @@ function LabelingSession({ project }: { project: Project }) {
       setView({ kind: 'failed', message: (next.reason as Error).message });
       return;
     }
-    setSelection({});
-    setActive(0);
     attempt.current = null;
     setView(next.value ? { kind: 'task', ...next.value } : { kind: 'empty' });
   }, [project.id]);
@@ -104,32 +105,18 @@ function LabelingSession({ project }: { project: Project }) {
     await loadNext();
   };
 
-  const choose = (controlIndex: number, labelIndex: number) => {
-    const control = controls[controlIndex];
-    const label = control?.labels[labelIndex];
-    if (!control || label === undefined) return;
-    setSelection((s) => pick(s, control, label));
-    setActive(controlIndex);
-    setNotice(undefined);
-  };
-
-  const submit = async () => {
+  // The editor checks required controls; this sends what it hands over.
+  const submit = async (result: ResultItem[], media: Media | undefined) => {
     if (view.kind !== 'task' || inFlight.current) return;
-    const missing = firstMissing(controls, selection);
-    if (missing) {
-      setNotice(`Choose ${missing.multiple ? 'at least one label' : 'a label'} for “${missing.name}”.`);
-      setActive(controls.indexOf(missing));
-      return;
-    }
-    const result = toResult(controls, selection);
-    const signature = JSON.stringify(result);
+    setNotice(undefined);
+    const signature = JSON.stringify({ result, media });
     if (attempt.current?.signature !== signature) {
       const leadTimeMs = Math.round(performance.now() - shownAt.current);
       attempt.current = { key: newIdempotencyKey(), signature, leadTimeMs };
     }
     const { key, leadTimeMs } = attempt.current;
     const { task, lease } = view;
-    const annotation = { result, lease_id: lease.id, lead_time_ms: leadTimeMs };
+    const annotation = { result, lease_id: lease.id, lead_time_ms: leadTimeMs, ...(media ? { media } : {}) };
     await send(() => api.submitAnnotation(task.id, annotation, key), 'Enter');
   };
 
@@ -139,43 +126,17 @@ function LabelingSession({ project }: { project: Project }) {
     await send(() => api.skip(task.id, lease.id), 'S');
   };
 
+  // The editor has its own keys while a task is shown; these are for the
+  // screens in between.
   const onKey = (event: KeyboardEvent) => {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-    if (view.kind === 'expired' || view.kind === 'failed') {
-      if (event.key === 'Enter') {
-        event.preventDefault();
-        if (!event.repeat) void loadNext();
-      }
-      return;
-    }
-    if (view.kind !== 'task') return;
-    if (/^[1-9]$/.test(event.key)) {
+    if ((view.kind === 'expired' || view.kind === 'failed') && event.key === 'Enter') {
       event.preventDefault();
-      if (!busy) choose(active, Number(event.key) - 1);
-    } else if (event.key === 'Tab' && controls.length > 1) {
-      event.preventDefault();
-      const step = event.shiftKey ? -1 : 1;
-      setActive((a) => (a + step + controls.length) % controls.length);
-    } else if (event.key === 'Enter') {
-      event.preventDefault();
-      if (!event.repeat) void submit();
-    } else if (event.key === 's' || event.key === 'S') {
-      event.preventDefault();
-      if (!event.repeat) void skip();
+      if (!event.repeat) void loadNext();
     }
   };
 
-  // One window listener that always calls the handler of the latest render;
-  // a layout effect updates it before the new task is painted.
-  const keyHandler = useRef(onKey);
-  useLayoutEffect(() => {
-    keyHandler.current = onKey;
-  });
-  useEffect(() => {
-    const listener = (event: KeyboardEvent) => keyHandler.current(event);
-    window.addEventListener('keydown', listener);
-    return () => window.removeEventListener('keydown', listener);
-  }, []);
+  useWindowListener('keydown', onKey);
 
   return (
     <section className="labeling">
@@ -191,13 +152,9 @@ function LabelingSession({ project }: { project: Project }) {
           key={view.task.id}
           task={view.task}
           controls={controls}
-          selection={selection}
-          active={active}
           busy={busy}
           notice={notice}
-          onPick={choose}
-          onActivate={setActive}
-          onSubmit={() => void submit()}
+          onSubmit={(result, media) => void submit(result, media)}
           onSkip={() => void skip()}
         />
       )}

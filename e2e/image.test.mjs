@@ -1,0 +1,215 @@
+// Browser test of the image editor against the real server: an annotator
+// draws a box and a polygon on a demo shape with the mouse, moves and resizes
+// the box, drags a polygon vertex, uses undo/redo, and submits; the export
+// must hold that geometry in pixels of the image's natural size (160×160).
+// Then a task with an initial result made for a 320×320 copy of the image is
+// shown as editable regions, scaled to the natural size.
+//
+//   cd e2e && node --test image.test.mjs
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { apiAs, exportedTask, loggedInPage, openLabeling, projectNamed, startPlumb } from './harness.mjs';
+
+let plumb;
+before(async () => {
+  plumb = await startPlumb();
+});
+after(async () => {
+  await plumb?.stop();
+});
+
+/** Maps image pixels to page coordinates with the canvas's current zoom and pan. */
+async function imageToPage(page) {
+  const canvas = page.getByTestId('image-canvas');
+  await page.waitForFunction(() => document.querySelector('[data-testid="image-canvas"]')?.dataset.naturalWidth);
+  const box = await canvas.boundingBox();
+  const data = await canvas.evaluate((node) => ({ ...node.dataset }));
+  const scale = Number(data.scale);
+  const ox = Number(data.offsetX);
+  const oy = Number(data.offsetY);
+  return {
+    natural: { width: Number(data.naturalWidth), height: Number(data.naturalHeight) },
+    scale,
+    at: (x, y) => ({ x: box.x + ox + x * scale, y: box.y + oy + y * scale }),
+  };
+}
+
+async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 4 });
+  await page.mouse.up();
+}
+
+async function regions(page) {
+  return page
+    .getByTestId('region')
+    .evaluateAll((nodes) => nodes.map((n) => ({ type: n.dataset.type, label: n.dataset.label, selected: n.dataset.selected })));
+}
+
+// The mouse moves in whole screen pixels: each gesture (draw, move, resize)
+// may be off by up to one screen pixel, i.e. 1/scale image pixels.
+let tolerance = 0.5;
+function near(actual, expected, what) {
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not ${expected} (±${tolerance})`);
+}
+
+test('draw, move and resize a box, draw and reshape a polygon, undo/redo, submit: the export has natural pixels', { timeout: 120_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const project = await projectNamed(manager, 'Shapes — boxes');
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, project.id);
+  const { natural, at, scale } = await imageToPage(page);
+  assert.deepEqual(natural, { width: 160, height: 160 });
+  tolerance = 2 / scale + 0.01;
+
+  // The box tool is the first control; key 2 picks the label "square".
+  await page.keyboard.press('b');
+  await page.keyboard.press('2');
+  await drag(page, at(20, 30), at(100, 90));
+  assert.deepEqual(await regions(page), [{ type: 'bbox', label: 'square', selected: 'true' }]);
+
+  // Undo removes the box, redo brings it back (keys), and the buttons do the same.
+  await page.keyboard.press('Control+z');
+  assert.deepEqual(await regions(page), []);
+  await page.keyboard.press('Control+Shift+z');
+  assert.equal((await regions(page)).length, 1);
+  await page.getByTestId('undo').click();
+  assert.equal((await regions(page)).length, 0);
+  await page.getByTestId('redo').click();
+  assert.equal((await regions(page)).length, 1);
+
+  // Move: drag the box by (10, 5) image pixels. Resize: drag its bottom-right handle by (10, 10).
+  await page.getByTestId('region').first().getByRole('button').click();
+  await drag(page, at(60, 60), at(70, 65));
+  await drag(page, at(110, 95), at(120, 105));
+
+  // A triangle-ish polygon with the polygon tool, closed with Enter, then its third vertex dragged.
+  await page.keyboard.press('p');
+  await page.keyboard.press('3');
+  await page.mouse.click(at(10, 10).x, at(10, 10).y);
+  await page.mouse.click(at(50, 12).x, at(50, 12).y);
+  await page.mouse.click(at(40, 50).x, at(40, 50).y);
+  await page.keyboard.press('Enter');
+  const afterPolygon = await regions(page);
+  assert.deepEqual(
+    afterPolygon.map((r) => `${r.type}:${r.label}`),
+    ['bbox:square', 'polygon:triangle'],
+    'Enter closed the polygon and did not submit',
+  );
+  await drag(page, at(40, 50), at(45, 60));
+
+  // A keypoint inside the box: with the point tool, a click on the box sets a point.
+  await page.keyboard.press('k');
+  await page.keyboard.press('2');
+  await page.mouse.click(at(80, 80).x, at(80, 80).y);
+  assert.equal((await regions(page)).length, 3);
+
+  await page.screenshot({ path: '/tmp/plumb-image.png', fullPage: true });
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`);
+  const notice = await page.getByTestId('notice').count();
+  assert.equal(notice, 0);
+
+  const record = await exportedTask(manager, project.id, taskId);
+  assert.equal(record.annotations.length, 1);
+  const result = record.annotations[0].result;
+  const box = result.find((item) => item.control === 'objects');
+  assert.equal(box.type, 'bbox');
+  assert.equal(box.label, 'square');
+  near(box.x, 30, 'box x');
+  near(box.y, 35, 'box y');
+  near(box.w, 90, 'box w');
+  near(box.h, 70, 'box h');
+  assert.equal(box.rotation ?? 0, 0);
+
+  const polygon = result.find((item) => item.control === 'outline');
+  assert.equal(polygon.label, 'triangle');
+  const expected = [
+    [10, 10],
+    [50, 12],
+    [45, 60],
+  ];
+  assert.equal(polygon.points.length, 3);
+  polygon.points.forEach(([x, y], i) => {
+    near(x, expected[i][0], `polygon point ${i} x`);
+    near(y, expected[i][1], `polygon point ${i} y`);
+  });
+
+  const point = result.find((item) => item.control === 'points');
+  assert.equal(point.label, 'centre');
+  near(point.x, 80, 'point x');
+  near(point.y, 80, 'point y');
+
+  const { body: revisions } = await manager('GET', `/tasks/${taskId}/annotations`);
+  assert.deepEqual(revisions.items.at(-1).media, { width: 160, height: 160 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('an initial result loads as editable regions, scaled to the natural size', { timeout: 120_000 }, async () => {
+  const admin = await apiAs(plumb.baseUrl, 'admin');
+  const schema = {
+    controls: [
+      { name: 'objects', type: 'bbox', source: 'image', labels: ['circle', 'square'], attributes: [{ name: 'occluded', type: 'boolean' }] },
+      { name: 'outline', type: 'polygon', source: 'image', labels: ['road'] },
+    ],
+  };
+  const created = await admin('POST', '/projects', { name: 'Pre-labeled', schema });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const projectId = created.body.id;
+  const { body: users } = await admin('GET', '/users');
+  const annotator = users.items.find((u) => u.username === 'annotator');
+  assert.equal((await admin('POST', `/projects/${projectId}/members`, { user_id: annotator.id })).status, 204);
+  // Made for a 320×320 version of the 160×160 image: the editor halves it.
+  const initial = {
+    media: { width: 320, height: 320 },
+    result: [
+      { control: 'objects', type: 'bbox', id: 'p1', label: 'circle', x: 40, y: 60, w: 100, h: 80 },
+      { control: 'outline', type: 'polygon', id: 'p2', label: 'road', points: [[0, 0], [200, 0], [200, 100]] },
+    ],
+  };
+  const imported = await admin('POST', `/projects/${projectId}/tasks`, [
+    { data: { image: '/media/images/shape-002.png', initial_result: initial } },
+  ]);
+  assert.equal(imported.status, 201, JSON.stringify(imported.body));
+
+  tolerance = 0.01;
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, projectId);
+  await imageToPage(page);
+  assert.deepEqual(
+    (await regions(page)).map((r) => `${r.type}:${r.label}`),
+    ['bbox:circle', 'polygon:road'],
+  );
+
+  // Edit the pre-labeled box: select it in the list, relabel with key 2, nudge it 5 px right,
+  // mark it occluded.
+  await page.locator('[data-testid="region"][data-id="p1"] button').click();
+  await page.keyboard.press('2');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  await page.locator('[data-testid="attribute"][data-attribute="occluded"]').check();
+  // Delete the polygon.
+  await page.locator('[data-testid="region"][data-id="p2"] button').click();
+  await page.keyboard.press('Delete');
+  assert.deepEqual((await regions(page)).map((r) => r.type), ['bbox']);
+
+  await page.getByTestId('submit').click();
+  await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`);
+
+  const record = await exportedTask(admin, projectId, taskId);
+  const result = record.annotations[0].result;
+  assert.equal(result.length, 1);
+  const [box] = result;
+  assert.equal(box.label, 'square');
+  near(box.x, 25, 'box x');
+  near(box.y, 30, 'box y');
+  near(box.w, 50, 'box w');
+  near(box.h, 40, 'box h');
+  assert.deepEqual(box.attributes, { occluded: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

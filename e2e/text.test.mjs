@@ -1,0 +1,167 @@
+// Browser test of the span editor against the real server: an annotator marks
+// entities in two demo texts by selecting characters and pressing label keys,
+// one of them after an emoji (2 UTF-16 units, 1 code point) and with accents
+// and CJK; an overlap is refused; undo/redo; the export must hold code point
+// offsets and the covered text.
+//
+//   cd e2e && node --test text.test.mjs
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { apiAs, exportedTask, loggedInPage, openLabeling, projectNamed, startPlumb } from './harness.mjs';
+
+let plumb;
+before(async () => {
+  plumb = await startPlumb();
+});
+after(async () => {
+  await plumb?.stop();
+});
+
+/**
+ * Selects the `occurrence`-th `needle` in the task text the way a mouse drag
+ * does: a DOM selection from one text node offset to another (UTF-16 units,
+ * across the segments the text is cut into).
+ */
+async function selectText(page, needle) {
+  const found = await page.getByTestId('task-text').evaluate((container, needle) => {
+    const full = container.textContent;
+    const start = full.indexOf(needle);
+    if (start < 0) return false;
+    const end = start + needle.length;
+    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let seen = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const length = node.data.length;
+      if (start >= seen && start <= seen + length) range.setStart(node, start - seen);
+      if (end >= seen && end <= seen + length) {
+        range.setEnd(node, end - seen);
+        break;
+      }
+      seen += length;
+    }
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return true;
+  }, needle);
+  assert.ok(found, `"${needle}" is in the task text`);
+  await page.getByTestId('pending-selection').waitFor();
+}
+
+async function spans(page) {
+  return page.getByTestId('span').evaluateAll((nodes) => nodes.map((n) => `${n.dataset.label}@${n.dataset.start}-${n.dataset.end}`));
+}
+
+/** The code point offsets of `needle` in `text`, as the server expects them. */
+function codePoints(text, needle) {
+  const u16 = text.indexOf(needle);
+  const start = [...text.slice(0, u16)].length;
+  return { start, end: start + [...needle].length };
+}
+
+test('mark entities in texts with accents, CJK and an emoji; the export has code point offsets', { timeout: 120_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const project = await projectNamed(manager, 'Entities');
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+
+  // Task 1: accents and CJK. PER is key 1, LOC key 2.
+  const first = await openLabeling(page, plumb.baseUrl, project.id);
+  const text1 = await page.getByTestId('task-text').textContent();
+  assert.equal(text1, 'Zoë Müller flew from Zürich to 東京 with Lufthansa last spring.');
+  await selectText(page, '東京');
+  await page.keyboard.press('2');
+  await selectText(page, 'Zoë Müller');
+  await page.keyboard.press('1');
+  const tokyo = codePoints(text1, '東京');
+  const zoe = codePoints(text1, 'Zoë Müller');
+  assert.deepEqual(await spans(page), [`PER@${zoe.start}-${zoe.end}`, `LOC@${tokyo.start}-${tokyo.end}`]);
+
+  // Undo removes the last span, redo brings it back.
+  await page.keyboard.press('Control+z');
+  assert.deepEqual(await spans(page), [`LOC@${tokyo.start}-${tokyo.end}`]);
+  await page.keyboard.press('Control+y');
+  assert.equal((await spans(page)).length, 2);
+
+  // Spans of this control may not overlap: "Müller flew" overlaps "Zoë Müller".
+  await selectText(page, 'Müller flew');
+  await page.keyboard.press('3');
+  assert.equal((await spans(page)).length, 2);
+  await page.getByText('may not overlap').waitFor();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+
+  // Task 2 starts with an emoji: UTF-16 offsets are one more than code points after it.
+  const task2 = page.locator(`[data-testid="task"]:not([data-task-id="${first}"])`);
+  await task2.waitFor();
+  const second = Number(await task2.getAttribute('data-task-id'));
+  const text2 = await page.getByTestId('task-text').textContent();
+  assert.equal(text2, '🎉 Ana García joined Mozilla in São Paulo.');
+  await selectText(page, 'Ana García');
+  await page.keyboard.press('1');
+  await selectText(page, 'São Paulo');
+  await page.getByTestId('span-label').filter({ hasText: 'LOC' }).click();
+  // A click on a span selects it, Delete removes it, undo restores it.
+  await page.locator('.span-mark', { hasText: 'Mozilla' }).count().then((n) => assert.equal(n, 0));
+  await selectText(page, 'Mozilla');
+  await page.keyboard.press('3');
+  await page.locator('.span-mark', { hasText: 'Mozilla' }).click();
+  await page.keyboard.press('Delete');
+  assert.equal((await spans(page)).length, 2);
+  const ana = codePoints(text2, 'Ana García');
+  const paulo = codePoints(text2, 'São Paulo');
+  assert.equal(ana.start, 2, 'the emoji is one code point');
+  assert.deepEqual(await spans(page), [`PER@${ana.start}-${ana.end}`, `LOC@${paulo.start}-${paulo.end}`]);
+  await page.getByTestId('submit').click();
+  await page.locator(`[data-testid="task"]:not([data-task-id="${second}"])`).waitFor();
+
+  const entities = (record) =>
+    record.annotations[0].result
+      .filter((item) => item.control === 'entities')
+      .map(({ label, start, end, text }) => ({ label, start, end, text }));
+  assert.deepEqual(entities(await exportedTask(manager, project.id, first)), [
+    { label: 'PER', ...zoe, text: 'Zoë Müller' },
+    { label: 'LOC', ...tokyo, text: '東京' },
+  ]);
+  assert.deepEqual(entities(await exportedTask(manager, project.id, second)), [
+    { label: 'PER', start: 2, end: 12, text: 'Ana García' },
+    { label: 'LOC', ...paulo, text: 'São Paulo' },
+  ]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('markup in a text stays text while spans are marked in it', { timeout: 60_000 }, async () => {
+  const admin = await apiAs(plumb.baseUrl, 'admin');
+  const schema = { controls: [{ name: 'entities', type: 'span', source: 'text', labels: ['X'], overlap: true }] };
+  const created = await admin('POST', '/projects', { name: 'Markup spans', schema });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const projectId = created.body.id;
+  const { body: users } = await admin('GET', '/users');
+  const annotator = users.items.find((u) => u.username === 'annotator');
+  await admin('POST', `/projects/${projectId}/members`, { user_id: annotator.id });
+  const text = 'a <img src=x onerror=alert(1)> b <b>c</b> 👩‍💻 d';
+  await admin('POST', `/projects/${projectId}/tasks`, [{ data: { text } }]);
+
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, projectId);
+  assert.equal(await page.getByTestId('task-text').textContent(), text);
+  // Overlapping spans are allowed here: "<b>c</b>" and "c</b> 👩‍💻 d".
+  await selectText(page, '<b>c</b>');
+  await page.keyboard.press('1');
+  await selectText(page, 'c</b> 👩‍💻 d');
+  await page.keyboard.press('1');
+  assert.equal(await page.locator('[data-testid="task-text"] img, [data-testid="task-text"] b').count(), 0);
+  await page.keyboard.press('Enter');
+  await page.locator(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`).first().waitFor();
+
+  const record = await exportedTask(admin, projectId, taskId);
+  const items = record.annotations[0].result.map(({ start, end, text: covered }) => ({ start, end, text: covered }));
+  assert.deepEqual(items, [
+    { ...codePoints(text, '<b>c</b>'), text: '<b>c</b>' },
+    { ...codePoints(text, 'c</b> 👩‍💻 d'), text: 'c</b> 👩‍💻 d' },
+  ]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
