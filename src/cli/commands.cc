@@ -205,7 +205,9 @@ int Demo(const std::string& db, const std::string& demo_dir) {
                                   {"Reviews", "reviews.schema.json", "reviews.jsonl"},
                                   {"Shapes — boxes", "shapes-boxes.schema.json", "images.jsonl"},
                                   {"Entities", "entities.schema.json", "entities.jsonl"},
-                                  {"Captions", "captions.schema.json", "images.jsonl"}};
+                                  {"Captions", "captions.schema.json", "images.jsonl"},
+                                  {"Video", "video.schema.json", "video.jsonl"},
+                                  {"Audio", "audio.schema.json", "audio.jsonl"}};
   for (const DemoProject& p : projects) {
     auto schema_text = ReadFile(demo_dir + "/" + p.schema_file);
     if (!schema_text.ok()) return Fail(schema_text.status());
