@@ -10,6 +10,7 @@
 
 #include "io/io.h"
 #include "io/json_text.h"
+#include "io/labeled.h"
 
 namespace plumb::io {
 namespace {
@@ -19,19 +20,6 @@ constexpr size_t kFlushBytes = 64 * 1024;
 // The values a revision's result gives each control of the schema, in schema
 // order; nullopt for a control the result does not answer.
 using ControlValues = std::vector<std::optional<std::vector<std::string>>>;
-
-// The newest revision: the last updated annotation, ties broken by the
-// higher (later) revision id.
-const Revision* NewestRevision(const std::vector<Revision>& revisions) {
-  const Revision* newest = nullptr;
-  for (const Revision& r : revisions) {
-    if (newest == nullptr || r.created_at_ms > newest->created_at_ms ||
-        (r.created_at_ms == newest->created_at_ms && r.id > newest->id)) {
-      newest = &r;
-    }
-  }
-  return newest;
-}
 
 Result<ControlValues> ValuesOf(const Schema& schema, const Revision& revision) {
   ControlValues values(schema.controls.size());
@@ -226,36 +214,46 @@ class Exporter {
 
 }  // namespace
 
+namespace {
+
+struct ExportFormatInfo {
+  ExportFormat format;
+  const char* name;
+  const char* content_type;
+  const char* extension;
+};
+
+constexpr ExportFormatInfo kExportFormats[] = {
+    {ExportFormat::kJson, "json", "application/json", "json"},
+    {ExportFormat::kJsonLines, "jsonl", "application/x-ndjson", "jsonl"},
+    {ExportFormat::kCsv, "csv", "text/csv; charset=utf-8", "csv"},
+    {ExportFormat::kCoco, "coco", "application/json", "coco.json"},
+    {ExportFormat::kYolo, "yolo", "application/zip", "yolo.zip"},
+    {ExportFormat::kVoc, "voc", "application/zip", "voc.zip"},
+    {ExportFormat::kConll, "conll", "text/plain; charset=utf-8", "conll"},
+    {ExportFormat::kSpacy, "spacy", "application/x-ndjson", "spacy.jsonl"},
+    {ExportFormat::kLabelStudio, "label_studio", "application/json", "label_studio.json"},
+};
+
+const ExportFormatInfo& Info(ExportFormat format) {
+  for (const ExportFormatInfo& info : kExportFormats) {
+    if (info.format == format) return info;
+  }
+  return kExportFormats[0];
+}
+
+}  // namespace
+
 std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
-  if (name == "json") return ExportFormat::kJson;
-  if (name == "jsonl") return ExportFormat::kJsonLines;
-  if (name == "csv") return ExportFormat::kCsv;
+  for (const ExportFormatInfo& info : kExportFormats) {
+    if (name == info.name) return info.format;
+  }
   return std::nullopt;
 }
 
-const char* ExportContentType(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kJson:
-      return "application/json";
-    case ExportFormat::kJsonLines:
-      return "application/x-ndjson";
-    case ExportFormat::kCsv:
-      return "text/csv; charset=utf-8";
-  }
-  return "application/octet-stream";
-}
+const char* ExportContentType(ExportFormat format) { return Info(format).content_type; }
 
-const char* ExportFileExtension(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kJson:
-      return "json";
-    case ExportFormat::kJsonLines:
-      return "jsonl";
-    case ExportFormat::kCsv:
-      return "csv";
-  }
-  return "bin";
-}
+const char* ExportFileExtension(ExportFormat format) { return Info(format).extension; }
 
 Status ExportTasks(store::Store& store, const Project& project, ExportFormat format,
                    std::ostream& out) {
@@ -263,6 +261,24 @@ Status ExportTasks(store::Store& store, const Project& project, ExportFormat for
   if (!schema.ok()) {
     return Status::Internal("project " + std::to_string(project.id) +
                             " has an invalid stored schema: " + schema.status().message());
+  }
+  switch (format) {
+    case ExportFormat::kJson:
+    case ExportFormat::kJsonLines:
+    case ExportFormat::kCsv:
+      break;
+    case ExportFormat::kCoco:
+      return WriteCoco(store, project, *schema, out);
+    case ExportFormat::kYolo:
+      return WriteYolo(store, project, *schema, out);
+    case ExportFormat::kVoc:
+      return WriteVoc(store, project, *schema, out);
+    case ExportFormat::kConll:
+      return WriteConll(store, project, *schema, out);
+    case ExportFormat::kSpacy:
+      return WriteSpacy(store, project, *schema, out);
+    case ExportFormat::kLabelStudio:
+      return WriteLabelStudio(store, project, *schema, out);
   }
   Exporter exporter(*schema, format, out);
   exporter.Begin();

@@ -1,9 +1,12 @@
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <string>
+#include <utility>
 
 #include "io/importers.h"
 #include "io/io.h"
+#include "io/labeled.h"
 
 namespace plumb::io {
 namespace {
@@ -47,6 +50,29 @@ std::optional<ImportFormat> ImportFormatFromPath(std::string_view path) {
   return std::nullopt;
 }
 
+std::optional<ImportFormat> ParseImportFormat(std::string_view name) {
+  static constexpr std::pair<std::string_view, ImportFormat> kNames[] = {
+      {"json", ImportFormat::kJsonArray},
+      {"jsonl", ImportFormat::kJsonLines},
+      {"csv", ImportFormat::kCsv},
+      {"coco", ImportFormat::kCoco},
+      {"yolo", ImportFormat::kYolo},
+      {"voc", ImportFormat::kVoc},
+      {"conll", ImportFormat::kConll},
+      {"spacy", ImportFormat::kSpacy},
+      {"label_studio", ImportFormat::kLabelStudio},
+  };
+  for (const auto& [n, format] : kNames) {
+    if (n == name) return format;
+  }
+  return std::nullopt;
+}
+
+bool CarriesLabels(ImportFormat format) {
+  return format != ImportFormat::kJsonArray && format != ImportFormat::kJsonLines &&
+         format != ImportFormat::kCsv;
+}
+
 Result<int64_t> ReadTasksInChunks(ImportFormat format, std::istream& in, const Schema& schema,
                                   store::TaskWriter& writer, size_t chunk_size) {
   InputReader reader(in, chunk_size);
@@ -57,8 +83,10 @@ Result<int64_t> ReadTasksInChunks(ImportFormat format, std::istream& in, const S
       return ReadJsonLines(reader, schema, writer);
     case ImportFormat::kCsv:
       return ReadCsv(reader, schema, writer);
+    default:
+      break;
   }
-  return Status::Internal("unknown import format");
+  return Status::InvalidArgument("not a task format: use ImportFile");
 }
 
 Result<int64_t> ReadTasks(ImportFormat format, std::istream& in, const Schema& schema,
@@ -66,18 +94,68 @@ Result<int64_t> ReadTasks(ImportFormat format, std::istream& in, const Schema& s
   return ReadTasksInChunks(format, in, schema, writer, InputReader::kDefaultChunkSize);
 }
 
-Result<int64_t> ImportTasks(store::Store& store, const Project& project, ImportFormat format,
-                            std::istream& in, int64_t now_ms) {
+namespace {
+
+Result<Schema> StoredSchema(const Project& project) {
   Result<Schema> schema = ParseSchema(project.schema_json);
   if (!schema.ok()) {
     return Status::Internal("project " + std::to_string(project.id) +
                             " has an invalid stored schema: " + schema.status().message());
   }
+  return schema;
+}
+
+Status ReadLabeled(ImportFormat format, std::istream& in, const Schema& schema,
+                   LabeledWriter& out) {
+  InputReader reader(in);
+  switch (format) {
+    case ImportFormat::kLabelStudio:
+      return ReadLabelStudio(reader, schema, out);
+    case ImportFormat::kSpacy:
+      return ReadSpacy(reader, schema, out);
+    case ImportFormat::kConll:
+      return ReadConll(reader, schema, out);
+    case ImportFormat::kCoco:
+      return ReadCoco(in, schema, out);
+    case ImportFormat::kYolo:
+    case ImportFormat::kVoc: {
+      // A zip's directory is at its end: the archive is read whole.
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (in.bad()) return Status::Internal("reading the import failed");
+      return format == ImportFormat::kYolo ? ReadYolo(bytes, schema, out)
+                                           : ReadVoc(bytes, schema, out);
+    }
+    default:
+      return Status::Internal("not a label format");
+  }
+}
+
+}  // namespace
+
+Result<int64_t> ImportTasks(store::Store& store, const Project& project, ImportFormat format,
+                            std::istream& in, int64_t now_ms) {
+  if (CarriesLabels(format)) return Status::InvalidArgument("not a task format: use ImportFile");
+  PLUMB_ASSIGN_OR_RETURN(Schema schema, StoredSchema(project));
   PLUMB_ASSIGN_OR_RETURN(std::unique_ptr<store::TaskWriter> writer,
                          store.BeginImport(project.id, now_ms));
   // On error the writer is dropped uncommitted, which rolls the import back.
-  PLUMB_RETURN_IF_ERROR(ReadTasks(format, in, *schema, *writer).status());
+  PLUMB_RETURN_IF_ERROR(ReadTasks(format, in, schema, *writer).status());
   return writer->Commit();
+}
+
+Result<ImportSummary> ImportFile(store::Store& store, const Project& project, ImportFormat format,
+                                 std::istream& in, int64_t user_id, int64_t now_ms) {
+  if (!CarriesLabels(format)) {
+    PLUMB_ASSIGN_OR_RETURN(int64_t tasks, ImportTasks(store, project, format, in, now_ms));
+    return ImportSummary{.tasks = tasks};
+  }
+  PLUMB_ASSIGN_OR_RETURN(Schema schema, StoredSchema(project));
+  PLUMB_ASSIGN_OR_RETURN(std::unique_ptr<store::TaskWriter> writer,
+                         store.BeginImport(project.id, now_ms));
+  LabeledWriter labeled(schema, *writer, user_id);
+  PLUMB_RETURN_IF_ERROR(ReadLabeled(format, in, schema, labeled));
+  PLUMB_RETURN_IF_ERROR(writer->Commit().status());
+  return labeled.summary();
 }
 
 }  // namespace plumb::io

@@ -44,6 +44,8 @@ const char* FormatName(ImportFormat format) {
       return "jsonl";
     case ImportFormat::kCsv:
       return "csv";
+    default:
+      break;
   }
   return "?";
 }
@@ -94,6 +96,12 @@ const GoodCase kGoodCases[] = {
      ImportFormat::kJsonLines,
      "{\"text\":\"café 猫 😀\",\"e\":\"\\u00e9\\n\\t\\\"\\\\\\/\\ud83d\\ude00\"}\n",
      {{"{\"text\":\"café 猫 😀\",\"e\":\"\\u00e9\\n\\t\\\"\\\\\\/\\ud83d\\ude00\"}"}}},
+    // Regression: an escape whose second byte the splitter does not look for
+    // (n, t, u) left the string open to the end of the input.
+    {"json array escapes inside strings",
+     ImportFormat::kJsonArray,
+     "[{\"text\":\"a\\nb\\t\\u00e9\"},\n{\"text\":\"]}\\\\\"}]",
+     {{"{\"text\":\"a\\nb\\t\\u00e9\"}"}, {"{\"text\":\"]}\\\\\"}"}}},
     {"jsonl escaped key naming the source field",
      ImportFormat::kJsonLines,
      R"({"t\u0065xt":"a"})",

@@ -90,6 +90,13 @@ class ArraySplitter {
   bool ScanStructured(std::string_view chunk, size_t* i) {
     const size_t n = chunk.size();
     while (*i < n) {
+      // The byte after a backslash is taken whatever it is: the skip below
+      // would step over the "n" of "\n" and leave the escape open.
+      if (escaped_) {
+        escaped_ = false;
+        if (chunk[(*i)++] == '\n') ++line_;
+        continue;
+      }
       // Most bytes matter to neither state: skip them in a tight loop.
       const std::array<bool, 256>& special = in_string_ ? kStringSpecial : kStructureSpecial;
       while (*i < n && !special[static_cast<unsigned char>(chunk[*i])]) ++*i;
@@ -100,9 +107,7 @@ class ArraySplitter {
         continue;
       }
       if (in_string_) {
-        if (escaped_) {
-          escaped_ = false;
-        } else if (c == '\\') {
+        if (c == '\\') {
           escaped_ = true;
         } else if (c == '"') {
           in_string_ = false;
@@ -158,7 +163,8 @@ class ArraySplitter {
 
 }  // namespace
 
-Result<int64_t> ReadJsonArray(InputReader& in, const Schema& schema, store::TaskWriter& writer) {
+Status ForEachJsonArrayElement(InputReader& in,
+                               const std::function<Status(std::string_view, int64_t)>& fn) {
   ArraySplitter splitter(in);
   if (!splitter.SkipWhitespace()) {
     PLUMB_RETURN_IF_ERROR(in.status());
@@ -170,10 +176,7 @@ Result<int64_t> ReadJsonArray(InputReader& in, const Schema& schema, store::Task
   }
   splitter.Skip();
 
-  RecordParser parser(schema);
-  store::NewTask task;
   std::string element;
-  int64_t added = 0;
   auto unterminated = [&] {
     return Status::InvalidArgument("the JSON array is not closed with ']'")
         .WithLine(splitter.line());
@@ -204,10 +207,7 @@ Result<int64_t> ReadJsonArray(InputReader& in, const Schema& schema, store::Task
     if (!*complete) {
       return Status::InvalidArgument("the input ends inside a task").WithLine(start_line);
     }
-    Status status = parser.Parse(element, &task);
-    if (!status.ok()) return status.WithLine(start_line);
-    PLUMB_RETURN_IF_ERROR(writer.Add(task));
-    ++added;
+    PLUMB_RETURN_IF_ERROR(fn(element, start_line));
 
     if (!splitter.SkipWhitespace()) {
       PLUMB_RETURN_IF_ERROR(in.status());
@@ -227,7 +227,21 @@ Result<int64_t> ReadJsonArray(InputReader& in, const Schema& schema, store::Task
     return Status::InvalidArgument("unexpected content after the JSON array")
         .WithLine(splitter.line());
   }
-  PLUMB_RETURN_IF_ERROR(in.status());
+  return in.status();
+}
+
+Result<int64_t> ReadJsonArray(InputReader& in, const Schema& schema, store::TaskWriter& writer) {
+  RecordParser parser(schema);
+  store::NewTask task;
+  int64_t added = 0;
+  PLUMB_RETURN_IF_ERROR(
+      ForEachJsonArrayElement(in, [&](std::string_view element, int64_t line) -> Status {
+        Status status = parser.Parse(element, &task);
+        if (!status.ok()) return status.WithLine(line);
+        PLUMB_RETURN_IF_ERROR(writer.Add(task));
+        ++added;
+        return Status::Ok();
+      }));
   return added;
 }
 

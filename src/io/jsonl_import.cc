@@ -10,13 +10,6 @@
 namespace plumb::io {
 namespace {
 
-bool IsBlank(std::string_view line) {
-  for (char c : line) {
-    if (c != ' ' && c != '\t' && c != '\r') return false;
-  }
-  return true;
-}
-
 Status TooLong() {
   return Status::InvalidArgument("record is larger than " + std::to_string(kMaxRecordBytes >> 20) +
                                  " MiB");
@@ -24,22 +17,13 @@ Status TooLong() {
 
 }  // namespace
 
-Result<int64_t> ReadJsonLines(InputReader& in, const Schema& schema, store::TaskWriter& writer) {
-  RecordParser parser(schema);
-  store::NewTask task;
+Status ForEachLine(InputReader& in, const std::function<Status(std::string_view, int64_t)>& fn) {
   std::string carry;  // a line that spans chunks, assembled here
   int64_t line_number = 0;
-  int64_t added = 0;
-
   auto process = [&](std::string_view line) -> Status {
     ++line_number;
     if (line.size() > kMaxRecordBytes) return TooLong().WithLine(line_number);
-    if (IsBlank(line)) return Status::Ok();
-    Status status = parser.Parse(line, &task);
-    if (!status.ok()) return status.WithLine(line_number);
-    PLUMB_RETURN_IF_ERROR(writer.Add(task));
-    ++added;
-    return Status::Ok();
+    return fn(line, line_number);
   };
 
   while (in.Fill()) {
@@ -67,6 +51,21 @@ Result<int64_t> ReadJsonLines(InputReader& in, const Schema& schema, store::Task
   }
   PLUMB_RETURN_IF_ERROR(in.status());
   if (!carry.empty()) PLUMB_RETURN_IF_ERROR(process(carry));
+  return Status::Ok();
+}
+
+Result<int64_t> ReadJsonLines(InputReader& in, const Schema& schema, store::TaskWriter& writer) {
+  RecordParser parser(schema);
+  store::NewTask task;
+  int64_t added = 0;
+  PLUMB_RETURN_IF_ERROR(ForEachLine(in, [&](std::string_view line, int64_t number) -> Status {
+    if (IsBlankLine(line)) return Status::Ok();
+    Status status = parser.Parse(line, &task);
+    if (!status.ok()) return status.WithLine(number);
+    PLUMB_RETURN_IF_ERROR(writer.Add(task));
+    ++added;
+    return Status::Ok();
+  }));
   return added;
 }
 

@@ -1,0 +1,162 @@
+// LabeledWriter and the pieces the label formats share.
+
+#include "io/labeled.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "core/utf8.h"
+
+namespace plumb::io {
+
+using nlohmann::json;
+
+namespace {
+
+std::string MediaText(const json& media) { return media.is_null() ? std::string() : media.dump(); }
+
+}  // namespace
+
+Status At(std::string_view where, const Status& status) {
+  Status out =
+      Status::InvalidArgument(std::string(where) + ": " + status.message(), status.field());
+  return status.line() > 0 ? out.WithLine(status.line()) : out;
+}
+
+Status LabeledWriter::Add(const LabeledTask& task) {
+  task_.data_json = task.data.dump();
+  task_.priority = task.priority;
+  task_.annotation.reset();
+  task_.predictions.clear();
+  if (Status s = ValidateTaskData(schema_, task_.data_json); !s.ok()) {
+    return Status::InvalidArgument("task data: " + s.message(), s.field());
+  }
+  if (task.result) {
+    json result = *task.result;
+    FillSpanTexts(schema_, task.data, result);
+    Result<ValidAnnotation> valid =
+        ValidateAnnotation(schema_, task_.data_json, result.dump(), MediaText(task.media));
+    if (!valid.ok()) {
+      return Status::InvalidArgument(
+          "annotation does not fit the schema: " + valid.status().message(),
+          valid.status().field());
+    }
+    task_.annotation = store::NewImportedAnnotation{.user_id = user_id_,
+                                                    .result_json = std::move(valid->result_json),
+                                                    .media_json = std::move(valid->media_json),
+                                                    .lead_time_ms = task.lead_time_ms};
+  }
+  for (size_t i = 0; i < task.predictions.size(); ++i) {
+    const LabeledPrediction& p = task.predictions[i];
+    json result = p.result;
+    FillSpanTexts(schema_, task.data, result);
+    Result<ValidAnnotation> valid =
+        ValidateAnnotation(schema_, task_.data_json, result.dump(), MediaText(p.media));
+    if (!valid.ok()) {
+      return Status::InvalidArgument(
+          "prediction " + std::to_string(i) +
+              " does not fit the schema: " + valid.status().message(),
+          "predictions[" + std::to_string(i) + "]." + valid.status().field());
+    }
+    task_.predictions.push_back({.model_name = p.model_name,
+                                 .model_version = p.model_version,
+                                 .score = p.score,
+                                 .result_json = std::move(valid->result_json),
+                                 .media_json = std::move(valid->media_json)});
+  }
+  PLUMB_RETURN_IF_ERROR(writer_.Add(task_));
+  ++summary_.tasks;
+  if (task_.annotation) ++summary_.annotations;
+  summary_.predictions += static_cast<int64_t>(task_.predictions.size());
+  summary_.dropped_annotations += task.dropped_annotations;
+  return Status::Ok();
+}
+
+const Revision* NewestRevision(const std::vector<Revision>& revisions) {
+  const Revision* newest = nullptr;
+  for (const Revision& r : revisions) {
+    if (newest == nullptr || r.created_at_ms > newest->created_at_ms ||
+        (r.created_at_ms == newest->created_at_ms && r.id > newest->id)) {
+      newest = &r;
+    }
+  }
+  return newest;
+}
+
+const Control* FindControl(const Schema& schema, ControlType type, MediaKind media) {
+  for (const Control& c : schema.controls) {
+    if (c.type == type && c.media == media) return &c;
+  }
+  return nullptr;
+}
+
+Result<const Control*> TextSpanControl(const Schema& schema) {
+  const Control* control = FindControl(schema, ControlType::kSpan, MediaKind::kText);
+  if (control == nullptr) {
+    return Status::InvalidArgument("the project's schema has no span control over a text");
+  }
+  return control;
+}
+
+Result<json> ParseStored(const std::string& json_text) {
+  if (json_text.empty()) return json();
+  json j = json::parse(json_text, nullptr, false);
+  if (j.is_discarded())
+    return Status::Internal("stored JSON is malformed: " + json_text.substr(0, 80));
+  return j;
+}
+
+Status OutBuffer::Flush() {
+  out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  buffer_.clear();
+  if (!out_) return Status::Internal("writing the export failed");
+  return Status::Ok();
+}
+
+Status OutBuffer::Finish() {
+  PLUMB_RETURN_IF_ERROR(Flush());
+  out_.flush();
+  if (!out_) return Status::Internal("writing the export failed");
+  return Status::Ok();
+}
+
+std::optional<std::string> CodePointSlice(const std::string& text, int64_t start, int64_t end) {
+  std::optional<std::vector<size_t>> offsets = Utf8CodePointOffsets(text);
+  if (!offsets || start < 0 || start > end || end >= static_cast<int64_t>(offsets->size())) {
+    return std::nullopt;
+  }
+  return text.substr((*offsets)[start], (*offsets)[end] - (*offsets)[start]);
+}
+
+void FillSpanTexts(const Schema& schema, const json& data, json& result) {
+  for (json& item : result) {
+    if (!item.is_object() || item.contains("text")) continue;
+    const Control* control = schema.FindControl(item.value("control", ""));
+    if (control == nullptr || control->type != ControlType::kSpan ||
+        control->media != MediaKind::kText) {
+      continue;
+    }
+    auto text = data.find(control->source);
+    auto start = item.find("start");
+    auto end = item.find("end");
+    if (text == data.end() || !text->is_string() || start == item.end() ||
+        !start->is_number_integer() || end == item.end() || !end->is_number_integer()) {
+      continue;
+    }
+    std::optional<std::string> covered = CodePointSlice(text->get_ref<const std::string&>(),
+                                                        start->get<int64_t>(), end->get<int64_t>());
+    if (covered) item["text"] = std::move(*covered);
+  }
+}
+
+std::string FormatNumber(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<int64_t>(v));
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  if (ec != std::errc()) return "0";
+  return std::string(buf, end);
+}
+
+}  // namespace plumb::io
