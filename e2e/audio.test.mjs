@@ -131,9 +131,11 @@ test('the export holds both segments in seconds, and the annotation the audio le
   assert.equal(revisions.items[0].media?.duration, 4);
 });
 
-test('pre-labeled segments load as editable segments', { timeout: 120_000 }, async () => {
+test('pre-labeled segments load as editable segments, with attributes', { timeout: 120_000 }, async () => {
   const admin = await apiAs(plumb.baseUrl, 'admin');
-  const schema = { controls: [{ name: 'sounds', type: 'span', media: 'audio', source: 'audio', labels: ['tone', 'noise'] }] };
+  const sounds = { name: 'sounds', type: 'span', media: 'audio', source: 'audio', labels: ['tone', 'noise'] };
+  const quality = { name: 'quality', type: 'enum', values: ['clean', 'noisy'] };
+  const schema = { controls: [{ ...sounds, attributes: [quality] }] };
   const created = await admin('POST', '/projects', { name: 'Pre-labeled audio', schema });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
@@ -160,11 +162,15 @@ test('pre-labeled segments load as editable segments', { timeout: 120_000 }, asy
   );
   await page.locator('[data-testid="audio-region"]').nth(2).waitFor();
 
-  // ] ] selects the second segment: relabel it with 1 (tone). ] selects the third: delete it.
+  // ] ] selects the second segment: relabel it with 1 (tone), set its attribute. ] selects the third:
+  // delete it.
   await page.keyboard.press(']');
   await page.keyboard.press(']');
   await waitForAttribute(page, '[data-testid="segment"][data-selected="true"]', 'data-start', 1.25);
   await page.keyboard.press('1');
+  await page.locator('[data-testid="attribute"][data-attribute="quality"]').selectOption('noisy');
+  // Keys typed into a field are not shortcuts: leave it, as a click elsewhere would.
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press(']');
   await waitForAttribute(page, '[data-testid="segment"][data-selected="true"]', 'data-start', 2);
   await page.keyboard.press('Delete');
@@ -174,10 +180,10 @@ test('pre-labeled segments load as editable segments', { timeout: 120_000 }, asy
   await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${task}"]), [data-testid="nothing-left"]`);
   const record = await exportedTask(admin, id, task);
   assert.deepEqual(
-    record.annotations[0].result.map(({ label, start, end }) => ({ label, start, end })),
+    record.annotations[0].result.map(({ label, start, end, attributes }) => ({ label, start, end, attributes })),
     [
-      { label: 'tone', start: 0.25, end: 0.75 },
-      { label: 'tone', start: 1.25, end: 1.5 },
+      { label: 'tone', start: 0.25, end: 0.75, attributes: undefined },
+      { label: 'tone', start: 1.25, end: 1.5, attributes: { quality: 'noisy' } },
     ],
   );
   assert.deepEqual(problems, []);

@@ -1,6 +1,6 @@
 // Unit tests of the pure logic behind the video and audio controls
 // (web/src/editor/video/tracks.ts, web/src/editor/audio/segments.ts): frame
-// arithmetic, linear interpolation, outside, keyframe edits, and the overlap
+// arithmetic, linear interpolation, outside, keyframe and attribute edits, and the overlap
 // rule of audio segments. The two modules are compiled with the UI's own
 // TypeScript into a temporary folder and imported from there.
 //
@@ -148,6 +148,12 @@ test('keyframe edits keep a track to one label, one keyframe per frame, in frame
   assert.deepEqual(T.relabelTrack(two, 't1', 'bus').filter((i) => i.track === 't1').map((i) => i.label), ['bus', 'bus']);
   assert.deepEqual(T.deleteKeyframe(two, 't1', 10).map((i) => [i.track, i.frame]), [['t1', 30], ['t2', 0]]);
   assert.deepEqual(T.deleteTrack(two, 't1').map((i) => i.track), ['t2']);
+  const occluded = T.setTrackAttributes(two, 't1', { occluded: true });
+  assert.deepEqual(occluded.map((i) => i.attributes), [{ occluded: true }, { occluded: true }, undefined]);
+  const inherited = T.setKeyframe(occluded, 'objects', 't1', 50, { x: 0, y: 0, w: 1, h: 1 }, 'car');
+  assert.deepEqual(inherited.find((i) => i.frame === 50).attributes, { occluded: true }, 'a new keyframe');
+  assert.equal(T.toggleOutside(occluded, 't1', 20).find((i) => i.frame === 20).attributes.occluded, true);
+  assert.ok(T.setTrackAttributes(occluded, 't1', {}).every((i) => !('attributes' in i)), 'none left: no key');
   assert.equal(T.adjacentKeyframe(T.tracksOf(two)[0].keyframes, 20, 1), 30);
   assert.equal(T.adjacentKeyframe(T.tracksOf(two)[0].keyframes, 20, -1), 10);
   assert.equal(T.adjacentKeyframe(T.tracksOf(two)[0].keyframes, 30, 1), null);
@@ -201,5 +207,7 @@ test('audio segments: fitted between the others unless overlap is allowed', () =
   assert.deepEqual(S.withLabel(items, 0, 'q')[0], { ...items[0], label: 'q' });
   assert.deepEqual(S.withTimes(items, 1, { start: 0, end: 1 })[1], { ...items[1], start: 0, end: 1 });
   assert.deepEqual(S.without(items, 1).map((i) => i.label), ['x', 'z']);
+  assert.deepEqual(S.withAttributes(items, 2, { quality: 'noisy' })[2].attributes, { quality: 'noisy' });
+  assert.ok(!('attributes' in S.withAttributes(items, 2, {})[2]));
   assert.equal(S.formatTime(62.5), '1:02.500');
 });

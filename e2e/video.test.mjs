@@ -191,7 +191,16 @@ test('the export holds the keyframes in video pixels, and the annotation the vid
 async function projectWithTask(data) {
   const admin = await apiAs(plumb.baseUrl, 'admin');
   const schema = {
-    controls: [{ name: 'objects', type: 'bbox', media: 'video', source: 'video', labels: ['square', 'other'] }],
+    controls: [
+      {
+        name: 'objects',
+        type: 'bbox',
+        media: 'video',
+        source: 'video',
+        labels: ['square', 'other'],
+        attributes: [{ name: 'occluded', type: 'boolean' }],
+      },
+    ],
   };
   const created = await admin('POST', '/projects', { name: 'Pre-labeled video', schema });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -203,7 +212,7 @@ async function projectWithTask(data) {
   return { admin, projectId: created.body.id };
 }
 
-test('a pre-labeled track loads as an editable track, interpolated between its keyframes', { timeout: 120_000 }, async () => {
+test('a pre-labeled track loads as an editable track, interpolated between its keyframes, with attributes', { timeout: 120_000 }, async () => {
   // two-squares.webm: the blue 48×36 box moves from (260, 30) on frame 0 to (12, 30) on frame 74.
   const initial = [
     { control: 'objects', type: 'bbox', track: 'blue', frame: 0, label: 'other', x: 260, y: 30, w: 48, h: 36 },
@@ -244,8 +253,10 @@ test('a pre-labeled track loads as an editable track, interpolated between its k
   // And relabel the track with key 1 while it is selected.
   await page.keyboard.press('1');
   await waitForAttribute(page, '[data-testid="video-box"][data-track="blue"]', 'data-label', 'square');
+  // An attribute of the selected track holds for the object, on every keyframe.
+  await page.locator('[data-testid="attribute"][data-attribute="occluded"]').check();
 
-  await page.keyboard.press('Enter');
+  await page.getByTestId('submit').click();
   await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${task}"]), [data-testid="nothing-left"]`);
   const record = await exportedTask(admin, id, task);
   const items = record.annotations[0].result;
@@ -256,6 +267,7 @@ test('a pre-labeled track loads as an editable track, interpolated between its k
       ['blue', 74, 'square'],
     ],
   );
+  assert.deepEqual(items.map((i) => i.attributes), [{ occluded: true }, { occluded: true }]);
   assertNear(items[0], initial[0], 0, 'the untouched keyframe');
   assertNear(items[1], moved, 0.01, 'the moved keyframe in the export');
   assert.deepEqual(problems, []);

@@ -12,6 +12,7 @@ import type { SpanControl, SpanResult } from '../../api';
 import type { ControlProps, Shortcut } from '../controlProps';
 import { labelColor } from '../colors';
 import { digitIndex, labelShortcuts, useControlKeys } from '../keys';
+import { AttributesEditor } from '../AttributesEditor';
 import { ControlFrame, LabelButtons } from '../LabelButtons';
 import {
   fitSegment,
@@ -19,6 +20,7 @@ import {
   newSegment,
   segmentAt,
   timeOrder,
+  withAttributes,
   withLabel,
   withTimes,
   without,
@@ -435,6 +437,13 @@ export function AudioControl(props: ControlProps<SpanControl, SpanResult>) {
           Drag on the waveform to mark a segment labeled “{label}”; drag a segment to move it, its edges to
           resize it; click the waveform to move the cursor.
         </p>
+        {current >= 0 && (
+          <AttributesEditor
+            attributes={control.attributes ?? []}
+            values={items[current]?.attributes}
+            onChange={(values) => onChange(withAttributes(items, current, values))}
+          />
+        )}
 
         {items.length > 0 && (
           <ol className="media-list audio-segments" data-testid="segment-list">

@@ -3,7 +3,7 @@
 // (docs/api.md, "span on audio"). Here are the edits the audio control makes
 // and the rule that keeps segments of a control apart unless it allows
 // overlap: touching (one ends where the next starts) is not overlapping.
-import type { SpanResult } from '../../api';
+import type { Attributes, SpanResult } from '../../api';
 
 export interface Segment {
   start: number;
@@ -75,6 +75,15 @@ export function withTimes(items: SpanResult[], index: number, segment: Segment):
 
 export function withLabel(items: SpanResult[], index: number, label: string): SpanResult[] {
   return items.map((item, i) => (i === index ? { ...item, label } : item));
+}
+
+export function withAttributes(items: SpanResult[], index: number, values: Attributes): SpanResult[] {
+  return items.map((item, i) => {
+    if (i !== index) return item;
+    const next: SpanResult = { ...item, attributes: values };
+    if (Object.keys(values).length === 0) delete next.attributes;
+    return next;
+  });
 }
 
 export function without(items: SpanResult[], index: number): SpanResult[] {

@@ -9,6 +9,7 @@ import type { BboxControl, BboxResult } from '../../api';
 import type { ControlProps, Shortcut } from '../controlProps';
 import { labelColor } from '../colors';
 import { digitIndex, labelShortcuts, useControlKeys } from '../keys';
+import { AttributesEditor } from '../AttributesEditor';
 import { ControlFrame, LabelButtons } from '../LabelButtons';
 import {
   adjacentKeyframe,
@@ -28,6 +29,7 @@ import {
   resizeBox,
   seekTime,
   setKeyframe,
+  setTrackAttributes,
   toMediaPoint,
   toggleOutside,
   tracksOf,
@@ -573,6 +575,13 @@ export function VideoControl(props: ControlProps<BboxControl, BboxResult>) {
             <span>Drag on the video to start a new track labeled “{label}”; click a box to select its track.</span>
           )}
         </div>
+        {selectedTrack && (
+          <AttributesEditor
+            attributes={control.attributes ?? []}
+            values={selectedTrack.keyframes[0]?.attributes}
+            onChange={(values) => change(setTrackAttributes(items, selectedTrack.id, values))}
+          />
+        )}
 
         {tracks.length > 0 && (
           <ul className="media-list video-tracks" data-testid="track-list">

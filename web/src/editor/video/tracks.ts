@@ -3,7 +3,7 @@
 // frame/time arithmetic, linear interpolation between keyframes, `outside`,
 // and every keyframe edit the video control makes, as functions from a list
 // of items to a new list. Geometry is in pixels of the video's natural size.
-import type { BboxResult } from '../../api';
+import type { Attributes, BboxResult } from '../../api';
 
 export interface Box {
   x: number;
@@ -183,7 +183,7 @@ function isAt(item: BboxResult, track: string, frame: number): boolean {
 /**
  * Sets the keyframe of `track` on `frame` to `box` (replacing one already
  * there, keeping its id and attributes), visible. A new track needs `label`;
- * an existing track keeps its own.
+ * an existing track keeps its own, and a new keyframe gets its attributes.
  */
 export function setKeyframe(
   items: BboxResult[],
@@ -193,10 +193,11 @@ export function setKeyframe(
   box: Box,
   label: string,
 ): BboxResult[] {
-  const existingLabel = items.find((i) => i.track === track)?.label ?? label;
+  const sibling = items.find((i) => i.track === track);
+  const existingLabel = sibling?.label ?? label;
   const old = items.find((i) => isAt(i, track, frame));
   const next: BboxResult = {
-    ...(old ?? {}),
+    ...(old ?? (sibling?.attributes ? { attributes: sibling.attributes } : {})),
     control,
     type: 'bbox',
     track,
@@ -219,6 +220,16 @@ export function deleteKeyframe(items: BboxResult[], track: string, frame: number
 
 export function deleteTrack(items: BboxResult[], track: string): BboxResult[] {
   return items.filter((i) => i.track !== track);
+}
+
+/** Gives every keyframe of `track` the attributes (none: an empty object), as attributes of the object. */
+export function setTrackAttributes(items: BboxResult[], track: string, values: Attributes): BboxResult[] {
+  return items.map((i) => {
+    if (i.track !== track) return i;
+    const next: BboxResult = { ...i, attributes: values };
+    if (Object.keys(values).length === 0) delete next.attributes;
+    return next;
+  });
 }
 
 /** Gives every keyframe of `track` the label (a track keeps one label). */
@@ -255,6 +266,7 @@ export function toggleOutside(items: BboxResult[], track: string, frame: number)
     ...shown.box,
     rotation: 0,
   };
+  if (template.attributes) added.attributes = template.attributes;
   if (shown.visible) added.outside = true;
   return sortItems([...items, added]);
 }
