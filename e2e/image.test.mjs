@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiAs, exportedTask, loggedInPage, openLabeling, projectNamed, startPlumb } from './harness.mjs';
+import { apiAs, exportedTask, loggedInPage, openLabeling, projectNamed, projectWithTasks, startPlumb } from './harness.mjs';
 
 let plumb;
 before(async () => {
@@ -81,8 +81,9 @@ test('draw, move and resize a box, draw and reshape a polygon, undo/redo, submit
   await page.getByTestId('redo').click();
   assert.equal((await regions(page)).length, 1);
 
-  // Move: drag the box by (10, 5) image pixels. Resize: drag its bottom-right handle by (10, 10).
-  await page.getByTestId('region').first().getByRole('button').click();
+  // Move: drag the box, unselected, by (10, 5) image pixels. Resize: drag its bottom-right handle by (10, 10).
+  await page.keyboard.press('Escape');
+  assert.deepEqual(await regions(page), [{ type: 'bbox', label: 'square', selected: 'false' }]);
   await drag(page, at(60, 60), at(70, 65));
   await drag(page, at(110, 95), at(120, 105));
 
@@ -158,12 +159,6 @@ test('an initial result loads as editable regions, scaled to the natural size', 
       { name: 'outline', type: 'polygon', source: 'image', labels: ['road'] },
     ],
   };
-  const created = await admin('POST', '/projects', { name: 'Pre-labeled', schema });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const projectId = created.body.id;
-  const { body: users } = await admin('GET', '/users');
-  const annotator = users.items.find((u) => u.username === 'annotator');
-  assert.equal((await admin('POST', `/projects/${projectId}/members`, { user_id: annotator.id })).status, 204);
   // Made for a 320×320 version of the 160×160 image: the editor halves it.
   const initial = {
     media: { width: 320, height: 320 },
@@ -172,10 +167,9 @@ test('an initial result loads as editable regions, scaled to the natural size', 
       { control: 'outline', type: 'polygon', id: 'p2', label: 'road', points: [[0, 0], [200, 0], [200, 100]] },
     ],
   };
-  const imported = await admin('POST', `/projects/${projectId}/tasks`, [
+  const projectId = await projectWithTasks(admin, 'Pre-labeled', schema, [
     { data: { image: '/media/images/shape-002.png', initial_result: initial } },
   ]);
-  assert.equal(imported.status, 201, JSON.stringify(imported.body));
 
   tolerance = 0.01;
   const { page, problems } = await loggedInPage(plumb, 'annotator');

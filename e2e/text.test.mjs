@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiAs, exportedTask, loggedInPage, openLabeling, projectNamed, startPlumb } from './harness.mjs';
+import { apiAs, exportedTask, loggedInPage, openLabeling, projectNamed, projectWithTasks, startPlumb } from './harness.mjs';
 
 let plumb;
 before(async () => {
@@ -135,14 +135,8 @@ test('mark entities in texts with accents, CJK and an emoji; the export has code
 test('markup in a text stays text while spans are marked in it', { timeout: 60_000 }, async () => {
   const admin = await apiAs(plumb.baseUrl, 'admin');
   const schema = { controls: [{ name: 'entities', type: 'span', source: 'text', labels: ['X'], overlap: true }] };
-  const created = await admin('POST', '/projects', { name: 'Markup spans', schema });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const projectId = created.body.id;
-  const { body: users } = await admin('GET', '/users');
-  const annotator = users.items.find((u) => u.username === 'annotator');
-  await admin('POST', `/projects/${projectId}/members`, { user_id: annotator.id });
   const text = 'a <img src=x onerror=alert(1)> b <b>c</b> 👩‍💻 d';
-  await admin('POST', `/projects/${projectId}/tasks`, [{ data: { text } }]);
+  const projectId = await projectWithTasks(admin, 'Markup spans', schema, [{ data: { text } }]);
 
   const { page, problems } = await loggedInPage(plumb, 'annotator');
   const taskId = await openLabeling(page, plumb.baseUrl, projectId);

@@ -80,7 +80,7 @@ export function CreateProject() {
           />
         ))}
         <button type="button" onClick={() => setControls((list) => [...list, emptyControl()])}>
-          Add a choice control
+          Add a control
         </button>
         {error && target.kind === 'form' && <ErrorText error={formError(error)} />}
         <div>

@@ -36,7 +36,7 @@ export const BboxRegion = memo(function BboxRegion(props: RegionProps<BboxResult
         onDragEnd={(e) => commit(e.target)}
         onTransformEnd={(e) => commit(e.target)}
       />
-      <RegionLabel text={item.label} x={item.x} y={item.y} dx={0} dy={-14} scale={scale} color={color} rotation={item.rotation} />
+      {props.labelled && <RegionLabel text={item.label} x={item.x} y={item.y} dx={0} dy={-14} scale={scale} color={color} rotation={item.rotation} />}
     </>
   );
 });

@@ -45,6 +45,16 @@ const toolNames: Record<ImageControl['type'], string> = { bbox: 'box', polygon: 
 const kListed = 200;
 // How close (screen pixels) a click must be to a polygon's first point to close it.
 const kCloseRadius = 8;
+const unknownSize: Size = { width: 1, height: 1 };
+// Up to this many regions each shows its label on the canvas; beyond, only the selected one
+// does (text is the costliest thing to draw; colours and the list still tell labels apart).
+const kLabelledRegions = 400;
+// Transformer props are constants: a new value would redraw the layer of every region.
+const rotationSnaps = [0, 90, 180, 270];
+type TransformBox = Parameters<NonNullable<Konva.TransformerConfig['boundBoxFunc']>>[0];
+function keepSize(old: TransformBox, next: TransformBox): TransformBox {
+  return Math.abs(next.width) < 2 || Math.abs(next.height) < 2 ? old : next;
+}
 
 const workspaceShortcuts: Shortcut[] = [
   { key: 'Delete', action: 'delete the selected region (also Backspace)' },
@@ -101,7 +111,11 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
   const raw = first.task.data[first.control.source];
   const src = typeof raw === 'string' ? raw : '';
   const { image, error } = useImage(src);
-  const natural: Size | null = image ? { width: image.naturalWidth, height: image.naturalHeight } : null;
+  // One object per image: the memoized region shapes compare it by identity.
+  const natural = useMemo<Size | null>(
+    () => (image ? { width: image.naturalWidth, height: image.naturalHeight } : null),
+    [image],
+  );
   const [box, width] = useWidth();
   const height = natural ? Math.round(Math.max(320, Math.min(640, (width * natural.height) / natural.width))) : 320;
 
@@ -133,8 +147,7 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
   // Fit the image whenever it loads or the canvas changes size.
   useEffect(() => {
     if (natural && width > 0) setView(fitView(natural, width, height));
-    // `natural` is derived from `image`, whose identity is what changes.
-  }, [image, width, height]);
+  }, [natural, width, height]);
 
   useEffect(() => {
     const firstOfType = new Set<string>();
@@ -169,15 +182,21 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
     setSelected(regionKey(item.control, item.id));
   };
 
-  const onSelect = useCallback((item: ImageItem) => {
-    setSelected(regionKey(item.control, item.id));
+  // A press on an unselected region selects it, which moves it to the top layer as a new
+  // node: that node takes over the drag the press began.
+  const pressed = useRef<string | null>(null);
+  const onSelect = useCallback((item: ImageItem, byPress?: boolean) => {
+    const key = regionKey(item.control, item.id);
+    pressed.current = byPress ? key : null;
+    setSelected(key);
     setDraft(null);
     latest.current.find((c) => c.control.name === item.control)?.onActivate();
   }, []);
 
   const onEdit = useCallback((before: ImageItem, after: ImageItem) => {
     const c = latest.current.find((x) => x.control.name === before.control);
-    if (!c) return;
+    // A click on a region ends a zero-length drag: no change, no undo step.
+    if (!c || JSON.stringify(before) === JSON.stringify(after)) return;
     c.onChange(c.items.map((item) => (item.id === before.id ? after : item)));
   }, []);
 
@@ -262,17 +281,17 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
   useWindowListener('keyup', (event) => event.key === ' ' && setSpace(false));
   useWindowListener('blur', () => setSpace(false));
 
-  // The transformer follows the selected box.
+  // The transformer follows the selected box (looked up only when the selection or the box changes).
   useEffect(() => {
+    const key = selectedItem ? regionKey(selectedItem.control, selectedItem.id) : null;
+    const node = key ? stage.current?.findOne((n: Konva.Node) => n.id() === key) : undefined;
+    if (node && pressed.current === key && !node.isDragging() && node.draggable()) node.startDrag();
+    pressed.current = null;
     const tr = transformer.current;
     if (!tr) return;
-    const node =
-      selectedItem?.type === 'bbox'
-        ? stage.current?.findOne((n: Konva.Node) => n.id() === regionKey(selectedItem.control, selectedItem.id))
-        : undefined;
-    tr.nodes(node ? [node] : []);
+    tr.nodes(node && selectedItem?.type === 'bbox' ? [node] : []);
     tr.getLayer()?.batchDraw();
-  });
+  }, [selectedItem]);
 
   const pointer = (): Point | null => stage.current?.getRelativePointerPosition() ?? null;
 
@@ -359,9 +378,41 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
     zoom(Math.pow(1.0015, -e.evt.deltaY), p);
   };
 
-  const draggable = !space && !draft;
+  // While panning or drawing a polygon, presses go to the stage, not to regions.
+  const regionsListen = !space && draft?.kind !== 'polygon';
   const tool = active ? toolNames[active.control.type] : 'none';
   const cursor = space || pan.current ? 'grab' : active ? 'crosshair' : 'default';
+  const labelled = allItems.length <= kLabelledRegions;
+
+  /** A region's shape; the selected one is drawn on the top layer only (`top`). */
+  const renderRegion = (c: ImageControlProps, item: ImageItem, top: boolean) => {
+    const key = regionKey(item.control, item.id);
+    const isSelected = key === selected;
+    if (isSelected !== top) return null;
+    const common = {
+      nodeId: key,
+      color: labelColor(c.control.labels, item.label),
+      selected: isSelected,
+      // Unlabelled boxes and polygons do not depend on the zoom: a constant keeps them
+      // memoized while zooming through thousands of them.
+      scale: labelled || isSelected || item.type === 'keypoint' ? view.scale : 1,
+      // Only the active tool's regions take the pointer, so a point can be set inside a box.
+      draggable: c.active || !anyActive,
+      listening: c.active || !anyActive,
+      labelled: labelled || isSelected,
+      image: natural ?? unknownSize,
+      onSelect,
+      onEdit,
+    };
+    switch (item.type) {
+      case 'bbox':
+        return <BboxRegion key={key} item={item} {...common} />;
+      case 'polygon':
+        return <PolygonRegion key={key} item={item} {...common} />;
+      case 'keypoint':
+        return <KeypointRegion key={key} item={item} {...common} />;
+    }
+  };
 
   return (
     <div
@@ -447,40 +498,19 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
               <Layer listening={false}>
                 {image && <KonvaImage image={image} x={0} y={0} />}
               </Layer>
-              <Layer>
-                {controls.map((c) =>
-                  c.items.map((item) => {
-                    const key = regionKey(item.control, item.id);
-                    const common = {
-                      nodeId: key,
-                      color: labelColor(c.control.labels, item.label),
-                      selected: key === selected,
-                      scale: view.scale,
-                      // Only the active tool's regions take the pointer, so a point can be set inside a box.
-                      draggable: draggable && (c.active || !anyActive),
-                      listening: !draft && (c.active || !anyActive),
-                      image: natural ?? { width: 1, height: 1 },
-                      onSelect,
-                      onEdit,
-                    };
-                    switch (item.type) {
-                      case 'bbox':
-                        return <BboxRegion key={key} item={item} {...common} />;
-                      case 'polygon':
-                        return <PolygonRegion key={key} item={item} {...common} />;
-                      case 'keypoint':
-                        return <KeypointRegion key={key} item={item} {...common} />;
-                    }
-                  }),
-                )}
+              {/* The selected region lives on a layer of its own, with the transformer: moving
+                  or resizing it redraws that layer only, not the thousands of others. */}
+              <Layer listening={regionsListen}>{controls.map((c) => c.items.map((item) => renderRegion(c, item, false)))}</Layer>
+              <Layer listening={regionsListen}>
+                {selectedItem && selectedControl && renderRegion(selectedControl, selectedItem, true)}
                 <Transformer
                   ref={transformer}
                   keepRatio={false}
                   ignoreStroke
                   flipEnabled={false}
                   rotateEnabled
-                  rotationSnaps={[0, 90, 180, 270]}
-                  boundBoxFunc={(old, next) => (Math.abs(next.width) < 2 || Math.abs(next.height) < 2 ? old : next)}
+                  rotationSnaps={rotationSnaps}
+                  boundBoxFunc={keepSize}
                 />
               </Layer>
               <Layer listening={false}>

@@ -1,4 +1,5 @@
-import { memo } from 'react';
+import type Konva from 'konva';
+import { memo, useRef } from 'react';
 import { Circle, Group, Line } from 'react-konva';
 import type { PolygonResult } from '../../api';
 import { clampPoint } from './geometry';
@@ -9,10 +10,12 @@ import { shapeProps, type RegionProps } from './regionProps';
 export const PolygonRegion = memo(function PolygonRegion(props: RegionProps<PolygonResult>) {
   const { item, color, selected, scale, draggable, listening, image, onEdit } = props;
   const flat = item.points.flat();
+  const line = useRef<Konva.Line>(null);
   const first = item.points[0] ?? [0, 0];
   return (
     <Group listening={listening}>
       <Line
+        ref={line}
         {...shapeProps(props)}
         points={flat}
         closed
@@ -32,7 +35,7 @@ export const PolygonRegion = memo(function PolygonRegion(props: RegionProps<Poly
           onEdit(item, { ...item, points });
         }}
       />
-      <RegionLabel text={item.label} x={first[0]} y={first[1]} dx={0} dy={-14} scale={scale} color={color} />
+      {props.labelled && <RegionLabel text={item.label} x={first[0]} y={first[1]} dx={0} dy={-14} scale={scale} color={color} />}
       {selected &&
         item.points.map(([x, y], index) => (
           <Circle
@@ -48,6 +51,11 @@ export const PolygonRegion = memo(function PolygonRegion(props: RegionProps<Poly
             draggable={draggable}
             onMouseDown={(e) => {
               e.cancelBubble = true;
+            }}
+            onDragMove={(e) => {
+              // The outline follows the handle while it moves; the result changes on release.
+              const p = clampPoint({ x: e.target.x(), y: e.target.y() }, image);
+              line.current?.points(item.points.flatMap((q, i) => (i === index ? [p.x, p.y] : q)));
             }}
             onDragEnd={(e) => {
               const p = clampPoint({ x: e.target.x(), y: e.target.y() }, image);

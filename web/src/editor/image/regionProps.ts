@@ -12,10 +12,13 @@ export interface RegionProps<I extends ImageItem> {
   /** Screen pixels per image pixel, for handles that keep their screen size. */
   scale: number;
   draggable: boolean;
+  /** Whether its label is drawn beside it. */
+  labelled: boolean;
   /** Whether the region takes the pointer; when not, a press on it draws with the active tool. */
   listening: boolean;
   image: Size;
-  onSelect: (item: ImageItem) => void;
+  /** `pressed`: by a mouse press, which goes on as a drag of the region. */
+  onSelect: (item: ImageItem, pressed?: boolean) => void;
   onEdit: (before: ImageItem, after: ImageItem) => void;
 }
 
@@ -36,7 +39,7 @@ export function shapeProps<I extends ImageItem>(props: RegionProps<I>) {
       if (e.evt.button !== 0) return;
       // The stage would start drawing: this press is the region's.
       e.cancelBubble = true;
-      onSelect(item);
+      onSelect(item, true);
     },
   };
 }
