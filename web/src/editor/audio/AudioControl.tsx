@@ -44,7 +44,13 @@ const audioShortcuts: Shortcut[] = [
   { key: 'ArrowLeft', action: 'back 0.5 s (Shift: 0.05 s)' },
   { key: 'Delete', action: 'delete the selected segment' },
   { key: 'Escape', action: 'deselect, drop the mark' },
+  { key: '+', action: 'zoom in (also =)' },
+  { key: '-', action: 'zoom out' },
+  { key: '0', action: 'fit the whole audio' },
 ];
+
+// Zoom steps double the pixels per second, up to this many.
+const maxPxPerSec = 4000;
 
 /** The label's colour (the same in every control) at `alpha`. */
 function colourOf(labels: string[], label: string, alpha: number): string {
@@ -77,6 +83,8 @@ export function AudioControl(props: ControlProps<SpanControl, SpanResult>) {
   const [loadError, setLoadError] = useState('');
   // Bumped to rebuild the regions when a drag was refused and items did not change.
   const [redraw, setRedraw] = useState(0);
+  // Pixels per second of the waveform; 0 fits the whole audio in the view.
+  const [zoom, setZoom] = useState(0);
 
   const label = labels[labelIndex] ?? labels[0] ?? '';
   const current = selected >= 0 && selected < items.length ? selected : -1;
@@ -143,6 +151,7 @@ export function AudioControl(props: ControlProps<SpanControl, SpanResult>) {
     setPlaying(false);
     setSelected(-1);
     setMark(null);
+    setZoom(0);
     setLoadError('');
     const regions = RegionsPlugin.create();
     const wave = WaveSurfer.create({
@@ -290,6 +299,20 @@ export function AudioControl(props: ControlProps<SpanControl, SpanResult>) {
     else void wave.play().catch(() => setPlaying(false));
   }
 
+  useEffect(() => {
+    const wave = waveRef.current;
+    // As an option, not wave.zoom(): a re-render on resize keeps it.
+    if (wave && duration > 0) wave.setOptions({ minPxPerSec: zoom });
+  }, [zoom, duration]);
+
+  function zoomBy(factor: number) {
+    const width = containerRef.current?.clientWidth ?? 0;
+    if (duration <= 0 || width <= 0) return;
+    const fit = width / duration;
+    const next = Math.min(maxPxPerSec, (zoom || fit) * factor);
+    setZoom(next <= fit * 1.001 ? 0 : next);
+  }
+
   function moveCursor(t: number) {
     cursor.current = t;
     setTime(t);
@@ -375,6 +398,16 @@ export function AudioControl(props: ControlProps<SpanControl, SpanResult>) {
         if (current < 0) return;
         deleteSelected();
         break;
+      case '+':
+      case '=':
+        zoomBy(2);
+        break;
+      case '-':
+        zoomBy(0.5);
+        break;
+      case '0':
+        setZoom(0);
+        break;
       case 'Escape':
         if (current < 0 && mark === null) return;
         setSelected(-1);
@@ -428,6 +461,12 @@ export function AudioControl(props: ControlProps<SpanControl, SpanResult>) {
           </button>
           <button type="button" onClick={markHere} disabled={duration <= 0}>
             {mark === null ? 'Mark start' : `End segment (from ${formatTime(mark)})`} <kbd>M</kbd>
+          </button>
+          <button type="button" onClick={() => zoomBy(2)} disabled={duration <= 0} aria-label="zoom in">
+            + <kbd>+</kbd>
+          </button>
+          <button type="button" onClick={() => zoomBy(0.5)} disabled={zoom === 0} aria-label="zoom out">
+            − <kbd>-</kbd>
           </button>
           <span className="media-clock" data-testid="audio-clock">
             {formatTime(time)} / {duration > 0 ? formatTime(duration) : '…'}
