@@ -26,7 +26,10 @@ after(async () => {
 
 /** Waits until the element matching `selector` has attribute `name` equal to `value`. */
 async function waitForAttribute(page, selector, name, value) {
-  await page.waitForFunction(([s, n, v]) => document.querySelector(s)?.getAttribute(n) === v, [selector, name, String(value)]);
+  await page.waitForFunction(
+    ([s, n, v]) => document.querySelector(s)?.getAttribute(n) === v,
+    [selector, name, String(value)],
+  );
 }
 
 async function segments(page) {
@@ -48,7 +51,9 @@ let taskId;
 let projectId;
 let marked;
 
-test('an annotator marks a segment on the waveform, plays it, and marks another by keyboard', { timeout: 120_000 }, async () => {
+const slow = { timeout: 120_000 };
+
+test('an annotator marks a segment on the waveform, plays it, and marks another by keyboard', slow, async () => {
   projectId = (await projectNamed(await apiAs(plumb.baseUrl, 'manager'), 'Audio')).id;
   const { page, problems } = await loggedInPage(plumb, 'annotator');
   taskId = await openLabeling(page, plumb.baseUrl, projectId);
@@ -85,7 +90,8 @@ test('an annotator marks a segment on the waveform, plays it, and marks another 
   await waitForAttribute(page, wave, 'data-playing', 'true');
   await waitForAttribute(page, wave, 'data-playing', 'false');
   const stopped = await waveTime(page);
-  assert.ok(stopped >= tone.end - 0.05 && stopped <= tone.end + 0.25, `stopped at ${stopped}, segment ends at ${tone.end}`);
+  const near = stopped >= tone.end - 0.05 && stopped <= tone.end + 0.25;
+  assert.ok(near, `stopped at ${stopped}, segment ends at ${tone.end}`);
 
   // By keyboard: [ selects the tone and puts the cursor on its start; Escape
   // deselects (so 2 picks the label noise instead of relabeling the tone);
@@ -94,10 +100,14 @@ test('an annotator marks a segment on the waveform, plays it, and marks another 
   await page.keyboard.press('[');
   await page.keyboard.press('Escape');
   await page.keyboard.press('2');
-  assert.equal(await page.locator('[data-testid="audio-label"][aria-pressed="true"]').getAttribute('data-label'), 'noise');
+  const activeLabel = page.locator('[data-testid="audio-label"][aria-pressed="true"]');
+  assert.equal(await activeLabel.getAttribute('data-label'), 'noise');
   for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
   const markAt = tone.start + 1.5;
-  await page.waitForFunction(([s, t]) => Math.abs(Number(document.querySelector(s)?.dataset.time) - t) < 1e-6, [wave, markAt]);
+  await page.waitForFunction(
+    ([s, t]) => Math.abs(Number(document.querySelector(s)?.dataset.time) - t) < 1e-6,
+    [wave, markAt],
+  );
   await page.keyboard.press('m');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('m');
@@ -105,7 +115,8 @@ test('an annotator marks a segment on the waveform, plays it, and marks another 
   list = await segments(page);
   const noise = list.find((s) => s.label === 'noise');
   assert.ok(noise, JSON.stringify(list));
-  assert.ok(Math.abs(noise.start - markAt) < 0.0015 && Math.abs(noise.end - (markAt + 0.5)) < 0.0015, JSON.stringify(noise));
+  const exact = Math.abs(noise.start - markAt) < 0.0015 && Math.abs(noise.end - (markAt + 0.5)) < 0.0015;
+  assert.ok(exact, JSON.stringify(noise));
   assert.equal(list.find((s) => s.label === 'tone')?.start, tone.start, 'the first segment is unchanged');
   marked = [tone, noise].map(({ label, start, end }) => ({ label, start, end }));
 
@@ -131,7 +142,7 @@ test('the export holds both segments in seconds, and the annotation the audio le
   assert.equal(revisions.items[0].media?.duration, 4);
 });
 
-test('pre-labeled segments load as editable segments, with attributes', { timeout: 120_000 }, async () => {
+test('pre-labeled segments load as editable segments, with attributes', slow, async () => {
   const admin = await apiAs(plumb.baseUrl, 'admin');
   const sounds = { name: 'sounds', type: 'span', media: 'audio', source: 'audio', labels: ['tone', 'noise'] };
   const quality = { name: 'quality', type: 'enum', values: ['clean', 'noisy'] };

@@ -27,10 +27,9 @@ before(async () => {
   assert.ok(existsSync(tsc), `no TypeScript at ${tsc}: run npm ci in web/`);
   outDir = mkdtempSync(join(tmpdir(), 'plumb-av-logic-'));
   const sources = ['src/editor/video/tracks.ts', 'src/editor/audio/segments.ts'];
-  const options = ['--ignoreConfig', '--outDir', outDir, '--rootDir', 'src', '--module', 'esnext', '--target', 'es2022'];
-  await promisify(execFile)(tsc, [...options, '--moduleResolution', 'bundler', '--skipLibCheck', ...sources], {
-    cwd: web,
-  });
+  const options = ['--ignoreConfig', '--outDir', outDir, '--rootDir', 'src', '--module', 'esnext'];
+  options.push('--target', 'es2022', '--moduleResolution', 'bundler', '--skipLibCheck');
+  await promisify(execFile)(tsc, [...options, ...sources], { cwd: web });
   T = await import(pathToFileURL(join(outDir, 'editor/video/tracks.js')).href);
   S = await import(pathToFileURL(join(outDir, 'editor/audio/segments.js')).href);
 });
@@ -145,7 +144,8 @@ test('keyframe edits keep a track to one label, one keyframe per frame, in frame
       ['t2', 'person', 1],
     ],
   );
-  assert.deepEqual(T.relabelTrack(two, 't1', 'bus').filter((i) => i.track === 't1').map((i) => i.label), ['bus', 'bus']);
+  const relabeled = T.relabelTrack(two, 't1', 'bus');
+  assert.deepEqual(relabeled.filter((i) => i.track === 't1').map((i) => i.label), ['bus', 'bus']);
   assert.deepEqual(T.deleteKeyframe(two, 't1', 10).map((i) => [i.track, i.frame]), [['t1', 30], ['t2', 0]]);
   assert.deepEqual(T.deleteTrack(two, 't1').map((i) => i.track), ['t2']);
   const occluded = T.setTrackAttributes(two, 't1', { occluded: true });
@@ -193,7 +193,8 @@ test('audio segments: fitted between the others unless overlap is allowed', () =
     [{ start: 2.12345, end: 2.56789 }, 'create', false, 5, { start: 2.123, end: 2.568 }],
   ];
   for (const [segment, edit, overlap, duration, fitted] of cases) {
-    assert.deepEqual(S.fitSegment(others, segment, edit, overlap, duration), fitted, JSON.stringify([segment, edit, overlap]));
+    const what = JSON.stringify([segment, edit, overlap]);
+    assert.deepEqual(S.fitSegment(others, segment, edit, overlap, duration), fitted, what);
   }
   assert.equal(S.overlaps({ start: 1, end: 2 }, { start: 2, end: 3 }), false, 'touching is not overlapping');
   const items = [

@@ -27,7 +27,10 @@ after(async () => {
 
 /** Waits until the element matching `selector` has attribute `name` equal to `value`. */
 async function waitForAttribute(page, selector, name, value) {
-  await page.waitForFunction(([s, n, v]) => document.querySelector(s)?.getAttribute(n) === v, [selector, name, String(value)]);
+  await page.waitForFunction(
+    ([s, n, v]) => document.querySelector(s)?.getAttribute(n) === v,
+    [selector, name, String(value)],
+  );
 }
 
 /** The frame the editor is on, once it is `frame`, and the video has landed inside that frame. */
@@ -90,7 +93,9 @@ let taskId;
 let projectId;
 let keyframes;
 
-test('an annotator boxes the square on two keyframes and sees it interpolated between them', { timeout: 120_000 }, async () => {
+const slow = { timeout: 120_000 };
+
+test('an annotator boxes the square on two keyframes and sees it interpolated between them', slow, async () => {
   projectId = (await projectNamed(await apiAs(plumb.baseUrl, 'manager'), 'Video')).id;
   const { page, problems } = await loggedInPage(plumb, 'annotator');
   taskId = await openLabeling(page, plumb.baseUrl, projectId);
@@ -142,7 +147,8 @@ test('an annotator boxes the square on two keyframes and sees it interpolated be
   const hidden = await shownBox(page, 't1');
   assert.equal(hidden.outside, 'true', 'after an outside keyframe the track is hidden');
   await page.keyboard.press('Escape');
-  assert.equal(await page.locator('[data-testid="video-box"][data-track="t1"]').count(), 0, 'not drawn when not selected');
+  const drawn = await page.locator('[data-testid="video-box"][data-track="t1"]').count();
+  assert.equal(drawn, 0, 'not drawn when not selected');
 
   keyframes = [
     { frame: 10, ...pick(first) },
@@ -212,7 +218,7 @@ async function projectWithTask(data) {
   return { admin, projectId: created.body.id };
 }
 
-test('a pre-labeled track loads as an editable track, interpolated between its keyframes, with attributes', { timeout: 120_000 }, async () => {
+test('a pre-labeled track loads as an editable track, interpolated, with attributes', slow, async () => {
   // two-squares.webm: the blue 48×36 box moves from (260, 30) on frame 0 to (12, 30) on frame 74.
   const initial = [
     { control: 'objects', type: 'bbox', track: 'blue', frame: 0, label: 'other', x: 260, y: 30, w: 48, h: 36 },
