@@ -207,3 +207,32 @@ test('an initial result loads as editable regions, scaled to the natural size', 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a box rotated with its handle is submitted with its rotation, around its top-left corner', { timeout: 120_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const project = await projectNamed(manager, 'Shapes — boxes');
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, project.id);
+  const { at, scale } = await imageToPage(page);
+  tolerance = 2 / scale + 0.01;
+
+  // A 40×20 box centred on (80, 70); the rotation handle is 50 screen pixels above its top edge.
+  await drag(page, at(60, 60), at(100, 80));
+  const handle = at(80, 60);
+  const centre = at(80, 70);
+  // Dragged to the right of the centre: a quarter turn clockwise (snapped to 90°).
+  await drag(page, { x: handle.x, y: handle.y - 50 }, { x: centre.x + 120, y: centre.y });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`);
+
+  const record = await exportedTask(manager, project.id, taskId);
+  const [box] = record.annotations[0].result;
+  assert.equal(box.rotation, 90);
+  // Turned about its centre (80, 70): the top-left corner (60, 60) went to (90, 50).
+  near(box.x, 90, 'x');
+  near(box.y, 50, 'y');
+  near(box.w, 40, 'w');
+  near(box.h, 20, 'h');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

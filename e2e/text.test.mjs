@@ -159,3 +159,45 @@ test('markup in a text stays text while spans are marked in it', { timeout: 60_0
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a span selected by dragging the mouse over the text', { timeout: 60_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const project = await projectNamed(manager, 'Entities');
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  await openLabeling(page, plumb.baseUrl, project.id);
+  const text = await page.getByTestId('task-text').textContent();
+  const needle = 'Angela Merkel';
+  assert.ok(text.includes(needle), `the third demo text has "${needle}": ${text}`);
+
+  // The screen boxes of the needle's first and last characters.
+  const [first, last] = await page.getByTestId('task-text').evaluate((container, needle) => {
+    const start = container.textContent.indexOf(needle);
+    const boxOf = (offset) => {
+      const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+      let seen = 0;
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (offset < seen + node.data.length) {
+          const range = document.createRange();
+          range.setStart(node, offset - seen);
+          range.setEnd(node, offset - seen + 1);
+          const r = range.getBoundingClientRect();
+          return { left: r.left, right: r.right, y: r.top + r.height / 2 };
+        }
+        seen += node.data.length;
+      }
+      return null;
+    };
+    return [boxOf(start), boxOf(start + needle.length - 1)];
+  }, needle);
+  await page.mouse.move(first.left + 1, first.y);
+  await page.mouse.down();
+  await page.mouse.move(last.right - 1, last.y, { steps: 8 });
+  await page.mouse.up();
+  await page.keyboard.press('1');
+
+  const { start, end } = codePoints(text, needle);
+  assert.deepEqual(await spans(page), [`PER@${start}-${end}`]);
+  assert.match(await page.getByTestId('span').first().textContent(), /“Angela Merkel”/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

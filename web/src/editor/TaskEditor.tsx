@@ -3,7 +3,7 @@
 // legend; each control type has its own component (ControlProps), chosen by
 // `control.type` and `control.media`. Region controls over one image share a
 // canvas (ImageWorkspace).
-import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
 import type {
   ChoiceControl as ChoiceControlT,
   ChoiceResult,
@@ -22,7 +22,7 @@ import { AudioControl } from './audio/AudioControl';
 import { ChoiceControl } from './ChoiceControl';
 import type { ControlProps, Shortcut } from './controlProps';
 import { useHistory } from './history';
-import { ImageWorkspace, type ImageControl, type ImageControlProps } from './image/ImageWorkspace';
+import type { ImageControl, ImageControlProps } from './image/ImageWorkspace';
 import { isTyping, useWindowListener } from './keys';
 import { RatingControl } from './RatingControl';
 import { firstMissing, initialResult, isImageControl, itemsOf, rescale, withItems, type Result } from './result';
@@ -40,6 +40,9 @@ interface Props {
   onSubmit: (result: ResultItem[], media: Media | undefined) => void;
   onSkip: () => void;
 }
+
+// The canvas library is loaded with the first image task, not with every page.
+const ImageWorkspace = lazy(() => import('./image/ImageWorkspace').then((m) => ({ default: m.ImageWorkspace })));
 
 type Handlers = Pick<ControlProps, 'onChange' | 'onMedia' | 'onActivate' | 'onShortcuts'>;
 
@@ -169,7 +172,11 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
       controls.forEach((c, i) => {
         if (isImageControl(c) && c.source === control.source) group.push(propsOf(c as ImageControl, i));
       });
-      main.push(<ImageWorkspace key={`image:${control.source}`} controls={group} />);
+      main.push(
+        <Suspense key={`image:${control.source}`} fallback={<p className="muted">Loading the image editor…</p>}>
+          <ImageWorkspace controls={group} />
+        </Suspense>,
+      );
       return;
     }
     switch (control.type) {
