@@ -2,7 +2,7 @@
 // entities in two demo texts by selecting characters and pressing label keys,
 // one of them after an emoji (2 UTF-16 units, 1 code point) and with accents
 // and CJK; an overlap is refused; undo/redo; the export must hold code point
-// offsets and the covered text.
+// offsets and the covered text. Then the free text and rating controls.
 //
 //   cd e2e && node --test text.test.mjs
 
@@ -198,6 +198,42 @@ test('a span selected by dragging the mouse over the text', { timeout: 60_000 },
   const { start, end } = codePoints(text, needle);
   assert.deepEqual(await spans(page), [`PER@${start}-${end}`]);
   assert.match(await page.getByTestId('span').first().textContent(), /“Angela Merkel”/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('free text and rating: keys typed in the text box are text, number keys rate, undo/redo', { timeout: 60_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const project = await projectNamed(manager, 'Captions');
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, project.id);
+
+  // The caption is the first control: its box has the caret. "s" and "1" are text there, not skip or a rating.
+  const box = page.getByTestId('text-input');
+  await box.waitFor();
+  await page.keyboard.type('Zoë sees 1 circle, 東京 🎉');
+  assert.equal(await box.inputValue(), 'Zoë sees 1 circle, 東京 🎉');
+  assert.equal(Number(await page.getByTestId('task').getAttribute('data-task-id')), taskId, 'not skipped');
+  const rating = page.locator('[data-testid="control"][data-control="quality"]');
+  assert.equal(await rating.getAttribute('data-value'), '0');
+
+  // Escape leaves the box; Tab makes the rating active; 4 rates; undo/redo outside the box.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  assert.equal(await rating.getAttribute('data-active'), 'true');
+  await page.keyboard.press('4');
+  assert.equal(await rating.getAttribute('data-value'), '4');
+  await page.keyboard.press('Control+z');
+  assert.equal(await rating.getAttribute('data-value'), '0');
+  await page.keyboard.press('Control+y');
+  assert.equal(await rating.getAttribute('data-value'), '4');
+  await page.keyboard.press('Enter');
+  await page.locator(`[data-testid="task"]:not([data-task-id="${taskId}"])`).waitFor();
+
+  const record = await exportedTask(manager, project.id, taskId);
+  const byControl = Object.fromEntries(record.annotations[0].result.map((item) => [item.control, item]));
+  assert.deepEqual(byControl.caption, { control: 'caption', type: 'text', value: 'Zoë sees 1 circle, 東京 🎉' });
+  assert.deepEqual(byControl.quality, { control: 'quality', type: 'rating', value: 4 });
   assert.deepEqual(problems, []);
   await page.close();
 });
