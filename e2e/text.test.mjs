@@ -237,3 +237,35 @@ test('free text and rating: keys typed in the text box are text, number keys rat
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('pre-labeled spans load as editable spans, with their covered text', { timeout: 60_000 }, async () => {
+  const admin = await apiAs(plumb.baseUrl, 'admin');
+  const schema = { controls: [{ name: 'entities', type: 'span', source: 'text', labels: ['PER', 'LOC'] }] };
+  const text = '🎉🎉 Zoë in 東京';
+  // Code points: 🎉🎉 are 0–1, "Zoë" 3–6, "東京" 10–12 (UTF-16: 5–8 and 12–14).
+  const initial_result = [
+    { control: 'entities', label: 'PER', start: 3, end: 6 },
+    { control: 'entities', label: 'PER', start: 10, end: 12 },
+  ];
+  const projectId = await projectWithTasks(admin, 'Pre-labeled spans', schema, [{ data: { text, initial_result } }]);
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, projectId);
+  assert.deepEqual(await spans(page), ['PER@3-6', 'PER@10-12']);
+  assert.deepEqual(await page.locator('.span-mark').allTextContents(), ['Zoë', '東京']);
+
+  // Relabel the second: click it, press 2 (LOC).
+  await page.locator('.span-mark', { hasText: '東京' }).click();
+  await page.keyboard.press('2');
+  assert.deepEqual(await spans(page), ['PER@3-6', 'LOC@10-12']);
+  await page.keyboard.press('Enter');
+  await page.locator(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`).first().waitFor();
+
+  const record = await exportedTask(admin, projectId, taskId);
+  const items = record.annotations[0].result.map(({ label, start, end, text: covered }) => ({ label, start, end, text: covered }));
+  assert.deepEqual(items, [
+    { label: 'PER', start: 3, end: 6, text: 'Zoë' },
+    { label: 'LOC', start: 10, end: 12, text: '東京' },
+  ]);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -70,6 +70,11 @@ export function initialResult(task: Task, controls: Control[]): InitialResult {
     if (isRegionControl(control) && !(typed as { id?: string }).id) {
       (typed as { id?: string }).id = newId([...items, ...result]);
     }
+    // A text span is submitted with the characters it covers; a pre-label may leave them out.
+    const source = task.data[control.source];
+    if (typed.type === 'span' && control.type === 'span' && control.media !== 'audio' && typeof source === 'string') {
+      typed.text = [...source].slice(typed.start, typed.end).join('');
+    }
     result.push(typed);
   }
   const ordered = controls.flatMap((c) => result.filter((item) => item.control === c.name));

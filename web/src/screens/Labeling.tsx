@@ -82,6 +82,9 @@ function LabelingSession({ project }: { project: Project }) {
       setView({ kind: 'expired', message: error.message });
     } else if (error instanceof ApiError && error.code === 'network') {
       setNotice(`${error.message} Press ${retryKey} to try again.`);
+    } else if (error instanceof ApiError && error.field && !error.message.includes(error.field)) {
+      // A refused result names the item, e.g. result[2].points[1].
+      setNotice(`${error.field}: ${error.message}`);
     } else {
       setNotice(error instanceof Error ? error.message : String(error));
     }
