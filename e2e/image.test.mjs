@@ -180,9 +180,10 @@ test('an initial result loads as editable regions, scaled to the natural size', 
     ['bbox:circle', 'polygon:road'],
   );
 
-  // Edit the pre-labeled box: select it in the list, relabel with key 2, nudge it 5 px right,
-  // mark it occluded.
-  await page.locator('[data-testid="region"][data-id="p1"] button').click();
+  // Edit the pre-labeled box: select it with ] (the box tool's first region), relabel with key 2,
+  // nudge it 5 px right, mark it occluded.
+  await page.keyboard.press(']');
+  assert.equal(await page.locator('[data-testid="region"][data-id="p1"]').getAttribute('data-selected'), 'true');
   await page.keyboard.press('2');
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
   await page.locator('[data-testid="attribute"][data-attribute="occluded"]').check();

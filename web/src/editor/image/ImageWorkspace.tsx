@@ -59,6 +59,7 @@ function keepSize(old: TransformBox, next: TransformBox): TransformBox {
 const workspaceShortcuts: Shortcut[] = [
   { key: 'Delete', action: 'delete the selected region (also Backspace)' },
   { key: 'Escape', action: 'cancel drawing / deselect' },
+  { key: ']', action: 'select the next region of the tool ([ the previous)' },
   { key: 'Enter', action: 'close the polygon being drawn' },
   { key: '+', action: 'zoom in (also the wheel)' },
   { key: '-', action: 'zoom out' },
@@ -259,6 +260,14 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
       // Taken only while a polygon is being drawn; otherwise Enter submits.
       if (draft?.kind !== 'polygon') return;
       closePolygon();
+    } else if ((key === ']' || key === '[') && !draft) {
+      // Cycle through the active tool's regions.
+      const list = active.items;
+      if (list.length === 0) return;
+      const at = list.findIndex((item) => regionKey(item.control, item.id) === selected);
+      const step = key === ']' ? 1 : -1;
+      const next = list[at < 0 ? (step > 0 ? 0 : list.length - 1) : (at + step + list.length) % list.length]!;
+      setSelected(regionKey(next.control, next.id));
     } else if (key === 'Escape') {
       if (draft) setDraft(null);
       else setSelected(null);
