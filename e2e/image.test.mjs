@@ -237,3 +237,40 @@ test('a box rotated with its handle is submitted with its rotation, around its t
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('zoomed in and panned, a point still lands on the image pixel under the pointer', { timeout: 120_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const project = await projectNamed(manager, 'Shapes — boxes');
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, project.id);
+  const fit = await imageToPage(page);
+
+  // Zoom in twice with + (1.25 each, around the centre), then pan by (-60, -40) holding Space.
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  const unpanned = await imageToPage(page);
+  const start = fit.at(80, 80);
+  await page.keyboard.down(' ');
+  await drag(page, start, { x: start.x - 60, y: start.y - 40 });
+  await page.keyboard.up(' ');
+  const zoomed = await imageToPage(page);
+  assert.ok(Math.abs(zoomed.scale / fit.scale - 1.5625) < 1e-6, `zoomed ×1.5625: ${zoomed.scale / fit.scale}`);
+  const moved = { x: zoomed.at(0, 0).x - unpanned.at(0, 0).x, y: zoomed.at(0, 0).y - unpanned.at(0, 0).y };
+  assert.ok(Math.abs(moved.x + 60) <= 1 && Math.abs(moved.y + 40) <= 1, `panned by (-60, -40): ${JSON.stringify(moved)}`);
+  assert.equal((await regions(page)).length, 0, 'panning drew nothing');
+  tolerance = 1 / zoomed.scale + 0.01;
+
+  await page.keyboard.press('k');
+  const target = zoomed.at(100, 90);
+  await page.mouse.click(target.x, target.y);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`);
+
+  const record = await exportedTask(manager, project.id, taskId);
+  const [point] = record.annotations[0].result;
+  assert.equal(point.type, 'keypoint');
+  near(point.x, 100, 'x');
+  near(point.y, 90, 'y');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
