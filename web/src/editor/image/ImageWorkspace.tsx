@@ -290,6 +290,18 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
   useWindowListener('keyup', (event) => event.key === ' ' && setSpace(false));
   useWindowListener('blur', () => setSpace(false));
 
+  // A newly selected region is scrolled into the list's view.
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    const node = list.current?.querySelector('[data-selected="true"]');
+    if (node && list.current) {
+      const top = (node as HTMLElement).offsetTop - list.current.offsetTop;
+      if (top < list.current.scrollTop || top > list.current.scrollTop + list.current.clientHeight - 20) {
+        list.current.scrollTop = top;
+      }
+    }
+  }, [selected]);
+
   // The transformer follows the selected box (looked up only when the selection or the box changes).
   useEffect(() => {
     const key = selectedItem ? regionKey(selectedItem.control, selectedItem.id) : null;
@@ -392,6 +404,9 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
   const tool = active ? toolNames[active.control.type] : 'none';
   const cursor = space || pan.current ? 'grab' : active ? 'crosshair' : 'default';
   const labelled = allItems.length <= kLabelledRegions;
+  // The first kListed regions, and the selected one wherever it is.
+  const listed = allItems.slice(0, kListed);
+  if (selectedItem && !listed.includes(selectedItem)) listed.push(selectedItem);
 
   /** A region's shape; the selected one is drawn on the top layer only (`top`). */
   const renderRegion = (c: ImageControlProps, item: ImageItem, top: boolean) => {
@@ -566,8 +581,8 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
           <h3>
             Regions <span className="muted">({allItems.length})</span>
           </h3>
-          <ul className="region-list" data-testid="region-list">
-            {allItems.slice(0, kListed).map((item) => {
+          <ul ref={list} className="region-list" data-testid="region-list">
+            {listed.map((item) => {
               const key = regionKey(item.control, item.id);
               const c = byName.get(item.control);
               return (
