@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 
 #include "core/schema_internal.h"
 
@@ -318,6 +320,25 @@ Result<Schema> ParseSchema(std::string_view json_text) {
     }
   }
   return schema;
+}
+
+Result<std::shared_ptr<const Schema>> ParseSchemaCached(std::string_view json_text) {
+  // A few hundred schemas at most are live at once; past that the cache
+  // starts over rather than tracking use.
+  constexpr size_t kMaxCached = 256;
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<const Schema>> cache;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(std::string(json_text));
+    if (it != cache.end()) return it->second;
+  }
+  PLUMB_ASSIGN_OR_RETURN(Schema schema, ParseSchema(json_text));
+  auto parsed = std::make_shared<const Schema>(std::move(schema));
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() >= kMaxCached) cache.clear();
+  cache.emplace(std::string(json_text), parsed);
+  return parsed;
 }
 
 std::string SchemaToJson(const Schema& schema) {

@@ -4,6 +4,7 @@
 // against the schema, and of annotation results against it.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,11 @@ struct Schema {
 // Region controls over an image or a video must all label the same source
 // field, so that one annotation `media` object describes their media.
 Result<Schema> ParseSchema(std::string_view json_text);
+
+// ParseSchema through a process-wide cache keyed by the exact text, so that a
+// project's schema is parsed once rather than on every submit. Errors are not
+// cached. Thread-safe.
+Result<std::shared_ptr<const Schema>> ParseSchemaCached(std::string_view json_text);
 
 // The schema as compact JSON with every default filled in.
 std::string SchemaToJson(const Schema& schema);

@@ -93,6 +93,26 @@ TEST(ParseSchemaTest, BoxesOverAVideo) {
   EXPECT_EQ(again->controls[0].media, MediaKind::kVideo);
 }
 
+TEST(ParseSchemaTest, CachedParseGivesTheSameSchemaOnceAndRefusesBadOnes) {
+  const std::string text = R"({"controls":[{"name":"pet","type":"choice","source":"image",)"
+                           R"("labels":["cat","dog"]}]})";
+  auto first = ParseSchemaCached(text);
+  auto second = ParseSchemaCached(text);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->get(), second->get());  // one parse, shared
+  EXPECT_EQ(SchemaToJson(**first), SchemaToJson(*ParseSchema(text)));
+  // A different text is a different entry.
+  auto other = ParseSchemaCached(R"({"controls":[{"name":"pet","type":"choice",)"
+                                 R"("source":"image","labels":["cat"]}]})");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ((*other)->controls[0].labels.size(), 1u);
+  for (int i = 0; i < 2; ++i) {
+    auto bad = ParseSchemaCached(R"({"controls":[]})");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().field(), "schema.controls");
+  }
+}
+
 struct BadSchemaCase {
   const char* json;
   const char* field;

@@ -29,8 +29,8 @@ class HandlersTest : public ::testing::TestWithParam<std::string> {
     services_.store = store_.get();
     services_.clock = &clock_;
     services_.metrics = std::make_shared<Metrics>();
-    for (auto [name, role] : {std::pair{"mia", Role::kManager}, {"ann", Role::kAnnotator},
-                              {"bob", Role::kAnnotator}}) {
+    for (auto [name, role] :
+         {std::pair{"mia", Role::kManager}, {"ann", Role::kAnnotator}, {"bob", Role::kAnnotator}}) {
       auto user = store_->CreateUser(name, "unused", role, clock_.NowMs());
       ASSERT_TRUE(user.ok());
       std::string secret = std::string("token-") + name;
@@ -65,14 +65,47 @@ class HandlersTest : public ::testing::TestWithParam<std::string> {
   std::map<std::string, int64_t> ids_;
 };
 
+// The next-task reply is written by hand for speed; it must say what the task
+// view says (without annotations), also for data with escapes and non-ASCII.
+TEST_P(HandlersTest, NextReplyMatchesTheTaskView) {
+  Reply created = Call("mia", "POST", "/api/v1/projects",
+                       R"({"name":"p","schema":{"controls":[)"
+                       R"({"name":"c","type":"choice","source":"text","labels":["a","b"]}]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string project =
+      "/api/v1/projects/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
+  ASSERT_EQ(Call("mia", "POST", project + "/tasks",
+                 R"({"data":{"text":"Zoë \"quoted\" 東京 🎉 <b>\n","n":[1,{"k":null}]},)"
+                 R"("priority":3})",
+                 "application/x-ndjson")
+                .status,
+            201);
+  ASSERT_EQ(Call("mia", "POST", project + "/members", json{{"user_id", ids_["ann"]}}.dump()).status,
+            204);
+  Reply next = Call("ann", "POST", project + "/next");
+  ASSERT_EQ(next.status, 200) << next.body;
+  json n = json::parse(next.body);
+  json view = json::parse(
+      Call("ann", "GET", "/api/v1/tasks/" + std::to_string(n["task"]["id"].get<int64_t>())).body);
+  view.erase("annotations");
+  EXPECT_EQ(n["task"], view);
+  EXPECT_EQ(n["task"]["data"]["text"], "Zoë \"quoted\" 東京 🎉 <b>\n");
+  EXPECT_EQ(n["task"]["priority"], 3);
+  EXPECT_EQ(n["rule"], "priority");
+  EXPECT_TRUE(n["lease"]["id"].is_number_integer());
+  EXPECT_TRUE(n["lease"]["expires_at"].is_string());
+}
+
 TEST_P(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
   Reply created = Call("mia", "POST", "/api/v1/projects",
                        R"({"name":"p","settings":{"lease_seconds":60},"schema":{"controls":[)"
                        R"({"name":"c","type":"choice","source":"text","labels":["a","b"]}]}})");
   ASSERT_EQ(created.status, 201) << created.body;
-  std::string project = "/api/v1/projects/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
-  ASSERT_EQ(Call("mia", "POST", project + "/tasks", R"({"text":"x"})", "application/x-ndjson").status,
-            201);
+  std::string project =
+      "/api/v1/projects/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
+  ASSERT_EQ(
+      Call("mia", "POST", project + "/tasks", R"({"text":"x"})", "application/x-ndjson").status,
+      201);
   for (const char* who : {"ann", "bob"}) {
     ASSERT_EQ(Call("mia", "POST", project + "/members", json{{"user_id", ids_[who]}}.dump()).status,
               204);
@@ -82,9 +115,10 @@ TEST_P(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
   EXPECT_EQ(Call("bob", "POST", project + "/next").status, 204);
 
   clock_.AdvanceMs(61'000);
-  std::string submit = "/api/v1/tasks/" + std::to_string(lease["task"]["id"].get<int64_t>()) +
-                       "/annotations";
-  json body = {{"result", {{{"control", "c"}, {"values", {"a"}}}}}, {"lease_id", lease["lease"]["id"]}};
+  std::string submit =
+      "/api/v1/tasks/" + std::to_string(lease["task"]["id"].get<int64_t>()) + "/annotations";
+  json body = {{"result", {{{"control", "c"}, {"values", {"a"}}}}},
+               {"lease_id", lease["lease"]["id"]}};
   Reply late = Call("ann", "POST", submit, body.dump());
   EXPECT_EQ(late.status, 409);
   EXPECT_EQ(json::parse(late.body)["error"]["code"], "lease_expired");

@@ -13,10 +13,11 @@ Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& 
 
 Result<Revision> Queue::Submit(const Project& project, const Task& task, const User& user,
                                const Submission& submission) {
-  PLUMB_ASSIGN_OR_RETURN(Schema schema, ParseSchema(project.schema_json));
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                         ParseSchemaCached(project.schema_json));
   PLUMB_ASSIGN_OR_RETURN(
       ValidAnnotation annotation,
-      ValidateAnnotation(schema, task.data_json, submission.result_json, submission.media_json));
+      ValidateAnnotation(*schema, task.data_json, submission.result_json, submission.media_json));
   store::NewRevision revision;
   revision.task_id = task.id;
   revision.user_id = user.id;

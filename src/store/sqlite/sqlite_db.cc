@@ -131,6 +131,11 @@ Status Connection::Exec(std::string_view sql) {
   return Status::Internal(text.substr(0, 60) + ": " + msg);
 }
 
+Status Connection::Run(std::string_view sql) {
+  PLUMB_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql));
+  return stmt.Run();
+}
+
 Result<Statement> Connection::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end() && !sqlite3_stmt_busy(it->second)) {
@@ -156,7 +161,7 @@ Result<std::string> Connection::QueryText(std::string_view sql) {
 }
 
 Result<Transaction> Transaction::Begin(Connection& conn, Kind kind) {
-  PLUMB_RETURN_IF_ERROR(conn.Exec(kind == Kind::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN"));
+  PLUMB_RETURN_IF_ERROR(conn.Run(kind == Kind::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN"));
   return Transaction(&conn);
 }
 
@@ -164,12 +169,12 @@ Transaction::~Transaction() {
   if (conn_ == nullptr) return;
   // A failed ROLLBACK leaves nothing to undo: SQLite has then already rolled
   // the transaction back itself (e.g. after an I/O error).
-  (void)conn_->Exec("ROLLBACK");
+  (void)conn_->Run("ROLLBACK");
 }
 
 Status Transaction::Commit() {
   assert(conn_ != nullptr);
-  Status status = conn_->Exec("COMMIT");
+  Status status = conn_->Run("COMMIT");
   if (!status.ok()) return status;  // the destructor rolls back
   conn_ = nullptr;
   return Status::Ok();

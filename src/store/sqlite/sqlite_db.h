@@ -107,6 +107,11 @@ class Connection {
 
   // Runs SQL without parameters; may hold several statements.
   Status Exec(std::string_view sql);
+  // Runs one statement without parameters from the statement cache, which
+  // saves the parse that Exec pays on every call (transaction control runs
+  // several times per write).
+  Status Run(std::string_view sql);
+
   // The cached statement for `sql`, prepared on first use. If that statement is
   // already borrowed and still running, a one-off statement is prepared instead.
   Result<Statement> Prepare(std::string_view sql);

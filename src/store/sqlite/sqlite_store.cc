@@ -8,8 +8,9 @@
 // Group commit: with synchronous=FULL every COMMIT waits for an fsync of the
 // WAL, which costs more than the claim itself (~0.1 ms of CPU against 0.4 ms
 // to several ms of disk). Writes that queue up behind the mutex while one runs
-// join its transaction, each inside its own SAVEPOINT so a failing write undoes
-// only itself, and the last of them commits for all. Every write still returns
+// join its transaction, and the last of them commits for all. A write that
+// fails before changing anything leaves the batch alone; one that fails
+// after changing rows rolls the whole batch back (see RunInBatch). Every write still returns
 // only after a COMMIT that covers it succeeded, so durability and
 // read-your-writes are as with one transaction per write.
 
@@ -67,6 +68,12 @@ constexpr int kPurgeBatch = 2000;
 // Writes per group commit. Each adds its own run time (~0.1 ms for a claim)
 // to the wait of the batch's first write.
 constexpr int kMaxBatchOps = 32;
+
+const Status& StatusOf(const Status& status) { return status; }
+template <typename T>
+const Status& StatusOf(const Result<T>& result) {
+  return result.status();
+}
 
 // Runs a query that yields at most one row and reads it with `read`;
 // nullopt when there is no row.
@@ -269,38 +276,44 @@ class SqliteStore final : public Store {
     std::unique_lock<std::mutex> lock(write_mu_);
     waiting_writers_.fetch_sub(1, std::memory_order_relaxed);
     if (batch_ == nullptr) {
-      PLUMB_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+      PLUMB_RETURN_IF_ERROR(writer_->Run("BEGIN IMMEDIATE"));
       batch_ = std::make_shared<Batch>();
     }
     std::shared_ptr<Batch> batch = batch_;
     ++batch->ops;
-    auto result = RunInSavepoint(body);
+    auto result = RunInBatch(body);
     if (sqlite3_get_autocommit(writer_->handle())) {
-      // SQLite rolled the whole transaction back itself (I/O error, disk
-      // full): the batch's earlier writes are gone too.
-      FinishBatch(Status::Internal(std::string("write transaction aborted: ") +
-                                   sqlite3_errmsg(writer_->handle())));
+      // The transaction is gone, rolled back by RunInBatch or by SQLite
+      // itself (I/O error, disk full): the batch's earlier writes too.
+      FinishBatch(Status::Internal("a write failed part way, and its batch of writes with it: " +
+                                   (result.ok() ? std::string(sqlite3_errmsg(writer_->handle()))
+                                                : StatusOf(result).message())));
     } else if (waiting_writers_.load(std::memory_order_relaxed) > 0 && batch->ops < kMaxBatchOps) {
       // A waiting writer holds no lock yet and takes write_mu_ next, so the
       // batch always reaches a COMMIT. kMaxBatchOps bounds how long the first
       // write of a batch waits for the others.
       batch_cv_.wait(lock, [&] { return batch->done; });
     } else {
-      FinishBatch(writer_->Exec("COMMIT"));
+      FinishBatch(writer_->Run("COMMIT"));
     }
     if (!result.ok()) return result;
     if (!batch->status.ok()) return batch->status;
     return result;
   }
 
+  // Runs one write of the batch. A write that fails before changing a row
+  // (not found, a conflict: every check comes before the first change) just
+  // returns its error. One that fails after changing rows cannot be undone
+  // alone without a SAVEPOINT per write, whose page copies cost about as
+  // much as the write itself; so the whole batch is rolled back (Write()
+  // then fails its other writes too, none of which was reported done).
   template <typename Body>
-  auto RunInSavepoint(Body& body) -> std::invoke_result_t<Body&, Connection&> {
-    PLUMB_RETURN_IF_ERROR(writer_->Exec("SAVEPOINT write_op"));
+  auto RunInBatch(Body& body) -> std::invoke_result_t<Body&, Connection&> {
+    const int64_t changes = sqlite3_total_changes64(writer_->handle());
     auto result = body(*writer_);
-    // These fail only when the transaction itself is gone, which Write()
-    // checks right after.
-    if (!result.ok()) (void)writer_->Exec("ROLLBACK TO write_op");
-    (void)writer_->Exec("RELEASE write_op");
+    if (!result.ok() && sqlite3_total_changes64(writer_->handle()) != changes) {
+      (void)writer_->Run("ROLLBACK");
+    }
     return result;
   }
 
@@ -308,7 +321,7 @@ class SqliteStore final : public Store {
   // Requires write_mu_.
   void FinishBatch(Status status) {
     if (!status.ok() && !sqlite3_get_autocommit(writer_->handle())) {
-      (void)writer_->Exec("ROLLBACK");
+      (void)writer_->Run("ROLLBACK");
     }
     batch_->status = std::move(status);
     batch_->done = true;
@@ -905,7 +918,7 @@ Result<ExclusiveWrite> SqliteStore::BeginExclusiveWrite() {
   std::unique_lock<std::mutex> lock(write_mu_);
   // A batch handed on by a write is waiting for a COMMIT; give it one before
   // the connection is taken.
-  if (batch_ != nullptr) FinishBatch(writer_->Exec("COMMIT"));
+  if (batch_ != nullptr) FinishBatch(writer_->Run("COMMIT"));
   Connection& c = *writer_;
   PLUMB_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size = -" + std::to_string(kImportCacheKiB)));
   auto txn = Transaction::Begin(c, Transaction::Kind::kImmediate);
