@@ -73,17 +73,34 @@ function inside(box) {
 
 test('clampBox keeps every corner inside the image', () => {
   const cases = [
-    { what: 'inside already', box: { x: 10, y: 10, w: 50, h: 20, rotation: 0 }, expect: { x: 10, y: 10, w: 50, h: 20 } },
-    { what: 'past the right edge', box: { x: 130, y: 10, w: 50, h: 20, rotation: 0 }, expect: { x: 110, y: 10, w: 50, h: 20 } },
+    {
+      what: 'inside already',
+      box: { x: 10, y: 10, w: 50, h: 20, rotation: 0 },
+      expect: { x: 10, y: 10, w: 50, h: 20 },
+    },
+    {
+      what: 'past the right edge',
+      box: { x: 130, y: 10, w: 50, h: 20, rotation: 0 },
+      expect: { x: 110, y: 10, w: 50, h: 20 },
+    },
     { what: 'above the top', box: { x: 10, y: -5, w: 50, h: 20, rotation: 0 }, expect: { x: 10, y: 0, w: 50, h: 20 } },
-    { what: 'wider than the image', box: { x: -10, y: 0, w: 400, h: 20, rotation: 0 }, expect: { x: 0, y: 0, w: 160, h: 20 } },
+    {
+      what: 'wider than the image',
+      box: { x: -10, y: 0, w: 400, h: 20, rotation: 0 },
+      expect: { x: 0, y: 0, w: 160, h: 20 },
+    },
     // Turned a quarter clockwise around (x, y): it spans x in [x - h, x], y in [y, y + w].
-    { what: 'rotated 90° over the left edge', box: { x: 5, y: 10, w: 40, h: 20, rotation: 90 }, expect: { x: 20, y: 10, w: 40, h: 20 } },
+    {
+      what: 'rotated 90° over the left edge',
+      box: { x: 5, y: 10, w: 40, h: 20, rotation: 90 },
+      expect: { x: 20, y: 10, w: 40, h: 20 },
+    },
   ];
   for (const { what, box, expect } of cases) {
     const out = M.geometry.clampBox(box, image);
     assert.ok(inside(out), `${what}: ${JSON.stringify(out)} is inside`);
-    for (const key of Object.keys(expect)) assert.ok(Math.abs(out[key] - expect[key]) < 0.011, `${what}: ${key} ${out[key]}`);
+    for (const key of Object.keys(expect))
+      assert.ok(Math.abs(out[key] - expect[key]) < 0.011, `${what}: ${key} ${out[key]}`);
   }
   assert.equal(M.geometry.clampBox({ x: 50, y: 50, w: 10, h: 10, rotation: -90 }, image).rotation, 270);
   assert.equal(M.geometry.normalizeRotation(360), 0);
@@ -106,7 +123,10 @@ test('the initial result: prelabel before initial_result, known controls only, i
     initial_result: [{ control: 'objects', type: 'bbox', label: 'car', x: 1, y: 2, w: 3, h: 4 }],
   };
   const fromData = M.result.initialResult(task(data), controls);
-  assert.deepEqual(fromData.result.map((i) => i.control), ['objects']);
+  assert.deepEqual(
+    fromData.result.map((i) => i.control),
+    ['objects'],
+  );
   assert.match(fromData.result[0].id, /^[A-Za-z0-9_-]{1,64}$/, 'a region without an id gets one');
   assert.equal(fromData.media, undefined);
 
@@ -121,7 +141,11 @@ test('the initial result: prelabel before initial_result, known controls only, i
   };
   const { result, media } = M.result.initialResult(task(data, prelabel), controls);
   assert.deepEqual(media, { width: 320, height: 240 });
-  assert.deepEqual(result.map((i) => `${i.control}:${i.type}`), ['objects:bbox', 'entities:span', 'mood:choice'], 'schema order, unknown control dropped');
+  assert.deepEqual(
+    result.map((i) => `${i.control}:${i.type}`),
+    ['objects:bbox', 'entities:span', 'mood:choice'],
+    'schema order, unknown control dropped',
+  );
   assert.equal(result[1].id, 'mine');
   assert.equal(result[1].text, 'Zoë', 'code points 2–5 after the emoji');
   assert.ok(result[0].id, 'a region without an id gets one');
@@ -143,5 +167,9 @@ test('required controls by default: choice, text and rating yes; regions no', ()
   const ordered = M.result.withItems(schema, [{ control: 'stars', type: 'rating', value: 2 }], 'mood', [
     { control: 'mood', type: 'choice', values: ['ok'] },
   ]);
-  assert.deepEqual(ordered.map((i) => i.control), ['mood', 'stars'], 'items in schema order');
+  assert.deepEqual(
+    ordered.map((i) => i.control),
+    ['mood', 'stars'],
+    'items in schema order',
+  );
 });

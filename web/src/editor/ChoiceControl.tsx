@@ -5,7 +5,14 @@ import { digitIndex, labelShortcuts, useControlKeys } from './keys';
 import { ControlFrame, LabelButtons } from './LabelButtons';
 
 /** The labels of one choice control as buttons; keys 1–9 pick while it is active. */
-export function ChoiceControl({ control, items, active, onChange, onActivate, onShortcuts }: ControlProps<Control, ChoiceResult>) {
+export function ChoiceControl({
+  control,
+  items,
+  active,
+  onChange,
+  onActivate,
+  onShortcuts,
+}: ControlProps<Control, ChoiceResult>) {
   const selected = items[0]?.values ?? [];
   const pick = (index: number) => {
     const label = control.labels[index];

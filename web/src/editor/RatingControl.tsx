@@ -5,10 +5,18 @@ import { digitIndex, useControlKeys } from './keys';
 import { ControlFrame } from './LabelButtons';
 
 /** A rating 1..max as star buttons; keys 1–9 (up to max) rate while it is active, 0 clears. */
-export function RatingControl({ control, items, active, onChange, onActivate, onShortcuts }: ControlProps<Control, RatingResult>) {
+export function RatingControl({
+  control,
+  items,
+  active,
+  onChange,
+  onActivate,
+  onShortcuts,
+}: ControlProps<Control, RatingResult>) {
   const max = control.max ?? 5;
   const value = items[0]?.value ?? 0;
-  const rate = (n: number) => onChange(n === value || n === 0 ? [] : [{ control: control.name, type: 'rating', value: n }]);
+  const rate = (n: number) =>
+    onChange(n === value || n === 0 ? [] : [{ control: control.name, type: 'rating', value: n }]);
 
   useEffect(() => {
     const keys = Math.min(max, 9);

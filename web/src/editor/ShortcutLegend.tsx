@@ -26,7 +26,11 @@ export function ShortcutLegend({ editor, controls }: Props) {
       {controls
         .filter((c) => c.shortcuts.length > 0)
         .map((c) => (
-          <div key={c.control} className={c.active ? 'legend-control active' : 'legend-control'} data-control={c.control}>
+          <div
+            key={c.control}
+            className={c.active ? 'legend-control active' : 'legend-control'}
+            data-control={c.control}
+          >
             <h4>
               {c.control}
               {c.active && <span className="muted"> (active)</span>}

@@ -94,7 +94,8 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
           }
         },
         onActivate: () => setActive(index),
-        onShortcuts: (list) => setShortcuts((s) => (sameJson(s[control.name], list) ? s : { ...s, [control.name]: list })),
+        onShortcuts: (list) =>
+          setShortcuts((s) => (sameJson(s[control.name], list) ? s : { ...s, [control.name]: list })),
       });
     });
     return map;
@@ -106,7 +107,9 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
     if (busy) return;
     const lacking = firstMissing(controls, result);
     if (lacking) {
-      setMissing(`Answer “${lacking.name}” first (${lacking.type === 'choice' ? 'choose a label' : 'it is required'}).`);
+      setMissing(
+        `Answer “${lacking.name}” first (${lacking.type === 'choice' ? 'choose a label' : 'it is required'}).`,
+      );
       setActive(controls.indexOf(lacking));
       return;
     }
@@ -203,7 +206,11 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
   const shown = new Set(controls.filter(showsSource).map((c) => c.source));
   const plainSources = [...new Set(controls.map((c) => c.source))].filter((field) => !shown.has(field));
 
-  const legend = controls.map((c, index) => ({ control: c.name, active: index === active, shortcuts: shortcuts[c.name] ?? [] }));
+  const legend = controls.map((c, index) => ({
+    control: c.name,
+    active: index === active,
+    shortcuts: shortcuts[c.name] ?? [],
+  }));
   const message = missing ?? notice;
 
   return (
@@ -228,10 +235,22 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
           <button type="button" disabled={busy} onClick={onSkip} data-testid="skip">
             Skip <kbd>S</kbd>
           </button>
-          <button type="button" disabled={!history.canUndo} onClick={history.undo} data-testid="undo" title="Undo (Ctrl+Z)">
+          <button
+            type="button"
+            disabled={!history.canUndo}
+            onClick={history.undo}
+            data-testid="undo"
+            title="Undo (Ctrl+Z)"
+          >
             Undo
           </button>
-          <button type="button" disabled={!history.canRedo} onClick={history.redo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">
+          <button
+            type="button"
+            disabled={!history.canRedo}
+            onClick={history.redo}
+            data-testid="redo"
+            title="Redo (Ctrl+Shift+Z)"
+          >
             Redo
           </button>
         </div>

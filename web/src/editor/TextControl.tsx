@@ -15,7 +15,14 @@ function codePoints(text: string): number {
  * shortcuts; Escape leaves it so the editor's keys work again, Ctrl+Enter
  * submits. Typing in a row is one undo step.
  */
-export function TextControl({ control, items, active, onChange, onActivate, onShortcuts }: ControlProps<Control, TextResult>) {
+export function TextControl({
+  control,
+  items,
+  active,
+  onChange,
+  onActivate,
+  onShortcuts,
+}: ControlProps<Control, TextResult>) {
   const value = items[0]?.value ?? '';
   const max = control.max_length ?? 100000;
   const length = codePoints(value);
@@ -31,7 +38,11 @@ export function TextControl({ control, items, active, onChange, onActivate, onSh
     if (active) input.current?.focus({ preventScroll: true });
   }, [active]);
   return (
-    <ControlFrame name={control.name} active={active} hint={`(${control.required === false ? 'optional' : 'required'})`}>
+    <ControlFrame
+      name={control.name}
+      active={active}
+      hint={`(${control.required === false ? 'optional' : 'required'})`}
+    >
       <textarea
         aria-label={control.name}
         className="free-text"

@@ -44,7 +44,10 @@ export function labelShortcuts(labels: string[], verb = 'label'): { key: string;
 }
 
 /** Calls the latest `handler` for every `type` event on window, for the component's lifetime. */
-export function useWindowListener<K extends keyof WindowEventMap>(type: K, handler: (event: WindowEventMap[K]) => void): void {
+export function useWindowListener<K extends keyof WindowEventMap>(
+  type: K,
+  handler: (event: WindowEventMap[K]) => void,
+): void {
   const latest = useRef(handler);
   useLayoutEffect(() => {
     latest.current = handler;

@@ -151,8 +151,8 @@ export function ControlForm({ index, draft, error, onChange, onRemove }: Props) 
       )}
       {hasAttributes(draft.type) && (
         <label>
-          Region attributes (optional, one per line: <code>occluded: boolean</code>, <code>pose: enum: front, side</code>,{' '}
-          <code>note: string</code>)
+          Region attributes (optional, one per line: <code>occluded: boolean</code>,{' '}
+          <code>pose: enum: front, side</code>, <code>note: string</code>)
           <textarea
             rows={3}
             value={draft.attributes}

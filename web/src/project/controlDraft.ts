@@ -84,7 +84,11 @@ export function parseAttributes(text: string): Attribute[] {
     .map((line) => {
       const [name = '', type = 'boolean', ...rest] = line.split(':').map((part) => part.trim());
       if (type === 'enum') {
-        const values = rest.join(':').split(',').map((v) => v.trim()).filter((v) => v !== '');
+        const values = rest
+          .join(':')
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
         return { name, type: 'enum', values };
       }
       return { name, type: type as Attribute['type'] };
@@ -124,10 +128,7 @@ export function toControl(draft: ControlDraft): Control {
 
 /** Where a server error's `field` points in the form. */
 export type FieldTarget =
-  | { kind: 'name' }
-  | { kind: 'overlap' }
-  | { kind: 'control'; index: number; detail: string }
-  | { kind: 'form' };
+  { kind: 'name' } | { kind: 'overlap' } | { kind: 'control'; index: number; detail: string } | { kind: 'form' };
 
 export function fieldTarget(field: string | undefined): FieldTarget {
   if (field === 'name') return { kind: 'name' };

@@ -21,7 +21,15 @@ export const BboxRegion = memo(function BboxRegion(props: RegionProps<BboxResult
       },
       image,
     );
-    node.setAttrs({ x: next.x, y: next.y, width: next.w, height: next.h, rotation: next.rotation ?? 0, scaleX: 1, scaleY: 1 });
+    node.setAttrs({
+      x: next.x,
+      y: next.y,
+      width: next.w,
+      height: next.h,
+      rotation: next.rotation ?? 0,
+      scaleX: 1,
+      scaleY: 1,
+    });
     onEdit(item, next);
   };
   return (
@@ -36,7 +44,18 @@ export const BboxRegion = memo(function BboxRegion(props: RegionProps<BboxResult
         onDragEnd={(e) => commit(e.target)}
         onTransformEnd={(e) => commit(e.target)}
       />
-      {props.labelled && <RegionLabel text={item.label} x={item.x} y={item.y} dx={0} dy={-14} scale={scale} color={color} rotation={item.rotation} />}
+      {props.labelled && (
+        <RegionLabel
+          text={item.label}
+          x={item.x}
+          y={item.y}
+          dx={0}
+          dy={-14}
+          scale={scale}
+          color={color}
+          rotation={item.rotation}
+        />
+      )}
     </>
   );
 });

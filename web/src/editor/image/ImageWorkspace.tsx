@@ -519,12 +519,12 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
               onMouseMove={onMouseMove}
               onWheel={onWheel}
             >
-              <Layer listening={false}>
-                {image && <KonvaImage image={image} x={0} y={0} />}
-              </Layer>
+              <Layer listening={false}>{image && <KonvaImage image={image} x={0} y={0} />}</Layer>
               {/* The selected region lives on a layer of its own, with the transformer: moving
                   or resizing it redraws that layer only, not the thousands of others. */}
-              <Layer listening={regionsListen}>{controls.map((c) => c.items.map((item) => renderRegion(c, item, false)))}</Layer>
+              <Layer listening={regionsListen}>
+                {controls.map((c) => c.items.map((item) => renderRegion(c, item, false)))}
+              </Layer>
               <Layer listening={regionsListen}>
                 {selectedItem && selectedControl && renderRegion(selectedControl, selectedItem, true)}
                 <Transformer
@@ -599,7 +599,10 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
                 >
                   <button type="button" className="link" onClick={() => onSelect(item)}>
                     <span className="swatch" style={{ background: labelColor(c?.control.labels ?? [], item.label) }} />
-                    {item.label} <span className="muted">{toolNames[item.type]} {item.id}</span>
+                    {item.label}{' '}
+                    <span className="muted">
+                      {toolNames[item.type]} {item.id}
+                    </span>
                   </button>
                 </li>
               );

@@ -24,7 +24,9 @@ export const KeypointRegion = memo(function KeypointRegion(props: RegionProps<Ke
           onEdit(item, { ...item, ...p });
         }}
       />
-      {props.labelled && <RegionLabel text={item.label} x={item.x} y={item.y} dx={7} dy={-6} scale={scale} color={color} />}
+      {props.labelled && (
+        <RegionLabel text={item.label} x={item.x} y={item.y} dx={7} dy={-6} scale={scale} color={color} />
+      )}
     </>
   );
 });

@@ -35,7 +35,9 @@ export const PolygonRegion = memo(function PolygonRegion(props: RegionProps<Poly
           onEdit(item, { ...item, points });
         }}
       />
-      {props.labelled && <RegionLabel text={item.label} x={first[0]} y={first[1]} dx={0} dy={-14} scale={scale} color={color} />}
+      {props.labelled && (
+        <RegionLabel text={item.label} x={first[0]} y={first[1]} dx={0} dy={-14} scale={scale} color={color} />
+      )}
       {selected &&
         item.points.map(([x, y], index) => (
           <Circle

@@ -182,7 +182,12 @@ export function SpanControl(props: ControlProps<Control, SpanResult>) {
         colored
         keepSelection
       />
-      <div ref={container} className="source source-text span-text" data-testid="task-text" data-source={control.source}>
+      <div
+        ref={container}
+        className="source source-text span-text"
+        data-testid="task-text"
+        data-source={control.source}
+      >
         {segments.map((segment) => {
           const chunk = text.slice(segment.start, segment.end);
           if (segment.covering.length === 0) {
@@ -232,7 +237,10 @@ export function SpanControl(props: ControlProps<Control, SpanResult>) {
           >
             <button type="button" className="link" onClick={() => setSelectedId(item.id)}>
               <span className="swatch" style={{ background: labelColor(control.labels, item.label) }} />
-              {item.label}: “{item.text ?? ''}” <span className="muted">[{item.start}, {item.end})</span>
+              {item.label}: “{item.text ?? ''}”{' '}
+              <span className="muted">
+                [{item.start}, {item.end})
+              </span>
             </button>
             <button type="button" className="link" aria-label="Remove" onClick={() => remove(item.id)}>
               ✕
