@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -185,15 +186,25 @@ int Demo(const std::string& db, const std::string& demo_dir) {
   auto store = OpenStore(db);
   if (!store.ok()) return Fail(store.status());
   store::Store& st = **store;
-  auto existing = st.FindUserByName("annotator");
-  if (existing.ok()) {
-    std::printf("plumb: the demo is already in %s\n", Displayed(db).c_str());
-    return 0;
+  // A database from an earlier demo keeps its users and projects and gains the
+  // demo projects it lacks (by name), so `make run` shows new ones.
+  User manager;
+  User annotator;
+  if (auto found = st.FindUserByName("annotator"); found.ok()) {
+    annotator = found->user;
+    auto found_manager = st.FindUserByName("manager");
+    if (!found_manager.ok()) return Fail(found_manager.status());
+    manager = found_manager->user;
+  } else {
+    auto created_manager = CreateUserWithPassword(st, "manager", "manager-pass-1", Role::kManager);
+    if (!created_manager.ok()) return Fail(created_manager.status());
+    auto created = CreateUserWithPassword(st, "annotator", "annotator-pass-1", Role::kAnnotator);
+    if (!created.ok()) return Fail(created.status());
+    manager = *created_manager;
+    annotator = *created;
   }
-  auto manager = CreateUserWithPassword(st, "manager", "manager-pass-1", Role::kManager);
-  if (!manager.ok()) return Fail(manager.status());
-  auto annotator = CreateUserWithPassword(st, "annotator", "annotator-pass-1", Role::kAnnotator);
-  if (!annotator.ok()) return Fail(annotator.status());
+  auto present = st.ListProjects(std::nullopt);
+  if (!present.ok()) return Fail(present.status());
 
   struct DemoProject {
     const char* name;
@@ -208,23 +219,29 @@ int Demo(const std::string& db, const std::string& demo_dir) {
                                   {"Captions", "captions.schema.json", "images.jsonl"},
                                   {"Video", "video.schema.json", "video.jsonl"},
                                   {"Audio", "audio.schema.json", "audio.jsonl"}};
+  int created = 0;
   for (const DemoProject& p : projects) {
+    bool exists = std::any_of(present->begin(), present->end(),
+                              [&](const Project& project) { return project.name == p.name; });
+    if (exists) continue;
     auto schema_text = ReadFile(demo_dir + "/" + p.schema_file);
     if (!schema_text.ok()) return Fail(schema_text.status());
     auto schema = ParseSchema(*schema_text);
     if (!schema.ok()) return Fail(schema.status());
-    auto project = st.CreateProject({p.name, SchemaToJson(*schema), {}, manager->id},
-                                    SystemClock().NowMs());
+    auto project =
+        st.CreateProject({p.name, SchemaToJson(*schema), {}, manager.id}, SystemClock().NowMs());
     if (!project.ok()) return Fail(project.status());
     std::ifstream in(demo_dir + "/" + p.data_file, std::ios::binary);
     if (!in) return Fail(Status::NotFound("cannot open " + demo_dir + "/" + p.data_file));
     auto imported =
         io::ImportTasks(st, *project, io::ImportFormat::kJsonLines, in, SystemClock().NowMs());
     if (!imported.ok()) return Fail(imported.status());
-    if (Status s = st.AddMember(project->id, annotator->id); !s.ok()) return Fail(s);
+    if (Status s = st.AddMember(project->id, annotator.id); !s.ok()) return Fail(s);
     std::printf("plumb: demo project '%s' with %lld tasks\n", p.name,
                 static_cast<long long>(*imported));
+    ++created;
   }
+  if (created == 0) std::printf("plumb: the demo is already in %s\n", Displayed(db).c_str());
   std::printf("plumb: demo logins: annotator / annotator-pass-1, manager / manager-pass-1\n");
   return 0;
 }

@@ -38,8 +38,9 @@ int Import(const std::string& db, int64_t project_id, const std::string& file,
 int Export(const std::string& db, int64_t project_id, const std::string& format,
            const std::string& out_path);
 
-// Adds the demo users and projects with the sample data in `demo_dir`, unless
-// the database already has them. Prints the demo logins.
+// Adds the demo users (unless the database has them) and each demo project with
+// the sample data in `demo_dir` that the database lacks (by name). Prints the
+// demo logins.
 int Demo(const std::string& db, const std::string& demo_dir);
 
 // Copies every table of `from` into `to`, which must be empty (a new SQLite
