@@ -295,14 +295,38 @@ test('zoomed and panned, a point lands on the image pixel under the pointer', { 
   await page.keyboard.press('k');
   const target = zoomed.at(100, 90);
   await page.mouse.click(target.x, target.y);
+
+  // A polygon closed by a click on its first point (Enter would close it too).
+  await page.keyboard.press('p');
+  for (const [x, y] of [
+    [60, 60],
+    [90, 62],
+    [75, 80],
+    [60.5, 60.5],
+  ]) {
+    const p = zoomed.at(x, y);
+    await page.mouse.click(p.x, p.y);
+  }
+  assert.deepEqual(
+    (await regions(page)).map((r) => r.type),
+    ['polygon', 'keypoint'],
+  );
   await page.keyboard.press('Enter');
   await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`);
 
   const record = await exportedTask(manager, project.id, taskId);
-  const [point] = record.annotations[0].result;
-  assert.equal(point.type, 'keypoint');
-  near(point.x, 100, 'x');
-  near(point.y, 90, 'y');
+  const byType = Object.fromEntries(record.annotations[0].result.map((item) => [item.type, item]));
+  near(byType.keypoint.x, 100, 'x');
+  near(byType.keypoint.y, 90, 'y');
+  assert.equal(byType.polygon.points.length, 3, 'the click on the first point closed it, adding none');
+  [
+    [60, 60],
+    [90, 62],
+    [75, 80],
+  ].forEach(([x, y], i) => {
+    near(byType.polygon.points[i][0], x, `point ${i} x`);
+    near(byType.polygon.points[i][1], y, `point ${i} y`);
+  });
   assert.deepEqual(problems, []);
   await page.close();
 });
