@@ -165,6 +165,8 @@ test('an initial result loads as editable regions, scaled to the natural size', 
   const admin = await apiAs(plumb.baseUrl, 'admin');
   const schema = {
     controls: [
+      // A choice first: it is the active control when the task opens.
+      { name: 'kind', type: 'choice', source: 'image', labels: ['x', 'y'], required: false },
       {
         name: 'objects',
         type: 'bbox',
@@ -208,6 +210,10 @@ test('an initial result loads as editable regions, scaled to the natural size', 
 
   // Edit the pre-labeled box: select it with ] (the box tool's first region), relabel with key 2,
   // nudge it 5 px right, mark it occluded.
+  // b picks up the box tool while the choice is active.
+  assert.equal(await page.getByTestId('image-workspace').getAttribute('data-active'), 'false');
+  await page.keyboard.press('b');
+  assert.equal(await page.getByTestId('image-workspace').getAttribute('data-active'), 'true');
   await page.keyboard.press(']');
   assert.equal(await page.locator('[data-testid="region"][data-id="p1"]').getAttribute('data-selected'), 'true');
   await page.keyboard.press('2');

@@ -247,16 +247,21 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
   };
 
   const anyActive = active !== undefined;
-  useControlKeys(anyActive, (event) => {
-    if (!active) return;
-    const digit = digitIndex(event);
+  // The tool keys work whichever control is active (no other control of an image
+  // schema uses them); the others only while a tool is active.
+  useControlKeys(true, (event) => {
     const key = event.key;
     const tool = controls.find((c) => toolKeys[c.control.type] === key.toLowerCase() && !event.shiftKey);
-    if (digit >= 0) pickLabel(active, digit);
-    else if (tool) {
+    if (tool) {
       setDraft(null);
       tool.onActivate();
-    } else if (key === 'Enter') {
+      event.preventDefault();
+      return;
+    }
+    if (!active) return;
+    const digit = digitIndex(event);
+    if (digit >= 0) pickLabel(active, digit);
+    else if (key === 'Enter') {
       // Taken only while a polygon is being drawn; otherwise Enter submits.
       if (draft?.kind !== 'polygon') return;
       closePolygon();
@@ -318,7 +323,9 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
 
   const onMouseDown = (e: Konva.KonvaEventObject<MouseEvent>) => {
     if (!natural) return;
-    active?.onActivate();
+    // A press on the canvas while another control is active picks up the first tool.
+    const tool = active ?? first;
+    if (!active) tool.onActivate();
     if (e.evt.button === 1 || (e.evt.button === 0 && space)) {
       e.evt.preventDefault();
       pan.current = { from: { x: e.evt.clientX, y: e.evt.clientY }, view };
@@ -339,8 +346,7 @@ export function ImageWorkspace({ controls }: { controls: ImageControlProps[] }) 
     const onRegion = e.target !== e.target.getStage();
     if (onRegion) return;
     setSelected(null);
-    if (!active) return;
-    const c = active;
+    const c = tool;
     switch (c.control.type) {
       case 'bbox':
         setDraft({ kind: 'bbox', control: c.control.name, from: at, to: at });
