@@ -1,6 +1,7 @@
 // Routing and the pieces every handler shares: authentication, access
 // checks, JSON helpers, the UI's static files and media.
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -74,6 +75,8 @@ const char* ContentTypeFor(const std::string& path) {
       {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
       {".txt", "text/plain; charset=utf-8"}, {".wav", "audio/wav"},
       {".mp3", "audio/mpeg"},                {".mp4", "video/mp4"},
+      {".webm", "video/webm"},               {".ogg", "audio/ogg"},
+      {".m4a", "audio/mp4"},                 {".flac", "audio/flac"},
   };
   for (const auto& [ext, type] : kTypes) {
     size_t n = std::strlen(ext);
@@ -101,6 +104,63 @@ std::optional<Reply> ServeFile(const std::string& root, const std::string& rel) 
   return reply;
 }
 
+// The largest byte range one reply reads into memory. A media player asks for
+// "bytes=N-" and takes a shorter 206 as a part, asking again for the rest.
+constexpr uint64_t kMaxRangeBytes = 8 << 20;
+
+// Answers a Range request (RFC 9110 14.2, one range: "bytes=a-b", "bytes=a-"
+// or "bytes=-n") for the file of `reply`, which browsers need to seek in
+// video and audio: 206 with that part of the file, or 416 when it lies past
+// the end. Anything else (several ranges, another unit) gets the whole file.
+Reply RangeReply(Reply reply, const std::string& range) {
+  reply.headers.emplace_back("Accept-Ranges", "bytes");
+  if (range.rfind("bytes=", 0) != 0 || range.find(',') != std::string::npos) return reply;
+  std::string_view spec = std::string_view(range).substr(6);
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return reply;
+  auto number = [](std::string_view text, uint64_t& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+  };
+  struct stat st {};
+  if (::stat(reply.file.c_str(), &st) != 0) return reply;
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t first = 0, last = size == 0 ? 0 : size - 1;
+  std::string_view from = spec.substr(0, dash), to = spec.substr(dash + 1);
+  if (from.empty()) {
+    uint64_t suffix = 0;
+    if (!number(to, suffix)) return reply;
+    first = suffix >= size ? 0 : size - suffix;
+  } else {
+    if (!number(from, first)) return reply;
+    if (!to.empty()) {
+      uint64_t end = 0;
+      if (!number(to, end) || end < first) return reply;
+      last = std::min(last, end);
+    }
+  }
+  if (size == 0 || first >= size) {
+    Reply refused = ErrorReply(Status::InvalidArgument("the range lies past the end of the file"));
+    refused.status = 416;
+    refused.headers = reply.headers;
+    refused.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return refused;
+  }
+  last = std::min(last, first + kMaxRangeBytes - 1);
+  std::ifstream in(reply.file, std::ios::binary);
+  std::string part(last - first + 1, '\0');
+  in.seekg(static_cast<std::streamoff>(first));
+  in.read(part.data(), static_cast<std::streamsize>(part.size()));
+  if (!in) return ErrorReply(Status::Internal("cannot read " + reply.file));
+  reply.status = 206;
+  reply.body = std::move(part);
+  reply.file.clear();
+  reply.headers.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                                  std::to_string(last) + "/" +
+                                                  std::to_string(size));
+  return reply;
+}
+
 Reply StaticOrNotFound(const Services& s, const Request& req) {
   if (req.method == "GET" || req.method == "HEAD") {
     if (req.path.rfind("/media/", 0) == 0) {
@@ -109,7 +169,7 @@ Reply StaticOrNotFound(const Services& s, const Request& req) {
       if (auto reply = ServeFile(s.media_root, req.path.substr(7))) {
         // Served media are never run as a page, whatever they contain.
         reply->headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
-        return *reply;
+        return RangeReply(std::move(*reply), req.Header("range"));
       }
     } else if (req.path.rfind("/api/", 0) != 0 && !s.web_root.empty()) {
       std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);

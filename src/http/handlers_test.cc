@@ -182,6 +182,66 @@ TEST_P(HandlersTest, ServesTheUiAndMediaOnlyToSignedInUsers) {
   EXPECT_NE(Call("ann", "GET", "/../secret.txt").file, dir_ + "/secret.txt");
 }
 
+// Video and audio players seek with Range requests.
+TEST_P(HandlersTest, MediaAnswerByteRanges) {
+  std::filesystem::create_directories(dir_ + "/media");
+  {
+    FILE* f = std::fopen((dir_ + "/media/clip.webm").c_str(), "w");
+    std::fputs("0123456789", f);
+    std::fclose(f);
+  }
+  services_.media_root = dir_ + "/media";
+  auto get = [&](const std::string& range) {
+    Request req;
+    req.method = "GET";
+    req.path = "/media/clip.webm";
+    req.headers["authorization"] = "Bearer " + tokens_["ann"];
+    if (!range.empty()) req.headers["range"] = range;
+    return HandleRequest(services_, req);
+  };
+  auto header = [](const Reply& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return std::string();
+  };
+  Reply whole = get("");
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.content_type, "video/webm");
+  EXPECT_EQ(header(whole, "Accept-Ranges"), "bytes");
+  struct RangeCase {
+    const char* range;
+    int status;
+    const char* body;
+    const char* content_range;
+  };
+  const RangeCase cases[] = {
+      {"bytes=2-4", 206, "234", "bytes 2-4/10"},
+      {"bytes=7-", 206, "789", "bytes 7-9/10"},
+      {"bytes=-3", 206, "789", "bytes 7-9/10"},
+      {"bytes=-30", 206, "0123456789", "bytes 0-9/10"},
+      {"bytes=8-100", 206, "89", "bytes 8-9/10"},
+      {"bytes=10-", 416, nullptr, "bytes */10"},
+      // Not one satisfiable byte range: the whole file.
+      {"bytes=4-2", 200, nullptr, ""},
+      {"bytes=0-1,4-5", 200, nullptr, ""},
+      {"items=0-1", 200, nullptr, ""},
+      {"bytes=x-", 200, nullptr, ""},
+  };
+  for (const RangeCase& c : cases) {
+    Reply r = get(c.range);
+    EXPECT_EQ(r.status, c.status) << c.range;
+    if (c.body != nullptr) EXPECT_EQ(r.body, c.body) << c.range;
+    if (c.status == 200) EXPECT_EQ(r.file, dir_ + "/media/clip.webm") << c.range;
+    EXPECT_EQ(header(r, "Content-Range"), c.content_range) << c.range;
+  }
+  Request anonymous;
+  anonymous.method = "GET";
+  anonymous.path = "/media/clip.webm";
+  anonymous.headers["range"] = "bytes=0-3";
+  EXPECT_EQ(HandleRequest(services_, anonymous).status, 401);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, HandlersTest, ::testing::Values("Sqlite", "Postgres"),
                          [](const auto& info) { return info.param; });
 
