@@ -96,6 +96,57 @@ TEST_P(HandlersTest, NextReplyMatchesTheTaskView) {
   EXPECT_TRUE(n["lease"]["expires_at"].is_string());
 }
 
+// A model's prediction comes with the task as its pre-label: the newest one.
+TEST_P(HandlersTest, NextTaskCarriesTheNewestPredictionAsPrelabel) {
+  Reply created =
+      Call("mia", "POST", "/api/v1/projects",
+           R"({"name":"p","schema":{"controls":[)"
+           R"({"name":"box","type":"bbox","source":"image","labels":["bus","car"]}]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  int64_t project_id = json::parse(created.body)["id"].get<int64_t>();
+  std::string project = "/api/v1/projects/" + std::to_string(project_id);
+  {
+    auto writer = store_->BeginImport(project_id, clock_.NowMs());
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    store::NewTask plain{R"({"image":"/media/a.png"})", 5, std::nullopt, {}};
+    store::NewTask predicted{R"({"image":"/media/b.png"})", 1, std::nullopt, {}};
+    for (const char* version : {"v1", "v2"}) {
+      predicted.predictions.push_back({"detector", version, 0.75,
+                                       std::string(R"([{"control":"box","type":"bbox","label":")") +
+                                           (std::string(version) == "v1" ? "car" : "bus") +
+                                           R"(","x":1,"y":2,"w":30,"h":40,"rotation":0}])",
+                                       R"({"width":640,"height":480})"});
+    }
+    ASSERT_TRUE((*writer)->Add(plain).ok());
+    ASSERT_TRUE((*writer)->Add(predicted).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  ASSERT_EQ(Call("mia", "POST", project + "/members", json{{"user_id", ids_["ann"]}}.dump()).status,
+            204);
+  // Priority 5 first: no prediction, no pre-label.
+  Reply first = Call("ann", "POST", project + "/next");
+  ASSERT_EQ(first.status, 200) << first.body;
+  json n = json::parse(first.body);
+  EXPECT_FALSE(n["task"].contains("prelabel")) << first.body;
+  json item = {{"control", "box"}, {"label", "bus"}, {"x", 1}, {"y", 2}, {"w", 5}, {"h", 5}};
+  ASSERT_EQ(Call("ann", "POST",
+                 "/api/v1/tasks/" + std::to_string(n["task"]["id"].get<int64_t>()) + "/annotations",
+                 json{{"result", {item}},
+                      {"media", {{"width", 640}, {"height", 480}}},
+                      {"lease_id", n["lease"]["id"]}}
+                     .dump())
+                .status,
+            201);
+  Reply second = Call("ann", "POST", project + "/next");
+  ASSERT_EQ(second.status, 200) << second.body;
+  json prelabel = json::parse(second.body)["task"]["prelabel"];
+  EXPECT_EQ(prelabel["model_name"], "detector");
+  EXPECT_EQ(prelabel["model_version"], "v2");
+  EXPECT_EQ(prelabel["score"], 0.75);
+  EXPECT_EQ(prelabel["result"][0]["label"], "bus");
+  EXPECT_EQ(prelabel["media"], json::parse(R"({"width":640,"height":480})"));
+}
+
 TEST_P(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
   Reply created = Call("mia", "POST", "/api/v1/projects",
                        R"({"name":"p","settings":{"lease_seconds":60},"schema":{"controls":[)"

@@ -25,7 +25,7 @@ std::optional<int64_t> OwnOnly(const User& user) {
 // The next-task reply, written out directly: it is the hottest reply, and the
 // task's stored data is compact JSON that was validated on import, so it is
 // spliced in as it is rather than parsed and serialized again. The same
-// fields as TaskJson, without annotations.
+// fields as TaskJson, without annotations, and the task's pre-label if any.
 std::string NextReplyBody(const workflow::NextTask& n) {
   const Task& t = n.task;
   std::string out;
@@ -42,7 +42,23 @@ std::string NextReplyBody(const workflow::NextTask& n) {
   out += TaskStateName(t.state);
   out += R"(","created_at":")";
   out += FormatIsoTime(t.created_at_ms);
-  out += R"("},"lease":{"id":)";
+  out += '"';
+  if (n.prelabel) {
+    // Stored results and media were validated and written compact.
+    const store::Prediction& p = *n.prelabel;
+    out += R"(,"prelabel":{"result":)";
+    out += p.result_json;
+    out += R"(,"media":)";
+    out += p.media_json.empty() ? "null" : p.media_json;
+    out += R"(,"model_name":)";
+    out += json(p.model_name).dump(-1, ' ', false, json::error_handler_t::replace);
+    out += R"(,"model_version":)";
+    out += json(p.model_version).dump(-1, ' ', false, json::error_handler_t::replace);
+    out += R"(,"score":)";
+    out += p.score ? json(*p.score).dump() : "null";
+    out += '}';
+  }
+  out += R"(},"lease":{"id":)";
   out += std::to_string(n.lease.id);
   out += R"(,"expires_at":")";
   out += FormatIsoTime(n.lease.expires_at_ms);

@@ -7,7 +7,11 @@ Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& 
                          store_.ClaimNextTask(project.id, user.id, clock_.NowMs()));
   if (!claim) return std::optional<NextTask>();
   NextTask next{std::move(claim->task), claim->lease,
-                claim->existing_lease ? "existing_lease" : "priority"};
+                claim->existing_lease ? "existing_lease" : "priority", std::nullopt};
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::Prediction> predictions,
+                         store_.ListPredictions({next.task.id}));
+  // The newest is the latest model's: predictions come in id order.
+  if (!predictions.empty()) next.prelabel = std::move(predictions.back());
   return std::optional<NextTask>(std::move(next));
 }
 

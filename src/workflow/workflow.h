@@ -19,6 +19,8 @@ struct NextTask {
   // The queue rule that picked the task: "existing_lease" (the caller's live
   // lease handed out again) or "priority" (highest priority, then import order).
   std::string rule;
+  // The task's newest prediction, which the editor starts from (a pre-label).
+  std::optional<store::Prediction> prelabel;
 };
 
 struct Submission {
@@ -33,8 +35,8 @@ class Queue {
  public:
   Queue(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-  // The caller's next task in the project with its lease, or nullopt when
-  // nothing is left for them. Errors come from the store.
+  // The caller's next task in the project with its lease and pre-label, or
+  // nullopt when nothing is left for them. Errors come from the store.
   Result<std::optional<NextTask>> Next(const Project& project, const User& user);
 
   // Validates the result and media against the project's schema and the
