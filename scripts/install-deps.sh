@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libsimdjson-dev
   libsodium-dev libspdlog-dev libcli11-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libpq-dev postgresql nginx
+  libbenchmark-dev libpq-dev postgresql nginx libzip-dev zlib1g-dev libpugixml-dev
   nodejs npm chromium wrk time
 )
 

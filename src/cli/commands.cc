@@ -25,6 +25,9 @@ std::string Displayed(const std::string& location) {
   return location.substr(0, colon + 1) + "***" + location.substr(at);
 }
 
+constexpr const char* kFormatNames =
+    "json, jsonl, csv, coco, yolo, voc, conll, spacy or label_studio";
+
 int Fail(const Status& status) {
   std::fprintf(stderr, "plumb: %s\n", status.ToString().c_str());
   return 1;
@@ -136,35 +139,40 @@ int AddUser(const std::string& db, const std::string& username, const std::strin
 }
 
 int Import(const std::string& db, int64_t project_id, const std::string& file,
-           const std::string& format_name) {
-  std::optional<io::ImportFormat> format;
-  if (format_name.empty()) {
-    format = io::ImportFormatFromPath(file);
-  } else if (format_name == "json") {
-    format = io::ImportFormat::kJsonArray;
-  } else if (format_name == "jsonl") {
-    format = io::ImportFormat::kJsonLines;
-  } else if (format_name == "csv") {
-    format = io::ImportFormat::kCsv;
-  }
-  if (!format) return Fail(Status::InvalidArgument("format must be json, jsonl or csv"));
+           const std::string& format_name, const std::string& as_user) {
+  std::optional<io::ImportFormat> format =
+      format_name.empty() ? io::ImportFormatFromPath(file) : io::ParseImportFormat(format_name);
+  if (!format) return Fail(Status::InvalidArgument(std::string("format must be ") + kFormatNames));
   auto store = OpenStore(db);
   if (!store.ok()) return Fail(store.status());
   auto project = (*store)->GetProject(project_id);
   if (!project.ok()) return Fail(project.status());
+  // Imported labels need an author: the named user, else the project's creator.
+  int64_t user_id = project->created_by;
+  if (!as_user.empty()) {
+    auto user = (*store)->FindUserByName(as_user);
+    if (!user.ok()) return Fail(user.status());
+    user_id = user->user.id;
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) return Fail(Status::NotFound("cannot open " + file));
-  auto imported = io::ImportTasks(**store, *project, *format, in, SystemClock().NowMs());
+  auto imported = io::ImportFile(**store, *project, *format, in, user_id, SystemClock().NowMs());
   if (!imported.ok()) return Fail(imported.status());
-  std::printf("plumb: imported %lld tasks into project %lld\n",
-              static_cast<long long>(*imported), static_cast<long long>(project_id));
+  std::printf("plumb: imported %lld tasks (%lld annotations, %lld predictions) into project %lld\n",
+              static_cast<long long>(imported->tasks),
+              static_cast<long long>(imported->annotations),
+              static_cast<long long>(imported->predictions), static_cast<long long>(project_id));
+  if (imported->dropped_annotations > 0) {
+    std::printf("plumb: %lld annotations past the first of their task were left out\n",
+                static_cast<long long>(imported->dropped_annotations));
+  }
   return 0;
 }
 
 int Export(const std::string& db, int64_t project_id, const std::string& format_name,
            const std::string& out_path) {
   auto format = io::ParseExportFormat(format_name);
-  if (!format) return Fail(Status::InvalidArgument("format must be json, jsonl or csv"));
+  if (!format) return Fail(Status::InvalidArgument(std::string("format must be ") + kFormatNames));
   auto store = OpenStore(db);
   if (!store.ok()) return Fail(store.status());
   auto project = (*store)->GetProject(project_id);

@@ -33,8 +33,11 @@ int Init(const std::string& db, const std::string& admin_name);
 int AddUser(const std::string& db, const std::string& username, const std::string& role,
             const std::string& password);
 
+// Imports a file in any format (io::ParseImportFormat's names; by extension
+// for json, jsonl and csv when `format` is ""). Labels it carries become
+// annotations by `as_user` (a username), or by the project's creator when "".
 int Import(const std::string& db, int64_t project_id, const std::string& file,
-           const std::string& format);
+           const std::string& format, const std::string& as_user);
 int Export(const std::string& db, int64_t project_id, const std::string& format,
            const std::string& out_path);
 

@@ -1,9 +1,10 @@
 // The `plumb` command: wires CLI11 to the subcommands in commands.cc.
 
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 
@@ -43,17 +44,23 @@ int main(int argc, char** argv) {
     user_cmd->add_option("--role", role, "admin, manager, reviewer or annotator");
 
     int64_t project_id = 0;
-    std::string file, import_format, export_format = "json", out = "-";
-    auto* import_cmd = app.add_subcommand("import", "import tasks from a JSON, JSONL or CSV file");
+    std::string file, import_format, as_user, export_format = "json", out = "-";
+    constexpr const char* kFormats =
+        "json, jsonl, csv, coco, yolo, voc, conll, spacy or label_studio (docs/formats.md)";
+    auto* import_cmd = app.add_subcommand(
+        "import", "import tasks, with any labels and predictions the file carries");
     import_cmd->add_option("--db", db, kDbHelp)->required();
     import_cmd->add_option("--project", project_id, "project id")->required();
-    import_cmd->add_option("--format", import_format, "json, jsonl or csv (default: by extension)");
+    import_cmd->add_option("--format", import_format,
+                           std::string(kFormats) + "; default: json, jsonl or csv by extension");
+    import_cmd->add_option("--as", as_user,
+                           "username that imported labels are by (default: the project's creator)");
     import_cmd->add_option("file", file)->required();
 
     auto* export_cmd = app.add_subcommand("export", "export a project's tasks and labels");
     export_cmd->add_option("--db", db, kDbHelp)->required();
     export_cmd->add_option("--project", project_id, "project id")->required();
-    export_cmd->add_option("--format", export_format, "json, jsonl or csv");
+    export_cmd->add_option("--format", export_format, kFormats);
     export_cmd->add_option("--out", out, "output file, - for stdout");
 
     std::string demo_dir = "demo";
@@ -77,7 +84,7 @@ int main(int argc, char** argv) {
       const char* env = std::getenv("PLUMB_PASSWORD");
       return plumb::cli::AddUser(db, username, role, env ? env : "");
     }
-    if (*import_cmd) return plumb::cli::Import(db, project_id, file, import_format);
+    if (*import_cmd) return plumb::cli::Import(db, project_id, file, import_format, as_user);
     if (*export_cmd) return plumb::cli::Export(db, project_id, export_format, out);
     if (*demo_cmd) return plumb::cli::Demo(db, demo_dir);
     if (*migrate_cmd) return plumb::cli::Migrate(from, to);

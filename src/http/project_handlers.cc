@@ -144,18 +144,31 @@ Reply Progress(Ctx& ctx) {
   if (!project.ok()) return ErrorReply(project.status());
   auto progress = ctx.services.store->GetProgress(project->id, ctx.user.id);
   if (!progress.ok()) return ErrorReply(progress.status());
-  return JsonReply(200,
-                   {{"total", progress->total}, {"done", progress->done}, {"mine", progress->mine}});
+  return JsonReply(
+      200, {{"total", progress->total}, {"done", progress->done}, {"mine", progress->mine}});
 }
 
 Reply ImportTasks(Ctx& ctx) {
   if (Status s = RequireRole(ctx.user, Role::kManager); !s.ok()) return ErrorReply(s);
   auto project = LoadProject(ctx, ctx.ids[0]);
   if (!project.ok()) return ErrorReply(project.status());
-  auto format = io::ImportFormatFromContentType(ctx.req.Header("content-type"));
+  // ?format= names any format (the label formats need it); without it the
+  // Content-Type picks one of the task formats.
+  std::optional<io::ImportFormat> format;
+  if (auto name = ctx.req.Query("format"); name && !name->empty()) {
+    format = io::ParseImportFormat(*name);
+    if (!format) {
+      return ErrorReply(Status::InvalidArgument(
+          "format must be json, jsonl, csv, coco, yolo, voc, conll, spacy or label_studio",
+          "format"));
+    }
+  } else {
+    format = io::ImportFormatFromContentType(ctx.req.Header("content-type"));
+  }
   if (!format) {
     return ErrorReply(Status::UnsupportedMediaType(
-        "import needs Content-Type application/json, application/x-ndjson or text/csv"));
+        "import needs Content-Type application/json, application/x-ndjson or text/csv, or "
+        "?format="));
   }
   // The server streams uploads to a file; callers without sockets (tests)
   // pass the body in memory.
@@ -169,10 +182,13 @@ Reply ImportTasks(Ctx& ctx) {
   } else {
     memory.str(ctx.req.body);
   }
-  auto imported =
-      io::ImportTasks(*ctx.services.store, *project, *format, *in, ctx.services.clock->NowMs());
+  auto imported = io::ImportFile(*ctx.services.store, *project, *format, *in, ctx.user.id,
+                                 ctx.services.clock->NowMs());
   if (!imported.ok()) return ErrorReply(imported.status());
-  return JsonReply(201, {{"imported", *imported}});
+  return JsonReply(201, {{"imported", imported->tasks},
+                         {"annotations", imported->annotations},
+                         {"predictions", imported->predictions},
+                         {"dropped_annotations", imported->dropped_annotations}});
 }
 
 // Cursors are opaque to clients; today they carry the last id of the page.
@@ -198,8 +214,7 @@ Reply ListTasks(Ctx& ctx) {
   if (auto state = ctx.req.Query("state"); state && !state->empty()) {
     query.state = ParseTaskState(*state);
     if (!query.state) {
-      return ErrorReply(
-          Status::InvalidArgument("state must be new, annotating or done", "state"));
+      return ErrorReply(Status::InvalidArgument("state must be new, annotating or done", "state"));
     }
   }
   auto annotator = QueryInt(ctx.req, "annotator", 1, INT64_MAX);
@@ -240,7 +255,9 @@ Reply Export(Ctx& ctx) {
   if (!project.ok()) return ErrorReply(project.status());
   auto format = io::ParseExportFormat(ctx.req.Query("format").value_or("json"));
   if (!format) {
-    return ErrorReply(Status::InvalidArgument("format must be json, jsonl or csv", "format"));
+    return ErrorReply(Status::InvalidArgument(
+        "format must be json, jsonl, csv, coco, yolo, voc, conll, spacy or label_studio",
+        "format"));
   }
   // The export is written to a temporary file and streamed from there, so a
   // large project never sits in memory and the reply has a known length.
@@ -261,9 +278,9 @@ Reply Export(Ctx& ctx) {
   reply.content_type = io::ExportContentType(*format);
   reply.file = path;
   reply.delete_file = true;
-  reply.headers.emplace_back("Content-Disposition",
-                             "attachment; filename=\"project-" + std::to_string(project->id) +
-                                 "." + io::ExportFileExtension(*format) + "\"");
+  reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"project-" +
+                                                        std::to_string(project->id) + "." +
+                                                        io::ExportFileExtension(*format) + "\"");
   return reply;
 }
 

@@ -129,19 +129,6 @@ std::vector<std::string> Categories(const ImageControls& controls) {
   return names;
 }
 
-// The axis-aligned bounds [x, y, w, h] of a box rotated clockwise by
-// `degrees` around its top-left corner.
-std::array<double, 4> Bounds(double x, double y, double w, double h, double degrees) {
-  if (degrees == 0) return {x, y, w, h};
-  const double r = degrees * std::numbers::pi / 180.0;
-  const double c = std::cos(r), s = std::sin(r);
-  const double xs[4] = {x, x + w * c, x + w * c - h * s, x - h * s};
-  const double ys[4] = {y, y + w * s, y + w * s + h * c, y + h * c};
-  const auto [x0, x1] = std::minmax_element(xs, xs + 4);
-  const auto [y0, y1] = std::minmax_element(ys, ys + 4);
-  return {*x0, *y0, *x1 - *x0, *y1 - *y0};
-}
-
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -253,12 +240,13 @@ Status WriteCoco(store::Store& store, const Project& project, const Schema& sche
   bool first_image = true;
   Status status = store.ForEachTaskWithAnnotations(
       project.id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
-        const Revision* newest = NewestRevision(revisions);
-        if (newest == nullptr) return Status::Ok();  // COCO needs the size: labeled tasks only
-        PLUMB_ASSIGN_OR_RETURN(json media, ParseStored(newest->media_json));
-        if (!media.is_object() || !media.contains("width")) return Status::Ok();
-        PLUMB_ASSIGN_OR_RETURN(json data, ParseStored(task.data_json));
-        PLUMB_ASSIGN_OR_RETURN(json result, ParseStored(newest->result_json));
+        // Image formats need the size: tasks with an annotation that has media.
+        PLUMB_ASSIGN_OR_RETURN(std::optional<ImageLabels> labels,
+                               NewestImageLabels(task, revisions));
+        if (!labels) return Status::Ok();
+        const json& media = labels->media;
+        const json& data = labels->data;
+        const json& result = labels->result;
         json image = {{"id", task.id},
                       {"file_name", data.value(*controls.source, "")},
                       {"width", media["width"]},
@@ -269,8 +257,8 @@ Status WriteCoco(store::Store& store, const Project& project, const Schema& sche
           const std::string control = item.value("control", "");
           json a = {{"id", 0}, {"image_id", task.id}, {"category_id", 0}, {"iscrowd", 0}};
           if (controls.bbox != nullptr && control == controls.bbox->name) {
-            auto box = Bounds(item.value("x", 0.0), item.value("y", 0.0), item.value("w", 0.0),
-                              item.value("h", 0.0), item.value("rotation", 0.0));
+            auto box = BoxBounds(item.value("x", 0.0), item.value("y", 0.0), item.value("w", 0.0),
+                                 item.value("h", 0.0), item.value("rotation", 0.0));
             a["bbox"] = {box[0], box[1], box[2], box[3]};
             a["area"] = box[2] * box[3];
             a["segmentation"] = json::array();

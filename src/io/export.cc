@@ -85,6 +85,8 @@ class Exporter {
       case ExportFormat::kCsv:
         AppendCsvRow(task, newest, values);
         break;
+      default:  // the label formats have their own writers (labeled.h)
+        return Status::Internal("not a task export format");
     }
     first_ = false;
     if (buffer_.size() >= kFlushBytes) return Flush();

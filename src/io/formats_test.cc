@@ -6,12 +6,14 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "io/io.h"
+#include "io/zip.h"
 
 namespace plumb::io {
 namespace {
@@ -226,6 +228,15 @@ TEST_F(FormatsTest, LabelStudioSpansInUtf16UnitsBecomeCodePoints) {
   EXPECT_EQ(result[1]["text"], "東京");
 }
 
+std::string Zip(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::ostringstream out;
+  ZipWriter zip(out);
+  // Writing to a string stream cannot fail; the tests read the zip back.
+  for (const auto& [name, content] : files) (void)zip.Add(name, content);
+  (void)zip.Finish();
+  return out.str();
+}
+
 struct BadFile {
   const char* name;
   ImportFormat format;
@@ -310,6 +321,27 @@ const BadFile kBadFiles[] = {
                           "segmentation": {"counts": [1, 2], "size": [10, 10]}}],
          "categories": [{"id": 1, "name": "car"}]})",
      0, "RLE segmentation", "annotations[0].segmentation"},
+    {"yolo_class_out_of_range", ImportFormat::kYolo, kImageSchema,
+     Zip({{"classes.txt", "car\n"},
+          {"manifest.jsonl",
+           "{\"image\": \"a.jpg\", \"labels\": \"labels/a.txt\", \"width\": 10, \"height\": 10}\n"},
+          {"labels/a.txt", "3 0.5 0.5 0.1 0.1\n"}}),
+     0, "labels/a.txt line 1: class 3 is not in classes.txt", ""},
+    {"yolo_no_size", ImportFormat::kYolo, kImageSchema,
+     Zip({{"classes.txt", "car\n"}, {"labels/a.txt", "0 0.5 0.5 0.1 0.1\n"}}), 0,
+     "labels/a.txt: no image size", ""},
+    {"yolo_not_a_zip", ImportFormat::kYolo, kImageSchema, "0 0.5 0.5 0.1 0.1\n", 0,
+     "not a zip archive", ""},
+    {"voc_label_not_in_schema", ImportFormat::kVoc, kImageSchema,
+     Zip({{"a.xml",
+           "<annotation><filename>a.jpg</filename><size><width>9</width>"
+           "<height>9</height></size><object><name>tree</name><bndbox><xmin>0</xmin>"
+           "<ymin>0</ymin><xmax>1</xmax><ymax>1</ymax></bndbox></object></annotation>"}}),
+     0, "a.xml: annotation does not fit", "result[0].label"},
+    {"voc_bad_number", ImportFormat::kVoc, kImageSchema,
+     "<annotation><filename>a.jpg</filename><object><name>car</name><bndbox><xmin>x</xmin>"
+     "</bndbox></object></annotation>",
+     0, "<xmin> must be a number", ""},
 };
 
 INSTANTIATE_TEST_SUITE_P(Formats, BadFileTest, ::testing::ValuesIn(kBadFiles),
@@ -460,6 +492,103 @@ TEST_F(FormatsTest, CocoExportOfRotatedBoxIsItsBounds) {
   EXPECT_NEAR(bbox[1].get<double>(), 10, 1e-9);
   EXPECT_NEAR(bbox[2].get<double>(), 10, 1e-9);
   EXPECT_NEAR(bbox[3].get<double>(), 20, 1e-9);
+}
+
+// --- YOLO and VOC -------------------------------------------------------------------------
+
+std::map<std::string, std::string> Unzip(const std::string& bytes) {
+  std::map<std::string, std::string> files;
+  Status status =
+      ForEachZipFile(bytes, 1 << 20, [&](const std::string& name, const std::string& c) {
+        files[name] = c;
+        return Status::Ok();
+      });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return files;
+}
+
+// A PNG's first 24 bytes: signature, IHDR length and type, width, height.
+std::string PngHeader(uint32_t width, uint32_t height) {
+  std::string b = "\x89PNG\r\n\x1a\n";
+  b += std::string("\0\0\0\x0dIHDR", 8);
+  for (uint32_t v : {width, height}) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+      b.push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+  return b + std::string(5, '\0');
+}
+
+TEST_F(FormatsTest, YoloImportTakesSizesFromImagesAndRoundTrips) {
+  const std::string upload = Zip({{"classes.txt", "car\nperson\n"},
+                                  {"images/a.png", PngHeader(200, 100)},
+                                  {"labels/a.txt", "0 0.5 0.5 0.5 0.2\n1 0.1 0.1 0.2 0.2\n"},
+                                  {"images/b.png", PngHeader(10, 10)},
+                                  {"labels/b.txt", ""}});
+  Project p = NewProject(kImageSchema);
+  ImportSummary summary = Ok(Import(p, ImportFormat::kYolo, upload));
+  EXPECT_EQ(summary.tasks, 2);
+  EXPECT_EQ(summary.annotations, 2);
+  std::vector<Revision> revisions = Revisions(p);
+  ASSERT_EQ(revisions.size(), 2u);
+  EXPECT_EQ(json::parse(revisions[0].media_json), json({{"width", 200}, {"height", 100}}));
+  json result = json::parse(revisions[0].result_json);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0], json::parse(R"({"control":"objects","type":"bbox","label":"car","x":50,
+      "y":40,"w":100,"h":20,"rotation":0})"));
+  EXPECT_EQ(result[1]["label"], "person");
+  Task a = Ok(store_->ListTasks(Query(p))).items.at(0);
+  EXPECT_EQ(json::parse(a.data_json)["image"], "images/a.png");
+
+  std::map<std::string, std::string> once = Unzip(Export(p, ExportFormat::kYolo));
+  EXPECT_EQ(once["classes.txt"], "car\nperson\n");
+  EXPECT_EQ(once["labels/a.txt"],
+            "0 0.500000 0.500000 0.500000 0.200000\n"
+            "1 0.100000 0.100000 0.200000 0.200000\n");
+  EXPECT_EQ(once["labels/b.txt"], "");
+  ASSERT_EQ(once.count("manifest.jsonl"), 1u);
+
+  // Plumb's own export carries the sizes in manifest.jsonl.
+  Project q = NewProject(kImageSchema);
+  Ok(Import(q, ImportFormat::kYolo, Export(p, ExportFormat::kYolo)));
+  EXPECT_EQ(Unzip(Export(q, ExportFormat::kYolo)), once);
+}
+
+TEST_F(FormatsTest, VocRoundTripKeepsFlags) {
+  const std::string xml = R"(<annotation><filename>street.jpg</filename>
+      <size><width>640</width><height>480</height><depth>3</depth></size>
+      <object><name>car</name><truncated>1</truncated><difficult>0</difficult>
+        <bndbox><xmin>10</xmin><ymin>20</ymin><xmax>110.5</xmax><ymax>70</ymax></bndbox></object>
+      <object><name>person</name><occluded>1</occluded>
+        <bndbox><xmin>0</xmin><ymin>0</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object>
+      </annotation>)";
+  const char* schema = R"json({"controls": [{"name": "objects", "type": "bbox", "source": "image",
+      "labels": ["car", "person"], "attributes": [{"name": "truncated", "type": "boolean"},
+                                                  {"name": "occluded", "type": "boolean"}]}]})json";
+  Project p = NewProject(schema);
+  Ok(Import(p, ImportFormat::kVoc, xml));
+  std::vector<Revision> revisions = Revisions(p);
+  ASSERT_EQ(revisions.size(), 1u);
+  json result = json::parse(revisions[0].result_json);
+  EXPECT_EQ(result[0], json::parse(R"({"control":"objects","type":"bbox","label":"car","x":10,
+      "y":20,"w":100.5,"h":50,"rotation":0,"attributes":{"truncated":true}})"));
+  EXPECT_EQ(result[1]["attributes"], json({{"occluded", true}}));
+
+  std::map<std::string, std::string> once = Unzip(Export(p, ExportFormat::kVoc));
+  ASSERT_EQ(once.count("Annotations/street.xml"), 1u);
+  const std::string& out = once["Annotations/street.xml"];
+  EXPECT_NE(out.find("<xmax>110.5</xmax>"), std::string::npos) << out;
+  EXPECT_NE(out.find("<truncated>1</truncated>"), std::string::npos) << out;
+  Project q = NewProject(schema);
+  Ok(Import(q, ImportFormat::kVoc, Export(p, ExportFormat::kVoc)));
+  EXPECT_EQ(Unzip(Export(q, ExportFormat::kVoc)), once);
+}
+
+TEST_F(FormatsTest, ZipOfManyFilesUsesZip64Directory) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int i = 0; i < 70'000; ++i) files.push_back({"f" + std::to_string(i), ""});
+  std::map<std::string, std::string> back = Unzip(Zip(files));
+  EXPECT_EQ(back.size(), 70'000u);
+  EXPECT_EQ(back.count("f69999"), 1u);
 }
 
 TEST_F(FormatsTest, FormatNamesParse) {

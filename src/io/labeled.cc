@@ -2,8 +2,10 @@
 
 #include "io/labeled.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <numbers>
 
 #include "core/utf8.h"
 
@@ -83,6 +85,20 @@ const Revision* NewestRevision(const std::vector<Revision>& revisions) {
   return newest;
 }
 
+Result<std::optional<ImageLabels>> NewestImageLabels(const Task& task,
+                                                     const std::vector<Revision>& revisions) {
+  const Revision* newest = NewestRevision(revisions);
+  if (newest == nullptr) return std::optional<ImageLabels>();
+  ImageLabels labels;
+  PLUMB_ASSIGN_OR_RETURN(labels.media, ParseStored(newest->media_json));
+  if (!labels.media.is_object() || !labels.media.contains("width")) {
+    return std::optional<ImageLabels>();
+  }
+  PLUMB_ASSIGN_OR_RETURN(labels.data, ParseStored(task.data_json));
+  PLUMB_ASSIGN_OR_RETURN(labels.result, ParseStored(newest->result_json));
+  return std::optional(std::move(labels));
+}
+
 const Control* FindControl(const Schema& schema, ControlType type, MediaKind media) {
   for (const Control& c : schema.controls) {
     if (c.type == type && c.media == media) return &c;
@@ -147,6 +163,49 @@ void FillSpanTexts(const Schema& schema, const json& data, json& result) {
                                                         start->get<int64_t>(), end->get<int64_t>());
     if (covered) item["text"] = std::move(*covered);
   }
+}
+
+std::array<double, 4> BoxBounds(double x, double y, double w, double h, double degrees) {
+  if (degrees == 0) return {x, y, w, h};
+  const double r = degrees * std::numbers::pi / 180.0;
+  const double c = std::cos(r), s = std::sin(r);
+  const double xs[4] = {x, x + w * c, x + w * c - h * s, x - h * s};
+  const double ys[4] = {y, y + w * s, y + w * s + h * c, y + h * c};
+  const auto [x0, x1] = std::minmax_element(xs, xs + 4);
+  const auto [y0, y1] = std::minmax_element(ys, ys + 4);
+  return {*x0, *y0, *x1 - *x0, *y1 - *y0};
+}
+
+std::string FileStem(std::string_view path) {
+  path = path.substr(0, path.find_first_of("?#"));
+  if (size_t slash = path.find_last_of("/\\"); slash != std::string_view::npos) {
+    path.remove_prefix(slash + 1);
+  }
+  if (size_t dot = path.rfind('.'); dot != std::string_view::npos && dot > 0) {
+    path = path.substr(0, dot);
+  }
+  std::string stem;
+  for (char c : path) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || static_cast<unsigned char>(c) >= 0x80;
+    stem.push_back(keep ? c : '_');
+  }
+  return stem.empty() ? "image" : stem;
+}
+
+std::string UniqueStems::Unique(std::string_view path) {
+  const std::string stem = FileStem(path);
+  std::string name = stem;
+  for (int n = 2; !used_.insert(name).second; ++n) name = stem + "_" + std::to_string(n);
+  return name;
+}
+
+Result<const Control*> ImageBoxControl(const Schema& schema) {
+  const Control* control = FindControl(schema, ControlType::kBbox, MediaKind::kImage);
+  if (control == nullptr) {
+    return Status::InvalidArgument("the project's schema has no bbox control over an image");
+  }
+  return control;
 }
 
 std::string FormatNumber(double v) {

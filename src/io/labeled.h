@@ -4,10 +4,12 @@
 // and written by LabeledWriter; the readers and writers of each format; and
 // the small pieces of export they all use. Format details: docs/formats.md.
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +96,16 @@ Status WriteVoc(store::Store& store, const Project& project, const Schema& schem
 // higher (later) revision id. nullptr when there is none.
 const Revision* NewestRevision(const std::vector<Revision>& revisions);
 
+// A task's newest annotation over an image, parsed.
+struct ImageLabels {
+  nlohmann::json data;
+  nlohmann::json media;  // an object with width and height
+  nlohmann::json result;
+};
+// nullopt when the task has no annotation or its newest has no media size.
+Result<std::optional<ImageLabels>> NewestImageLabels(const Task& task,
+                                                     const std::vector<Revision>& revisions);
+
 // The first control of `type` whose media is `media`; nullptr when none.
 const Control* FindControl(const Schema& schema, ControlType type, MediaKind media);
 
@@ -130,6 +142,27 @@ std::optional<std::string> CodePointSlice(const std::string& text, int64_t start
 // the task data's source field of their control (formats that give only
 // offsets). Items it cannot fill are left for the validator to report.
 void FillSpanTexts(const Schema& schema, const nlohmann::json& data, nlohmann::json& result);
+
+// The axis-aligned bounds {x, y, w, h} of a box rotated clockwise by
+// `degrees` around its top-left corner (x, y), for formats without rotation.
+std::array<double, 4> BoxBounds(double x, double y, double w, double h, double degrees);
+
+// The file name of a path or URL without folders, query or extension, made
+// safe for a zip entry: "/data/img 1.jpg?x" → "img_1".
+std::string FileStem(std::string_view path);
+
+// File stems made unique within one archive: "a", "a_2", "a_3", ...
+class UniqueStems {
+ public:
+  std::string Unique(std::string_view path);
+
+ private:
+  std::set<std::string> used_;
+};
+
+// The first bbox control over an image, which YOLO and VOC label;
+// kInvalidArgument when the schema has none.
+Result<const Control*> ImageBoxControl(const Schema& schema);
 
 // A number as JSON writes it: integers without a fraction, others shortest.
 std::string FormatNumber(double v);
