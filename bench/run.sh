@@ -4,12 +4,15 @@
 #   1. import: `plumb import` of a 1,000,000-line JSONL file vs raw SQLite
 #      inserting the same rows into the same table;
 #   2. serving: 64 annotators looping next+submit vs /healthz, same client;
-#   3. the same on PostgreSQL (a throw-away cluster): `plumb import` vs raw
+#   3. export: `plumb export` of 100,000 annotated tasks (two boxes each) as
+#      COCO and as JSONL vs the sqlite3 shell reading the same rows;
+#   4. the same on PostgreSQL (a throw-away cluster): `plumb import` vs raw
 #      COPY of the same rows, then next+submit with one server and with two
 #      servers on the one database.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
-# PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_SERVE_ARGS (extra
+# PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_EXPORT_TASKS
+# (100000), PLUMB_BENCH_SERVE_ARGS (extra
 # `plumb serve` flags, e.g. "--workers 8"), PLUMB_BENCH_POSTGRES (1; 0 leaves
 # the PostgreSQL rows out), PLUMB_BENCH_PG_FSYNC (on; off keeps the test
 # cluster's fsync=off).
@@ -18,6 +21,7 @@ set -euo pipefail
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
 ROWS=${PLUMB_BENCH_ROWS:-1000000}
 ANNOTATORS=${PLUMB_BENCH_ANNOTATORS:-64}
+EXPORT_TASKS=${PLUMB_BENCH_EXPORT_TASKS:-100000}
 LOAD_SECONDS=${PLUMB_BENCH_SECONDS:-20}
 HEALTHZ_SECONDS=${PLUMB_BENCH_HEALTHZ_SECONDS:-10}
 POSTGRES=${PLUMB_BENCH_POSTGRES:-1}
@@ -42,6 +46,7 @@ if [[ $POSTGRES == 1 ]] && ! command -v psql >/dev/null; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/plumb-bench.XXXXXX")
+declare -A EXPORT_BYTES
 SERVER_PIDS=()
 SERVER_PID=""
 PG_STARTED=""
@@ -117,6 +122,14 @@ start_server
 SETUP_OUT=$("$LOAD" setup --port "$PORT" --password "$ADMIN_PASSWORD" --users "$ANNOTATORS" \
   --tokens "$WORK/tokens.txt")
 PROJECT=$(field project "$SETUP_OUT")
+# The export project: one bbox control over an image, created as admin.
+curl -sf -c "$WORK/cookies" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" \
+  "http://127.0.0.1:$PORT/api/v1/auth/login" >/dev/null
+EXPORT_PROJECT=$(curl -sf -b "$WORK/cookies" -H 'Content-Type: application/json' \
+  -d '{"name":"export bench","schema":{"controls":[{"name":"objects","type":"bbox","source":"image","labels":["car","person","bike"]}]}}' \
+  "http://127.0.0.1:$PORT/api/v1/projects" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+[[ -n $EXPORT_PROJECT ]] || { log "creating the export project failed"; exit 1; }
 stop_server
 # The users, tokens and project, kept for PostgreSQL (which gets them through
 # `plumb migrate`: no second round of Argon2).
@@ -141,6 +154,43 @@ HEALTHZ_OUT=$("$LOAD" healthz --port "$PORT" --concurrency "$ANNOTATORS" \
 SERVE_RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$SERVER_PID/status")
 stop_server
 [[ -n $ANNOTATE_OUT && -n $HEALTHZ_OUT ]] || { log "the load generator failed"; exit 1; }
+
+# --- export ---------------------------------------------------------------------
+
+# Label Studio JSON with one annotation of two boxes per task, imported
+# through the label import (so the tasks are done and their revisions have
+# media), then exported twice; the sqlite3 shell reading the same rows (task
+# data, result, media) to /dev/null is the baseline.
+log "writing $EXPORT_TASKS annotated tasks (Label Studio JSON) and importing them"
+awk -v n="$EXPORT_TASKS" 'BEGIN {
+  print "["
+  for (i = 1; i <= n; i++) {
+    x = (i * 7) % 60; y = (i * 13) % 60
+    printf "{\"data\":{\"image\":\"/media/img%07d.jpg\"},\"annotations\":[{\"lead_time\":3.5,\"result\":[", i
+    printf "{\"id\":\"a%d\",\"from_name\":\"objects\",\"to_name\":\"image\",\"type\":\"rectanglelabels\",\"original_width\":640,\"original_height\":480,\"value\":{\"x\":%d,\"y\":%d,\"width\":20,\"height\":25,\"rotation\":0,\"rectanglelabels\":[\"car\"]}},", i, x, y
+    printf "{\"id\":\"b%d\",\"from_name\":\"objects\",\"to_name\":\"image\",\"type\":\"rectanglelabels\",\"original_width\":640,\"original_height\":480,\"value\":{\"x\":%d,\"y\":%d,\"width\":10.5,\"height\":15,\"rotation\":0,\"rectanglelabels\":[\"person\"]}}", i, y, x
+    printf "]}]}%s\n", (i < n ? "," : "")
+  }
+  print "]"
+}' >"$WORK/labeled.json"
+/usr/bin/time -v -o "$WORK/labeled_import.time" "$PLUMB" import --db "$DB" \
+  --project "$EXPORT_PROJECT" --format label_studio "$WORK/labeled.json" >"$WORK/labeled_import.log"
+rm -f "$WORK/labeled.json"
+
+for format in coco jsonl; do
+  log "plumb export of $EXPORT_TASKS annotated tasks as $format"
+  /usr/bin/time -v -o "$WORK/export_$format.time" "$PLUMB" export --db "$DB" \
+    --project "$EXPORT_PROJECT" --format "$format" --out "$WORK/export.$format"
+  EXPORT_BYTES[$format]=$(stat -c %s "$WORK/export.$format")
+  rm -f "$WORK/export.$format"
+done
+log "raw SQLite baseline: the sqlite3 shell reading the same rows"
+/usr/bin/time -v -o "$WORK/export_raw.time" sqlite3 "$DB" \
+  "SELECT t.id, t.data, r.result, r.media FROM tasks t JOIN annotations a ON a.task_id = t.id
+   JOIN revisions r ON r.id = a.current_revision_id WHERE t.project_id = $EXPORT_PROJECT
+   ORDER BY t.id" >"$WORK/export_raw.out"
+EXPORT_RAW_ROWS=$(wc -l <"$WORK/export_raw.out")
+rm -f "$WORK/export_raw.out"
 
 # --- PostgreSQL ----------------------------------------------------------------
 
@@ -240,6 +290,29 @@ row "submit p50 / p99 ms" \
   "$H_P50 / $H_P99 /healthz" "-"
 row "load errors" "$(field errors "$ANNOTATE_OUT")" "$(field errors "$HEALTHZ_OUT") /healthz" "0"
 row "serve peak RSS (after load)" "$(mb "${SERVE_RSS_KB:-0}")" "-" "-"
+
+# The export rows: tasks/s over the wall time of the whole command.
+EXPORT_RAW_S=$(wall_seconds "$(time_field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$WORK/export_raw.time")")
+EXPORT_RAW_RSS_KB=$(time_field 'Maximum resident set size (kbytes)' "$WORK/export_raw.time")
+EXPORT_RAW_RATE=$(awk -v n="$EXPORT_RAW_ROWS" -v s="$EXPORT_RAW_S" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+LABELED_S=$(wall_seconds "$(time_field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$WORK/labeled_import.time")")
+LABELED_RATE=$(awk -v n="$EXPORT_TASKS" -v s="$LABELED_S" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+row "labeled import tasks/s (Label Studio)" "$LABELED_RATE" "$IMPORT_RATE JSONL import" "-"
+row "labeled import peak RSS" \
+  "$(mb "$(time_field 'Maximum resident set size (kbytes)' "$WORK/labeled_import.time")")" \
+  "$(mb "$IMPORT_RSS_KB") JSONL import" "< 300 MB: $(verdict "<" \
+  "$(time_field 'Maximum resident set size (kbytes)' "$WORK/labeled_import.time")" $((300 * 1024)))"
+for format in coco jsonl; do
+  name=$([[ $format == coco ]] && echo COCO || echo JSONL)
+  s=$(wall_seconds "$(time_field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$WORK/export_$format.time")")
+  rss=$(time_field 'Maximum resident set size (kbytes)' "$WORK/export_$format.time")
+  rate=$(awk -v n="$EXPORT_TASKS" -v s="$s" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+  row "$name export tasks/s" "$rate" \
+    "$EXPORT_RAW_RATE sqlite3 rows/s" "-"
+  row "$name export peak RSS" "$(mb "$rss")" "$(mb "$EXPORT_RAW_RSS_KB") sqlite3" \
+    "< 100 MB (streams): $(verdict "<" "$rss" $((100 * 1024)))"
+  row "$name export file" "$(awk -v b="${EXPORT_BYTES[$format]}" 'BEGIN { printf "%.0f MB", b / 1048576 }')" "-" "-"
+done
 echo
 echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
   "measured windows: annotate $(field seconds "$ANNOTATE_OUT") s," \
