@@ -258,12 +258,21 @@ test('a box rotated with its handle keeps rotation around its top-left corner', 
   const centre = at(80, 70);
   // Dragged to the right of the centre: a quarter turn clockwise (snapped to 90°).
   await drag(page, { x: handle.x, y: handle.y - 50 }, { x: centre.x + 120, y: centre.y });
+
+  // Its enum and string attributes in the side panel; Enter in the string field commits it, not the task.
+  const detail = page.getByTestId('region-detail');
+  await detail.locator('[data-attribute="fill"]').selectOption('outline');
+  const note = detail.getByLabel('note');
+  await note.fill('Zoë’s 🎉 <b>x</b>');
+  await note.press('Enter');
+  assert.equal(Number(await page.getByTestId('task').getAttribute('data-task-id')), taskId, 'not submitted yet');
   await page.keyboard.press('Enter');
   await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`);
 
   const record = await exportedTask(manager, project.id, taskId);
   const [box] = record.annotations[0].result;
   assert.equal(box.rotation, 90);
+  assert.deepEqual(box.attributes, { fill: 'outline', note: 'Zoë’s 🎉 <b>x</b>' });
   // Turned about its centre (80, 70): the top-left corner (60, 60) went to (90, 50).
   near(box.x, 90, 'x');
   near(box.y, 50, 'y');
