@@ -345,3 +345,55 @@ test('zoomed and panned, a point lands on the image pixel under the pointer', { 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("a model's prediction imported with the task loads as editable regions", { timeout: 120_000 }, async () => {
+  const admin = await apiAs(plumb.baseUrl, 'admin');
+  const schema = { controls: [{ name: 'objects', type: 'bbox', source: 'image', labels: ['circle', 'square'] }] };
+  const projectId = await projectWithTasks(admin, 'Predicted', schema, []);
+  // 25 % / 12.5 % / 50 % / 25 % of 160×160: the box (40, 20, 80, 40) in pixels.
+  const task = {
+    data: { image: '/media/images/shape-003.png' },
+    predictions: [
+      {
+        model_version: 'v1',
+        score: 0.9,
+        result: [
+          {
+            from_name: 'objects',
+            to_name: 'image',
+            type: 'rectanglelabels',
+            original_width: 160,
+            original_height: 160,
+            value: { x: 25, y: 12.5, width: 50, height: 25, rotation: 0, rectanglelabels: ['circle'] },
+          },
+        ],
+      },
+    ],
+  };
+  const imported = await admin('POST', `/projects/${projectId}/tasks?format=label_studio`, [task]);
+  assert.equal(imported.status, 201, JSON.stringify(imported.body));
+  assert.equal(imported.body.predictions, 1);
+
+  const { page, problems } = await loggedInPage(plumb, 'annotator');
+  const taskId = await openLabeling(page, plumb.baseUrl, projectId);
+  await imageToPage(page);
+  const [region] = await page
+    .getByTestId('region')
+    .evaluateAll((nodes) => nodes.map((n) => ({ label: n.dataset.label, geometry: JSON.parse(n.dataset.geometry) })));
+  assert.deepEqual(region, { label: 'circle', geometry: [40, 20, 80, 40, 0] });
+  assert.match(await page.getByTestId('prelabel').textContent(), /v1 \(score 0\.9\)/);
+
+  // Accept it with one change: relabeled to square.
+  await page.keyboard.press(']');
+  await page.keyboard.press('2');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`[data-testid="task"]:not([data-task-id="${taskId}"]), [data-testid="nothing-left"]`);
+  const record = await exportedTask(admin, projectId, taskId);
+  const [box] = record.annotations[0].result;
+  assert.deepEqual(
+    { label: box.label, x: box.x, y: box.y, w: box.w, h: box.h },
+    { label: 'square', x: 40, y: 20, w: 80, h: 40 },
+  );
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -212,13 +212,20 @@ export interface Task {
   created_at: string;
   annotations: TaskAnnotation[];
   /** A result to start from (e.g. a model's prediction); the editor loads it as editable regions. */
-  prelabel?: InitialResult;
+  prelabel?: Prelabel;
 }
 
 /** A result with the media size its geometry was made for. */
 export interface InitialResult {
   result: ResultItem[];
-  media?: Media;
+  media?: Media | null;
+}
+
+/** A model's prediction for a task, which the editor starts from. */
+export interface Prelabel extends InitialResult {
+  model_name?: string;
+  model_version?: string;
+  score?: number | null;
 }
 
 export interface TaskPage {

@@ -9,6 +9,7 @@ import type {
   ChoiceResult,
   Control,
   Media,
+  Prelabel,
   RatingControl as RatingControlT,
   RatingResult,
   ResultItem,
@@ -62,6 +63,18 @@ export const editorShortcuts: Shortcut[] = [
   { key: 'Ctrl+Z', action: 'undo' },
   { key: 'Ctrl+Shift+Z', action: 'redo (also Ctrl+Y)' },
 ];
+
+/** Who made the result the task starts from. */
+function PrelabelNote({ prelabel }: { prelabel: Prelabel }) {
+  const model = [prelabel.model_name, prelabel.model_version].filter(Boolean).join(' ') || 'a model';
+  const score = typeof prelabel.score === 'number' ? ` (score ${prelabel.score})` : '';
+  return (
+    <p className="muted" data-testid="prelabel">
+      Pre-labeled by {model}
+      {score}: its regions are yours to edit.
+    </p>
+  );
+}
 
 export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: Props) {
   const initial = useMemo(() => initialResult(task, controls), [task, controls]);
@@ -222,6 +235,7 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
         ))}
       </div>
       <div className="controls">
+        {task.prelabel && <PrelabelNote prelabel={task.prelabel} />}
         {side}
         {message && (
           <p className="error" role="alert" data-testid="notice">
