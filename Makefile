@@ -34,10 +34,9 @@ test: unit-test e2e-test
 
 run: build
 	@mkdir -p $(dir $(DEMO_DB))
-	@if [ ! -f $(DEMO_DB) ]; then \
-	  $(BUILD)/plumb init --db $(DEMO_DB) && \
-	  $(BUILD)/plumb demo --db $(DEMO_DB) --demo-dir demo; \
-	fi
+	@if [ ! -f $(DEMO_DB) ]; then $(BUILD)/plumb init --db $(DEMO_DB); fi
+	@# Adds the demo projects a database from an earlier demo lacks; idempotent.
+	@$(BUILD)/plumb demo --db $(DEMO_DB) --demo-dir demo
 	@echo "Plumb: open http://$(LISTEN) and sign in as annotator / annotator-pass-1 (or manager / manager-pass-1)"
 	$(BUILD)/plumb serve --db $(DEMO_DB) --listen $(LISTEN) --web-root web/dist --media-root demo
 
