@@ -299,6 +299,13 @@ const BadFile kBadFiles[] = {
     {"conll_unknown_label", ImportFormat::kConll, kTextSchema,
      "-DOCSTART- -X- -X- O\n\nEU B-ORG\n\nPeter B-PER\nBlackburn I-MISC\n", 5,
      "annotation does not fit", "result[1].label"},
+    // Regression (found by fuzz/labels_fuzzer.cc): bytes that are not UTF-8
+    // made the JSON of the task throw instead of failing the import.
+    {"conll_label_not_utf8", ImportFormat::kConll, kTextSchema, "Ana B-P\xff\n", 1,
+     "not valid UTF-8", ""},
+    {"voc_filename_not_utf8", ImportFormat::kVoc, kImageSchema,
+     "<annotation><filename>a\xe5.jpg</filename></annotation>", 0, "<filename> is not valid UTF-8",
+     ""},
     {"coco_unknown_category", ImportFormat::kCoco, kImageSchema,
      R"({"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}],
          "annotations": [{"id": 1, "image_id": 1, "category_id": 9, "bbox": [0, 0, 1, 1]}],

@@ -17,6 +17,22 @@ namespace {
 
 std::string MediaText(const json& media) { return media.is_null() ? std::string() : media.dump(); }
 
+// Whether every string (and key) in `j` is valid UTF-8: readers copy bytes
+// from XML, zip names and text files into JSON, whose dump() would throw.
+bool ValidUtf8(const json& j) {
+  if (j.is_string()) return Utf8Length(j.get_ref<const std::string&>()).has_value();
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      if (!Utf8Length(key) || !ValidUtf8(value)) return false;
+    }
+  } else if (j.is_array()) {
+    for (const json& v : j) {
+      if (!ValidUtf8(v)) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Status At(std::string_view where, const Status& status) {
@@ -25,7 +41,18 @@ Status At(std::string_view where, const Status& status) {
   return status.line() > 0 ? out.WithLine(status.line()) : out;
 }
 
+Status CheckUtf8(std::string_view text, const std::string& what) {
+  if (Utf8Length(text).has_value()) return Status::Ok();
+  return Status::InvalidArgument(what + " is not valid UTF-8");
+}
+
 Status LabeledWriter::Add(const LabeledTask& task) {
+  bool utf8 = ValidUtf8(task.data) && (!task.result || ValidUtf8(*task.result)) &&
+              ValidUtf8(task.media);
+  for (const LabeledPrediction& p : task.predictions) {
+    utf8 = utf8 && ValidUtf8(p.result) && ValidUtf8(p.media);
+  }
+  if (!utf8) return Status::InvalidArgument("the record holds text that is not valid UTF-8");
   task_.data_json = task.data.dump();
   task_.priority = task.priority;
   task_.annotation.reset();

@@ -63,6 +63,10 @@ class LabeledWriter {
   store::NewTask task_;  // reused across tasks
 };
 
+// kInvalidArgument "<what> is not valid UTF-8" unless it is: text from XML
+// and zip entry names, which nothing else checks, goes into JSON.
+Status CheckUtf8(std::string_view text, const std::string& what);
+
 // "where: message" as kInvalidArgument, keeping the field and line of `status`.
 Status At(std::string_view where, const Status& status);
 

@@ -50,6 +50,7 @@ Status ReadOne(const std::string& name, const std::string& xml, const Control& c
   LabeledTask task;
   const std::string file = root.child("filename").text().as_string();
   if (file.empty()) return Status::InvalidArgument(name + ": <filename> is missing");
+  PLUMB_RETURN_IF_ERROR(CheckUtf8(file, name + ": <filename>"));
   task.data[control.source] = file;
   const pugi::xml_node size = root.child("size");
   task.media = {{"width", size.child("width").text().as_llong(0)},
@@ -60,13 +61,15 @@ Status ReadOne(const std::string& name, const std::string& xml, const Control& c
     const std::string where = name + " <object> " + std::to_string(index++);
     const pugi::xml_node box = object.child("bndbox");
     if (box.empty()) return Status::InvalidArgument(where + ": <bndbox> is missing");
+    const std::string label = object.child("name").text().as_string();
+    PLUMB_RETURN_IF_ERROR(CheckUtf8(label, where + ": <name>"));
     PLUMB_ASSIGN_OR_RETURN(double x0, Coordinate(box, "xmin", where));
     PLUMB_ASSIGN_OR_RETURN(double y0, Coordinate(box, "ymin", where));
     PLUMB_ASSIGN_OR_RETURN(double x1, Coordinate(box, "xmax", where));
     PLUMB_ASSIGN_OR_RETURN(double y1, Coordinate(box, "ymax", where));
     json item = {{"control", control.name},
                  {"type", "bbox"},
-                 {"label", object.child("name").text().as_string()},
+                 {"label", label},
                  {"x", x0},
                  {"y", y0},
                  {"w", x1 - x0},

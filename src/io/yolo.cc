@@ -82,13 +82,16 @@ Status ReadYolo(std::string_view zip_bytes, const Schema& schema, LabeledWriter&
   std::map<std::string, std::pair<std::string, std::pair<int64_t, int64_t>>> images;  // by stem
   PLUMB_RETURN_IF_ERROR(ForEachZipFile(
       zip_bytes, kMaxRecordBytes, [&](const std::string& name, const std::string& content) {
+        PLUMB_RETURN_IF_ERROR(CheckUtf8(name, "a file name in the zip"));
         const std::string lower = Lower(name);
         const std::string base = lower.substr(lower.find_last_of('/') + 1);
         if (base == "classes.txt" || EndsWith(base, ".names")) {
           std::istringstream in(content);
           for (std::string line; std::getline(in, line);) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (!line.empty()) classes.push_back(line);
+            if (line.empty()) continue;
+            PLUMB_RETURN_IF_ERROR(CheckUtf8(line, name + ": a class name"));
+            classes.push_back(line);
           }
           have_classes = true;
         } else if (base == "manifest.jsonl") {
