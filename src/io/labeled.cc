@@ -47,8 +47,8 @@ Status CheckUtf8(std::string_view text, const std::string& what) {
 }
 
 Status LabeledWriter::Add(const LabeledTask& task) {
-  bool utf8 = ValidUtf8(task.data) && (!task.result || ValidUtf8(*task.result)) &&
-              ValidUtf8(task.media);
+  bool utf8 =
+      ValidUtf8(task.data) && (!task.result || ValidUtf8(*task.result)) && ValidUtf8(task.media);
   for (const LabeledPrediction& p : task.predictions) {
     utf8 = utf8 && ValidUtf8(p.result) && ValidUtf8(p.media);
   }
