@@ -97,3 +97,53 @@ test('a schema error from the server is shown at the control it names', { timeou
   assert.match(page.url(), /\/projects\/new$/);
   await page.close();
 });
+
+test('a manager imports a COCO file with the format picker and downloads it again as COCO', { timeout: 60_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const schema = { controls: [{ name: 'objects', type: 'bbox', source: 'image', labels: ['bus', 'truck'] }] };
+  const created = await manager('POST', '/projects', { name: 'Imported boxes', schema });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const coco = {
+    images: [
+      { id: 1, file_name: '/media/images/shape-001.png', width: 160, height: 160 },
+      { id: 2, file_name: '/media/images/shape-002.png', width: 160, height: 160 },
+    ],
+    categories: [
+      { id: 7, name: 'bus' },
+      { id: 8, name: 'truck' },
+    ],
+    annotations: [{ id: 1, image_id: 1, category_id: 8, bbox: [10, 20, 30, 40] }],
+  };
+  const { page, problems } = await loggedInPage(plumb, 'manager');
+  await page.goto(`${plumb.baseUrl}/projects/${id}`);
+  await page.getByTestId('import-format').selectOption('coco');
+  await page.getByTestId('import-file').setInputFiles({
+    name: 'boxes.coco.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(coco)),
+  });
+  await page.getByTestId('import-submit').click();
+  const result = page.getByTestId('import-result');
+  await result.waitFor();
+  assert.match(await result.textContent(), /Imported 2 tasks, 2 with labels/);
+
+  // The COCO link downloads what was imported, in pixels.
+  const link = page.getByTestId('export-coco');
+  assert.equal(await link.textContent(), 'COCO');
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const exported = JSON.parse(await streamText(await download.createReadStream()));
+  const truck = exported.categories.find((c) => c.name === 'truck');
+  assert.equal(exported.images.length, 2);
+  assert.equal(exported.annotations.length, 1);
+  assert.deepEqual(exported.annotations[0].bbox, [10, 20, 30, 40]);
+  assert.equal(exported.annotations[0].category_id, truck.id);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+async function streamText(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -285,7 +285,17 @@ export interface Token {
   token: string;
 }
 
-export type ExportFormat = 'json' | 'jsonl' | 'csv';
+export type ExportFormat = 'json' | 'jsonl' | 'csv' | LabelFormat;
+
+/** Formats that carry labels (docs/formats.md), for import with `?format=` and for export. */
+export type LabelFormat = 'label_studio' | 'coco' | 'yolo' | 'voc' | 'conll' | 'spacy';
+
+export interface ImportOutcome {
+  imported: number;
+  annotations?: number;
+  predictions?: number;
+  dropped_annotations?: number;
+}
 
 export class ApiError extends Error {
   readonly status: number;
@@ -385,8 +395,8 @@ export const api = {
   listMembers: (id: number) => request<{ items: User[] }>('GET', `/projects/${id}/members`),
   progress: (id: number) => request<Progress>('GET', `/projects/${id}/progress`),
 
-  importTasks: (id: number, body: Blob | string, contentType: string) =>
-    request<{ imported: number }>('POST', `/projects/${id}/tasks`, {
+  importTasks: (id: number, body: Blob | string, contentType: string, format?: LabelFormat) =>
+    request<ImportOutcome>('POST', `/projects/${id}/tasks${format ? query({ format }) : ''}`, {
       body,
       headers: { 'Content-Type': contentType },
     }),

@@ -1,7 +1,18 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, importContentType } from '../api';
+import { api, ApiError, importContentType, type ImportOutcome, type LabelFormat } from '../api';
 
-type Outcome = { ok: true; imported: number } | { ok: false; message: string };
+type Outcome = ({ ok: true } & ImportOutcome) | { ok: false; message: string };
+
+// "" imports plain tasks, the format then picked by the file's extension.
+const formats: { format: LabelFormat | ''; label: string; accept: string }[] = [
+  { format: '', label: 'Tasks (JSON, JSONL, CSV)', accept: '.json,.jsonl,.ndjson,.csv' },
+  { format: 'label_studio', label: 'Label Studio JSON', accept: '.json' },
+  { format: 'coco', label: 'COCO', accept: '.json' },
+  { format: 'yolo', label: 'YOLO (zip)', accept: '.zip' },
+  { format: 'voc', label: 'Pascal VOC (XML or zip)', accept: '.xml,.zip' },
+  { format: 'conll', label: 'CoNLL / IOB2', accept: '.conll,.txt,.iob' },
+  { format: 'spacy', label: 'spaCy JSONL', accept: '.jsonl,.ndjson' },
+];
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -16,21 +27,24 @@ export function ImportPanel({ projectId, onImported }: { projectId: number; onIm
   const input = useRef<HTMLInputElement>(null);
   const [outcome, setOutcome] = useState<Outcome>();
   const [busy, setBusy] = useState(false);
+  const [format, setFormat] = useState<LabelFormat | ''>('');
+  const chosen = formats.find((f) => f.format === format) ?? formats[0]!;
 
   const upload = async (event: FormEvent) => {
     event.preventDefault();
     const file = input.current?.files?.[0];
     if (!file) return;
-    const contentType = importContentType(file.name);
+    // With a label format the server reads the body by ?format=, whatever its type.
+    const contentType = format ? 'application/octet-stream' : importContentType(file.name);
     if (!contentType) {
-      setOutcome({ ok: false, message: 'Choose a .json, .jsonl or .csv file.' });
+      setOutcome({ ok: false, message: 'Choose a .json, .jsonl or .csv file, or pick its format.' });
       return;
     }
     setBusy(true);
     setOutcome(undefined);
     try {
-      const { imported } = await api.importTasks(projectId, file, contentType);
-      setOutcome({ ok: true, imported });
+      const result = await api.importTasks(projectId, file, contentType, format || undefined);
+      setOutcome({ ok: true, ...result });
       if (input.current) input.current.value = '';
       onImported();
     } catch (e) {
@@ -43,16 +57,34 @@ export function ImportPanel({ projectId, onImported }: { projectId: number; onIm
   return (
     <form className="panel" onSubmit={upload}>
       <h2>Import tasks</h2>
-      <p className="muted">A JSON array, JSON Lines or CSV file. A bad record rejects the whole file.</p>
+      <p className="muted">
+        Tasks, or tasks with their labels and predictions in a labeling format. A bad record rejects the
+        whole file.
+      </p>
       <div className="row">
-        <input ref={input} type="file" accept=".json,.jsonl,.ndjson,.csv" required data-testid="import-file" />
+        <select
+          value={format}
+          onChange={(e) => setFormat(e.target.value as LabelFormat | '')}
+          aria-label="Format"
+          data-testid="import-format"
+        >
+          {formats.map((f) => (
+            <option key={f.format} value={f.format}>
+              {f.label}
+            </option>
+          ))}
+        </select>
+        <input ref={input} type="file" accept={chosen.accept} required data-testid="import-file" />
         <button type="submit" disabled={busy} data-testid="import-submit">
           {busy ? 'Uploading…' : 'Upload'}
         </button>
       </div>
       {outcome?.ok === true && (
         <p className="ok" role="status" data-testid="import-result">
-          Imported {outcome.imported} tasks.
+          Imported {outcome.imported} tasks
+          {outcome.annotations ? `, ${outcome.annotations} with labels` : ''}
+          {outcome.predictions ? `, ${outcome.predictions} predictions` : ''}
+          {outcome.dropped_annotations ? ` (${outcome.dropped_annotations} extra annotations left out)` : ''}.
         </p>
       )}
       {outcome?.ok === false && (
