@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "io/io.h"
+#include "io/labeled.h"
 #include "io/zip.h"
 
 namespace plumb::io {
@@ -157,6 +158,22 @@ const std::string kLabelStudioTasks = R"json([
     "value": {"x": 0, "y": 0, "width": 100, "height": 100, "rectanglelabels": ["person"]}}]}]},
 {"image": "/data/b.jpg"}
 ])json";
+
+// COCO files and zips are read whole, so their size is checked first.
+TEST(CheckWholeReadSizeTest, RefusesWhatIsLeftAboveTheLimitAndKeepsThePosition) {
+  std::istringstream ten("0123456789");
+  EXPECT_TRUE(CheckWholeReadSize(ten, 10, "COCO").ok());
+  Status over = CheckWholeReadSize(ten, 9, "COCO");
+  EXPECT_EQ(over.code(), StatusCode::kPayloadTooLarge);
+  EXPECT_NE(over.message().find("COCO"), std::string::npos) << over.message();
+  // Only the rest of the stream counts, and the reader goes on from where it was.
+  char first[3];
+  ten.read(first, 3);
+  EXPECT_TRUE(CheckWholeReadSize(ten, 7, "COCO").ok());
+  EXPECT_EQ(CheckWholeReadSize(ten, 6, "COCO").code(), StatusCode::kPayloadTooLarge);
+  std::string rest((std::istreambuf_iterator<char>(ten)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(rest, "3456789");
+}
 
 TEST_F(FormatsTest, LabelStudioImportConvertsPercentToPixels) {
   Project p = NewProject(kImageSchema);

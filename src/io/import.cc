@@ -105,6 +105,24 @@ Result<Schema> StoredSchema(const Project& project) {
   return schema;
 }
 
+}  // namespace
+
+Status CheckWholeReadSize(std::istream& in, int64_t limit, const char* what) {
+  const std::istream::pos_type here = in.tellg();
+  if (here == std::istream::pos_type(-1)) return Status::Ok();
+  in.seekg(0, std::ios::end);
+  const std::istream::pos_type end = in.tellg();
+  in.clear();
+  in.seekg(here);
+  if (end == std::istream::pos_type(-1) || static_cast<int64_t>(end - here) <= limit) {
+    return Status::Ok();
+  }
+  return Status::PayloadTooLarge(std::string(what) + " files are read whole; this one is over " +
+                                 std::to_string(limit >> 20) + " MiB");
+}
+
+namespace {
+
 Status ReadLabeled(ImportFormat format, std::istream& in, const Schema& schema,
                    LabeledWriter& out) {
   InputReader reader(in);
@@ -116,10 +134,13 @@ Status ReadLabeled(ImportFormat format, std::istream& in, const Schema& schema,
     case ImportFormat::kConll:
       return ReadConll(reader, schema, out);
     case ImportFormat::kCoco:
+      PLUMB_RETURN_IF_ERROR(CheckWholeReadSize(in, kMaxCocoBytes, "COCO"));
       return ReadCoco(in, schema, out);
     case ImportFormat::kYolo:
     case ImportFormat::kVoc: {
       // A zip's directory is at its end: the archive is read whole.
+      PLUMB_RETURN_IF_ERROR(CheckWholeReadSize(
+          in, kMaxZipBytes, format == ImportFormat::kYolo ? "YOLO" : "Pascal VOC"));
       std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       if (in.bad()) return Status::Internal("reading the import failed");
       return format == ImportFormat::kYolo ? ReadYolo(bytes, schema, out)

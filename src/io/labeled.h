@@ -67,6 +67,18 @@ class LabeledWriter {
 // and zip entry names, which nothing else checks, goes into JSON.
 Status CheckUtf8(std::string_view text, const std::string& what);
 
+// COCO files and zip archives are read whole: COCO's annotations point at
+// images anywhere in the file, and a zip's directory is at its end. These
+// bound what that may take: a COCO file becomes a parse tree several times
+// its size, a zip is held as it is.
+inline constexpr int64_t kMaxCocoBytes = int64_t{256} << 20;
+inline constexpr int64_t kMaxZipBytes = int64_t{1} << 30;
+
+// kPayloadTooLarge naming `what` when the rest of `in` (a seekable stream:
+// the upload's temporary file, a file of the CLI) is longer than `limit`
+// bytes; `in` is left where it was. OK for a stream that cannot tell.
+Status CheckWholeReadSize(std::istream& in, int64_t limit, const char* what);
+
 // "where: message" as kInvalidArgument, keeping the field and line of `status`.
 Status At(std::string_view where, const Status& status);
 
