@@ -238,15 +238,11 @@ Status WriteCoco(store::Store& store, const Project& project, const Schema& sche
   std::string pending;
   int64_t annotation_id = 0;
   bool first_image = true;
-  Status status = store.ForEachTaskWithAnnotations(
-      project.id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
-        // Image formats need the size: tasks with an annotation that has media.
-        PLUMB_ASSIGN_OR_RETURN(std::optional<ImageLabels> labels,
-                               NewestImageLabels(task, revisions));
-        if (!labels) return Status::Ok();
-        const json& media = labels->media;
-        const json& data = labels->data;
-        const json& result = labels->result;
+  Status status = ForEachLabeledImage(
+      store, project, [&](const Task& task, const ImageLabels& labels) -> Status {
+        const json& media = labels.media;
+        const json& data = labels.data;
+        const json& result = labels.result;
         json image = {{"id", task.id},
                       {"file_name", data.value(*controls.source, "")},
                       {"width", media["width"]},

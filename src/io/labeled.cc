@@ -112,18 +112,20 @@ const Revision* NewestRevision(const std::vector<Revision>& revisions) {
   return newest;
 }
 
-Result<std::optional<ImageLabels>> NewestImageLabels(const Task& task,
-                                                     const std::vector<Revision>& revisions) {
-  const Revision* newest = NewestRevision(revisions);
-  if (newest == nullptr) return std::optional<ImageLabels>();
-  ImageLabels labels;
-  PLUMB_ASSIGN_OR_RETURN(labels.media, ParseStored(newest->media_json));
-  if (!labels.media.is_object() || !labels.media.contains("width")) {
-    return std::optional<ImageLabels>();
-  }
-  PLUMB_ASSIGN_OR_RETURN(labels.data, ParseStored(task.data_json));
-  PLUMB_ASSIGN_OR_RETURN(labels.result, ParseStored(newest->result_json));
-  return std::optional(std::move(labels));
+Status ForEachLabeledImage(store::Store& store, const Project& project,
+                           const std::function<Status(const Task&, const ImageLabels&)>& fn) {
+  return store.ForEachTaskWithAnnotations(
+      project.id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
+        const Revision* newest = NewestRevision(revisions);
+        if (newest == nullptr) return Status::Ok();
+        ImageLabels labels;
+        PLUMB_ASSIGN_OR_RETURN(labels.media, ParseStored(newest->media_json));
+        // Without the image size there is no pixel geometry to convert.
+        if (!labels.media.is_object() || !labels.media.contains("width")) return Status::Ok();
+        PLUMB_ASSIGN_OR_RETURN(labels.data, ParseStored(task.data_json));
+        PLUMB_ASSIGN_OR_RETURN(labels.result, ParseStored(newest->result_json));
+        return fn(task, labels);
+      });
 }
 
 const Control* FindControl(const Schema& schema, ControlType type, MediaKind media) {

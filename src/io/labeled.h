@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -118,9 +119,11 @@ struct ImageLabels {
   nlohmann::json media;  // an object with width and height
   nlohmann::json result;
 };
-// nullopt when the task has no annotation or its newest has no media size.
-Result<std::optional<ImageLabels>> NewestImageLabels(const Task& task,
-                                                     const std::vector<Revision>& revisions);
+// Calls `fn` for each task of the project, in id order, whose newest
+// annotation has the image size (what the image formats export), with that
+// annotation parsed; stops at the first non-OK status and returns it.
+Status ForEachLabeledImage(store::Store& store, const Project& project,
+                           const std::function<Status(const Task&, const ImageLabels&)>& fn);
 
 // The first control of `type` whose media is `media`; nullptr when none.
 const Control* FindControl(const Schema& schema, ControlType type, MediaKind media);

@@ -118,15 +118,11 @@ Status WriteVoc(store::Store& store, const Project& project, const Schema& schem
   PLUMB_ASSIGN_OR_RETURN(const Control* control, ImageBoxControl(schema));
   ZipWriter zip(out);
   UniqueStems stems;
-  PLUMB_RETURN_IF_ERROR(store.ForEachTaskWithAnnotations(
-      project.id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
-        // Image formats need the size: tasks with an annotation that has media.
-        PLUMB_ASSIGN_OR_RETURN(std::optional<ImageLabels> labels,
-                               NewestImageLabels(task, revisions));
-        if (!labels) return Status::Ok();
-        const json& media = labels->media;
-        const json& data = labels->data;
-        const json& result = labels->result;
+  PLUMB_RETURN_IF_ERROR(ForEachLabeledImage(
+      store, project, [&](const Task& task, const ImageLabels& labels) -> Status {
+        const json& media = labels.media;
+        const json& data = labels.data;
+        const json& result = labels.result;
         const std::string image = data.value(control->source, "");
         pugi::xml_document doc;
         pugi::xml_node root = doc.append_child("annotation");

@@ -180,15 +180,11 @@ Status WriteYolo(store::Store& store, const Project& project, const Schema& sche
   UniqueStems stems;
   std::string manifest;  // ~100 bytes per image: the one part held to the end
   std::string lines;
-  PLUMB_RETURN_IF_ERROR(store.ForEachTaskWithAnnotations(
-      project.id, [&](const Task& task, const std::vector<Revision>& revisions) -> Status {
-        // Image formats need the size: tasks with an annotation that has media.
-        PLUMB_ASSIGN_OR_RETURN(std::optional<ImageLabels> labels,
-                               NewestImageLabels(task, revisions));
-        if (!labels) return Status::Ok();
-        const json& media = labels->media;
-        const json& data = labels->data;
-        const json& result = labels->result;
+  PLUMB_RETURN_IF_ERROR(ForEachLabeledImage(
+      store, project, [&](const Task& task, const ImageLabels& labels) -> Status {
+        const json& media = labels.media;
+        const json& data = labels.data;
+        const json& result = labels.result;
         const double W = media["width"].get<double>(), H = media["height"].get<double>();
         lines.clear();
         for (const json& item : result) {
