@@ -290,6 +290,16 @@ export type ExportFormat = 'json' | 'jsonl' | 'csv' | LabelFormat;
 /** Formats that carry labels (docs/formats.md), for import with `?format=` and for export. */
 export type LabelFormat = 'label_studio' | 'coco' | 'yolo' | 'voc' | 'conll' | 'spacy';
 
+/** Each label format as people know it, the files an import takes, and the file an export writes. */
+export const labelFormats: { format: LabelFormat; label: string; accept: string; file: string }[] = [
+  { format: 'label_studio', label: 'Label Studio', accept: '.json', file: 'label_studio.json' },
+  { format: 'coco', label: 'COCO', accept: '.json', file: 'coco.json' },
+  { format: 'yolo', label: 'YOLO', accept: '.zip', file: 'yolo.zip' },
+  { format: 'voc', label: 'Pascal VOC', accept: '.xml,.zip', file: 'voc.zip' },
+  { format: 'conll', label: 'CoNLL', accept: '.conll,.txt,.iob', file: 'conll' },
+  { format: 'spacy', label: 'spaCy', accept: '.jsonl,.ndjson', file: 'spacy.jsonl' },
+];
+
 export interface ImportOutcome {
   imported: number;
   annotations?: number;

@@ -1,17 +1,12 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, importContentType, type ImportOutcome, type LabelFormat } from '../api';
+import { api, ApiError, importContentType, labelFormats, type ImportOutcome, type LabelFormat } from '../api';
 
 type Outcome = ({ ok: true } & ImportOutcome) | { ok: false; message: string };
 
 // "" imports plain tasks, the format then picked by the file's extension.
 const formats: { format: LabelFormat | ''; label: string; accept: string }[] = [
   { format: '', label: 'Tasks (JSON, JSONL, CSV)', accept: '.json,.jsonl,.ndjson,.csv' },
-  { format: 'label_studio', label: 'Label Studio JSON', accept: '.json' },
-  { format: 'coco', label: 'COCO', accept: '.json' },
-  { format: 'yolo', label: 'YOLO (zip)', accept: '.zip' },
-  { format: 'voc', label: 'Pascal VOC (XML or zip)', accept: '.xml,.zip' },
-  { format: 'conll', label: 'CoNLL / IOB2', accept: '.conll,.txt,.iob' },
-  { format: 'spacy', label: 'spaCy JSONL', accept: '.jsonl,.ndjson' },
+  ...labelFormats,
 ];
 
 function describe(error: unknown): string {
