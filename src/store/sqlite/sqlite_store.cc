@@ -1285,7 +1285,7 @@ Result<std::vector<Prediction>> SqliteStore::ListPredictions(const std::vector<i
   std::vector<int64_t> ids = task_ids;
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ReadSnapshot([&](Connection& c) -> Result<std::vector<Prediction>> {
+  auto read = [&](Connection& c) -> Result<std::vector<Prediction>> {
     PLUMB_ASSIGN_OR_RETURN(Statement s,
                            c.Prepare("SELECT " PLUMB_PREDICTION_COLS
                                      " FROM predictions p WHERE p.task_id = ? ORDER BY p.id"));
@@ -1300,7 +1300,10 @@ Result<std::vector<Prediction>> SqliteStore::ListPredictions(const std::vector<i
       s.Reset();
     }
     return predictions;
-  });
+  };
+  // One task is one statement, consistent by itself (the next-task path asks
+  // for one); several need one snapshot.
+  return ids.size() <= 1 ? Read(read) : ReadSnapshot(read);
 }
 
 // --- export --------------------------------------------------------------------------
