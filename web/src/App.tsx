@@ -7,7 +7,9 @@ import { Labeling } from './screens/Labeling';
 import { Login } from './screens/Login';
 import { ProjectPage } from './screens/ProjectPage';
 import { ProjectsList } from './screens/ProjectsList';
-import { canManage } from './session';
+import { ReviewQueue } from './screens/ReviewQueue';
+import { Workforces } from './screens/Workforces';
+import { canManage, canReview } from './session';
 
 /** undefined while the session is being checked, null when logged out. */
 type Session = User | null | undefined;
@@ -67,11 +69,15 @@ function Screen({ route, user }: { route: Route; user: User }) {
       return canManage(user) ? <CreateProject /> : <Forbidden />;
     case 'project':
       return canManage(user) ? <ProjectPage projectId={route.id} /> : <Forbidden />;
+    case 'review':
+      return canReview(user) ? <ReviewQueue projectId={route.id} /> : <Forbidden who="reviewers, managers and admins" />;
+    case 'workforces':
+      return canManage(user) ? <Workforces /> : <Forbidden />;
     case 'not-found':
       return <p>There is no page at this address.</p>;
   }
 }
 
-function Forbidden() {
-  return <p>Only managers and admins can open this page.</p>;
+function Forbidden({ who = 'managers and admins' }: { who?: string }) {
+  return <p>Only {who} can open this page.</p>;
 }

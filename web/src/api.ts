@@ -85,9 +85,21 @@ export interface Schema {
   controls: Control[];
 }
 
+export type ConsensusMethod = 'majority' | 'dawid_skene';
+
+/** A project's workflow settings (docs/workflow.md); a server may leave out keys it predates. */
 export interface Settings {
   overlap: number;
   lease_seconds: number;
+  /** Percent (0–100) of completed tasks sampled for review. */
+  review_share?: number;
+  /** Share (0–1) of an annotator's tasks that are golden. */
+  golden_rate?: number;
+  consensus?: ConsensusMethod;
+  /** Agreement (0–1) below which a task goes to adjudication; 0 never adjudicates. */
+  agreement_threshold?: number;
+  iou_threshold?: number;
+  deadline_warning_seconds?: number;
 }
 
 export interface Counts {
@@ -95,6 +107,8 @@ export interface Counts {
   new: number;
   annotating: number;
   done: number;
+  reviewing?: number;
+  adjudicating?: number;
 }
 
 export interface Project {
@@ -124,7 +138,9 @@ export interface Progress {
   mine: number;
 }
 
-export type TaskState = 'new' | 'annotating' | 'done';
+export type TaskState = 'new' | 'annotating' | 'reviewing' | 'adjudicating' | 'done';
+
+export const taskStates: TaskState[] = ['new', 'annotating', 'reviewing', 'adjudicating', 'done'];
 
 export interface ChoiceResult {
   control: string;
@@ -213,6 +229,11 @@ export interface Task {
   annotations: TaskAnnotation[];
   /** A result to start from (e.g. a model's prediction); the editor loads it as editable regions. */
   prelabel?: Prelabel;
+  deadline?: string | null;
+  /** Not done and within the project's deadline_warning_seconds of its deadline. */
+  deadline_soon?: boolean;
+  /** With rule `rework`: the caller's own last result, which the editor starts from. */
+  previous_result?: ResultItem[] | InitialResult | null;
 }
 
 /** A result with the media size its geometry was made for. */
@@ -246,9 +267,149 @@ export interface Lease {
   expires_at: string;
 }
 
+/** The queue rule that picked a task (docs/workflow.md, "Who gets which task"). */
+export type QueueRule = 'existing_lease' | 'rework' | 'golden' | 'priority';
+
+/** Why a reviewer sent a task back. */
+export interface ReviewNote {
+  comment: string;
+  reviewer: string | UserRef;
+  at?: string;
+}
+
 export interface NextTask {
   task: Task;
   lease: Lease;
+  rule?: QueueRule;
+  review?: ReviewNote;
+}
+
+export type ReviewStage = 'review' | 'adjudication';
+
+export interface ReviewAnnotation {
+  annotation_id: number;
+  user_id: number;
+  username: string;
+  result: ResultItem[];
+  media?: Media | null;
+}
+
+/** The label consensus proposes; `method` e.g. majority, dawid_skene, review_fix. */
+export interface FinalLabel {
+  result: ResultItem[];
+  media?: Media | null;
+  method: string;
+  agreement: number;
+}
+
+export interface ReviewItem {
+  task: Task;
+  lease: Lease;
+  stage: ReviewStage;
+  annotations: ReviewAnnotation[];
+  final: FinalLabel | null;
+}
+
+export type ReviewDecision = 'accept' | 'reject' | 'fix' | 'resolve';
+
+export interface NewReview {
+  lease_id: number;
+  decision: ReviewDecision;
+  comment?: string;
+  result?: ResultItem[];
+  media?: Media;
+  annotation_id?: number;
+}
+
+export type WorkforceKind = 'internal' | 'vendor';
+export type PricingModel = 'per_label' | 'per_hour';
+
+export interface Pricing {
+  model: PricingModel;
+  rate: number;
+  currency: string;
+}
+
+export interface Workforce {
+  id: number;
+  name: string;
+  kind: WorkforceKind;
+  pricing: Pricing;
+  /** With GET /workforces/{id}. */
+  members?: User[];
+  projects?: { id: number; name: string }[];
+}
+
+export interface NewWorkforce {
+  name: string;
+  kind: WorkforceKind;
+  pricing: Pricing;
+}
+
+export interface BatchLabel {
+  task_id: number;
+  data: Record<string, unknown>;
+  result: ResultItem[];
+  media?: Media | null;
+  method: string;
+  agreement: number;
+}
+
+export interface Batch {
+  id: number;
+  project_id: number;
+  name: string | null;
+  state: 'open' | 'done';
+  total: number;
+  done: number;
+  created_at: string;
+  completed_at: string | null;
+  deadline: string | null;
+  labels?: BatchLabel[];
+}
+
+export type WebhookEvent = 'task.completed' | 'batch.completed' | 'review.rejected';
+export const webhookEvents: WebhookEvent[] = ['task.completed', 'batch.completed', 'review.rejected'];
+
+export interface Webhook {
+  id: number;
+  project_id?: number;
+  url: string;
+  events: WebhookEvent[];
+  created_at?: string;
+}
+
+export interface Delivery {
+  id: number;
+  event: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+}
+
+export interface LabelerGrade {
+  user_id: number;
+  username: string;
+  graded: number;
+  correct: number;
+  accuracy: number;
+  mean_score: number;
+}
+
+export interface Grade {
+  task_id: number;
+  user_id: number;
+  score: number;
+  correct: boolean;
+  created_at: string;
+}
+
+export interface GoldenGrades {
+  labelers: LabelerGrade[];
+  items: Grade[];
 }
 
 export interface Media {
@@ -374,6 +535,12 @@ async function readError(response: Response): Promise<ApiError> {
   }
 }
 
+/** A list answer as `{items: [...]}` (api.md's convention) or as a bare array. */
+async function list<T>(method: string, path: string): Promise<T[]> {
+  const body = await request<T[] | { items?: T[] }>(method, path);
+  return Array.isArray(body) ? body : (body?.items ?? []);
+}
+
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -426,6 +593,43 @@ export const api = {
     request<{ skipped: boolean }>('POST', `/tasks/${taskId}/skip`, { json: { lease_id: leaseId } }),
   listAnnotations: (taskId: number) =>
     request<{ items: Revision[] }>('GET', `/tasks/${taskId}/annotations`),
+
+  /** Resolves to null when no task waits for review (204). Without `stage`, adjudication comes first. */
+  nextReview: async (projectId: number, stage?: ReviewStage): Promise<ReviewItem | null> =>
+    (await request<ReviewItem | undefined>('POST', `/projects/${projectId}/review/next`, {
+      json: stage ? { stage } : {},
+    })) ?? null,
+  review: (taskId: number, review: NewReview) => request<unknown>('POST', `/tasks/${taskId}/review`, { json: review }),
+
+  listWorkforces: () => list<Workforce>('GET', '/workforces'),
+  getWorkforce: (id: number) => request<Workforce>('GET', `/workforces/${id}`),
+  createWorkforce: (workforce: NewWorkforce) => request<Workforce>('POST', '/workforces', { json: workforce }),
+  addWorkforceMember: (id: number, userId: number) =>
+    request<unknown>('POST', `/workforces/${id}/members`, { json: { user_id: userId } }),
+  removeWorkforceMember: (id: number, userId: number) =>
+    request<unknown>('DELETE', `/workforces/${id}/members/${userId}`),
+  projectWorkforces: (projectId: number) => list<Workforce>('GET', `/projects/${projectId}/workforces`),
+  grantWorkforce: (projectId: number, workforceId: number) =>
+    request<unknown>('POST', `/projects/${projectId}/workforces`, { json: { workforce_id: workforceId } }),
+  revokeWorkforce: (projectId: number, workforceId: number) =>
+    request<unknown>('DELETE', `/projects/${projectId}/workforces/${workforceId}`),
+
+  listBatches: (projectId: number) => list<Batch>('GET', `/projects/${projectId}/batches`),
+
+  listWebhooks: (projectId: number) => list<Webhook>('GET', `/projects/${projectId}/webhooks`),
+  /** The secret is in this answer only. */
+  createWebhook: async (projectId: number, url: string, events: WebhookEvent[]) => {
+    const body = await request<{ webhook?: Webhook; secret: string } & Partial<Webhook>>(
+      'POST',
+      `/projects/${projectId}/webhooks`,
+      { json: { url, events } },
+    );
+    return { webhook: body.webhook ?? (body as Webhook), secret: body.secret };
+  },
+  deleteWebhook: (id: number) => request<void>('DELETE', `/webhooks/${id}`),
+  deliveries: (webhookId: number) => list<Delivery>('GET', `/webhooks/${webhookId}/deliveries`),
+
+  goldenGrades: (projectId: number) => request<GoldenGrades>('GET', `/projects/${projectId}/golden/grades`),
 
   exportUrl: (id: number, format: ExportFormat) => `${base}/projects/${id}/export?format=${format}`,
 

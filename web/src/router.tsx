@@ -8,16 +8,21 @@ export type Route =
   | { name: 'new-project' }
   | { name: 'project'; id: number }
   | { name: 'label'; id: number }
+  | { name: 'review'; id: number }
+  | { name: 'workforces' }
   | { name: 'not-found' };
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/projects' || path === '/projects/') return { name: 'projects' };
   if (path === '/login') return { name: 'login' };
   if (path === '/projects/new') return { name: 'new-project' };
-  const project = /^\/projects\/(\d+)(\/label)?\/?$/.exec(path);
+  if (path === '/workforces' || path === '/workforces/') return { name: 'workforces' };
+  const project = /^\/projects\/(\d+)(?:\/(label|review))?\/?$/.exec(path);
   if (project) {
     const id = Number(project[1]);
-    return project[2] ? { name: 'label', id } : { name: 'project', id };
+    if (project[2] === 'label') return { name: 'label', id };
+    if (project[2] === 'review') return { name: 'review', id };
+    return { name: 'project', id };
   }
   return { name: 'not-found' };
 }
@@ -28,6 +33,8 @@ export const paths = {
   newProject: () => '/projects/new',
   project: (id: number) => `/projects/${id}`,
   label: (id: number) => `/projects/${id}/label`,
+  review: (id: number) => `/projects/${id}/review`,
+  workforces: () => '/workforces',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

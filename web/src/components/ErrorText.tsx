@@ -1,3 +1,5 @@
+import { ApiError } from '../api';
+
 /** An error for the user: the server's message, or nothing. */
 export function ErrorText({ error, testId }: { error?: Error | string | null; testId?: string }) {
   if (!error) return null;
@@ -7,4 +9,11 @@ export function ErrorText({ error, testId }: { error?: Error | string | null; te
       {message}
     </p>
   );
+}
+
+/** An error a form cannot place next to a field, prefixed with the field it names. */
+export function withField(error: Error | undefined): Error | string | undefined {
+  return error instanceof ApiError && error.field && !error.message.includes(error.field)
+    ? `${error.field}: ${error.message}`
+    : error;
 }

@@ -8,6 +8,7 @@ import type {
   ChoiceControl as ChoiceControlT,
   ChoiceResult,
   Control,
+  InitialResult,
   Media,
   Prelabel,
   RatingControl as RatingControlT,
@@ -39,7 +40,12 @@ interface Props {
   busy: boolean;
   notice?: string;
   onSubmit: (result: ResultItem[], media: Media | undefined) => void;
-  onSkip: () => void;
+  /** Without it there is no Skip (a reviewer editing a final label). */
+  onSkip?: () => void;
+  /** The result to start from instead of the task's own (see initialResult). */
+  start?: InitialResult;
+  /** The submit button's text; "Submit" by default. */
+  submitLabel?: string;
 }
 
 // The canvas library is loaded with the first image task, not with every page.
@@ -76,8 +82,8 @@ function PrelabelNote({ prelabel }: { prelabel: Prelabel }) {
   );
 }
 
-export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: Props) {
-  const initial = useMemo(() => initialResult(task, controls), [task, controls]);
+export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip, start, submitLabel = 'Submit' }: Props) {
+  const initial = useMemo(() => initialResult(task, controls, start), [task, controls, start]);
   const history = useHistory<Result>(() => initial.result);
   const [active, setActive] = useState(0);
   const [media, setMedia] = useState<Media>({});
@@ -152,7 +158,7 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
     } else if (event.key === 'Enter') {
       event.preventDefault();
       if (!event.repeat) submit();
-    } else if (key === 's' && !event.shiftKey) {
+    } else if (key === 's' && !event.shiftKey && onSkip) {
       event.preventDefault();
       if (!event.repeat && !busy) onSkip();
     }
@@ -235,7 +241,7 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
         ))}
       </div>
       <div className="controls">
-        {task.prelabel && <PrelabelNote prelabel={task.prelabel} />}
+        {task.prelabel && !start && !task.previous_result && <PrelabelNote prelabel={task.prelabel} />}
         {side}
         {message && (
           <p className="error" role="alert" data-testid="notice">
@@ -244,11 +250,13 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
         )}
         <div className="row">
           <button type="button" className="primary" disabled={busy} onClick={submit} data-testid="submit">
-            Submit <kbd>Enter</kbd>
+            {submitLabel} <kbd>Enter</kbd>
           </button>
-          <button type="button" disabled={busy} onClick={onSkip} data-testid="skip">
-            Skip <kbd>S</kbd>
-          </button>
+          {onSkip && (
+            <button type="button" disabled={busy} onClick={onSkip} data-testid="skip">
+              Skip <kbd>S</kbd>
+            </button>
+          )}
           <button
             type="button"
             disabled={!history.canUndo}
@@ -268,7 +276,10 @@ export function TaskEditor({ task, controls, busy, notice, onSubmit, onSkip }: P
             Redo
           </button>
         </div>
-        <ShortcutLegend editor={editorShortcuts} controls={legend} />
+        <ShortcutLegend
+          editor={onSkip ? editorShortcuts : editorShortcuts.filter((s) => s.key !== 'S')}
+          controls={legend}
+        />
       </div>
     </div>
   );

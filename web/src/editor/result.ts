@@ -50,12 +50,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The result a task starts from: its `prelabel`, else an `initial_result` in
- * its data (a list of items or `{result, media}`), else nothing. Items of
- * unknown controls are dropped; every region gets an id, so it can be selected.
+ * The result a task starts from: `start` when given (a reviewer fixing the
+ * final label), else the caller's `previous_result` (a task sent back for
+ * rework), else its `prelabel`, else an `initial_result` in its data (a list
+ * of items or `{result, media}`), else nothing. Items of unknown controls are
+ * dropped; every region gets an id, so it can be selected.
  */
-export function initialResult(task: Task, controls: Control[]): InitialResult {
-  let source: unknown = task.prelabel ?? task.data.initial_result;
+export function initialResult(task: Task, controls: Control[], start?: InitialResult): InitialResult {
+  let source: unknown = start ?? task.previous_result ?? task.prelabel ?? task.data.initial_result;
   if (Array.isArray(source)) source = { result: source };
   if (!isObject(source) || !Array.isArray(source.result)) return { result: [] };
   const media = isObject(source.media) ? (source.media as Media) : undefined;

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { api, type Task, type TaskState } from '../api';
+import { api, taskStates, type Task, type TaskState } from '../api';
+import { DeadlineBadge } from '../components/DeadlineBadge';
 import { ErrorText } from '../components/ErrorText';
 import { useAsync } from '../useAsync';
 import { formatCount, formatTime, lastUpdated, summarizeResult } from '../format';
 
 const pageSize = 50;
-const states: TaskState[] = ['new', 'annotating', 'done'];
 
 /**
  * One page of a project's tasks at a time, paged by the server's cursor; the
@@ -37,7 +37,7 @@ export function TaskTable({ projectId, version }: { projectId: number; version: 
           State
           <select value={state} onChange={(e) => filter(e.target.value)} data-testid="state-filter">
             <option value="">all</option>
-            {states.map((s) => (
+            {taskStates.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -81,10 +81,16 @@ export function TaskTable({ projectId, version }: { projectId: number; version: 
 
 function TaskRow({ task }: { task: Task }) {
   return (
-    <tr>
+    <tr data-testid="task-row" data-task-id={task.id} data-state={task.state}>
       <td className="num">{task.id}</td>
       <td>
         <span className={`state state-${task.state}`}>{task.state}</span>
+        {task.deadline_soon && (
+          <>
+            {' '}
+            <DeadlineBadge deadline={task.deadline} />
+          </>
+        )}
       </td>
       <td>
         {task.annotations.map((a) => (

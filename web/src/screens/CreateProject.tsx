@@ -1,14 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
-import { ErrorText } from '../components/ErrorText';
+import { ErrorText, withField } from '../components/ErrorText';
 import { ControlForm } from '../project/ControlForm';
 import { emptyControl, fieldTarget, toControl, type ControlDraft } from '../project/controlDraft';
 import { Link, navigate, paths } from '../router';
-
-/** An error the form cannot place next to a field, with the field it names. */
-function formError(error: Error): Error | string {
-  return error instanceof ApiError && error.field ? `${error.field}: ${error.message}` : error;
-}
 
 export function CreateProject() {
   const [name, setName] = useState('');
@@ -82,7 +77,7 @@ export function CreateProject() {
         <button type="button" onClick={() => setControls((list) => [...list, emptyControl()])}>
           Add a control
         </button>
-        {error && target.kind === 'form' && <ErrorText error={formError(error)} />}
+        {error && target.kind === 'form' && <ErrorText error={withField(error)} />}
         <div>
           <button type="submit" className="primary" disabled={busy} data-testid="create-project">
             Create project

@@ -7,9 +7,12 @@ import {
   type Media,
   type Progress,
   type Project,
+  type QueueRule,
   type ResultItem,
+  type ReviewNote,
   type Task,
 } from '../api';
+import { DeadlineBadge } from '../components/DeadlineBadge';
 import { ErrorText } from '../components/ErrorText';
 import { isTyping, useWindowListener } from '../editor/keys';
 import { TaskEditor } from '../editor/TaskEditor';
@@ -19,7 +22,7 @@ import { useAsync } from '../useAsync';
 
 type View =
   | { kind: 'loading' }
-  | { kind: 'task'; task: Task; lease: Lease }
+  | { kind: 'task'; task: Task; lease: Lease; rule?: QueueRule; review?: ReviewNote }
   | { kind: 'empty' }
   | { kind: 'expired'; message: string }
   | { kind: 'failed'; message: string };
@@ -40,6 +43,22 @@ export function Labeling({ projectId }: { projectId: number }) {
 
 function progressLine({ done, total, mine }: Progress): string {
   return `${formatCount(done)} of ${formatCount(total)} done · you labeled ${formatCount(mine)}`;
+}
+
+/** What a reviewer said about the caller's earlier labels of a task sent back for rework. */
+function ReworkNote({ review }: { review?: ReviewNote }) {
+  const reviewer = typeof review?.reviewer === 'string' ? review.reviewer : review?.reviewer?.username;
+  return (
+    <div className="rework" role="note" data-testid="rework">
+      <h2>Sent back for rework{reviewer ? ` by ${reviewer}` : ''}</h2>
+      {review?.comment && (
+        <p className="rework-comment" data-testid="rework-comment">
+          {review.comment}
+        </p>
+      )}
+      <p className="muted">The editor starts from your earlier labels; change them and submit again.</p>
+    </div>
+  );
 }
 
 function LabelingSession({ project }: { project: Project }) {
@@ -150,6 +169,12 @@ function LabelingSession({ project }: { project: Project }) {
         </span>
       </div>
       {view.kind === 'loading' && <p className="muted">Loading the next task…</p>}
+      {view.kind === 'task' && (view.rule === 'rework' || view.review) && <ReworkNote review={view.review} />}
+      {view.kind === 'task' && view.task.deadline_soon && (
+        <p>
+          <DeadlineBadge deadline={view.task.deadline} />
+        </p>
+      )}
       {view.kind === 'task' && (
         <TaskEditor
           key={view.task.id}

@@ -4,8 +4,13 @@ import { ErrorText } from '../components/ErrorText';
 import { formatCount } from '../format';
 import { ExportLinks } from '../project/ExportLinks';
 import { ImportPanel } from '../project/ImportPanel';
+import { BatchesPanel } from '../project/BatchesPanel';
+import { GoldenGrades } from '../project/GoldenGrades';
 import { MembersPanel } from '../project/MembersPanel';
 import { TaskTable } from '../project/TaskTable';
+import { WebhooksPanel } from '../project/WebhooksPanel';
+import { WorkflowSettings } from '../project/WorkflowSettings';
+import { WorkforcesPanel } from '../project/WorkforcesPanel';
 import { Link, navigate, paths } from '../router';
 import { useAsync } from '../useAsync';
 
@@ -29,20 +34,32 @@ export function ProjectPage({ projectId }: { projectId: number }) {
         <>
           <div className="heading">
             <h1>{p.name}</h1>
-            <button type="button" className="primary" onClick={() => navigate(paths.label(p.id))}>
-              Label
-            </button>
+            <div className="row">
+              <button type="button" onClick={() => navigate(paths.review(p.id))} data-testid="open-review">
+                Review
+              </button>
+              <button type="button" className="primary" onClick={() => navigate(paths.label(p.id))}>
+                Label
+              </button>
+            </div>
           </div>
           <p className="muted" data-testid="project-counts">
             {formatCount(p.counts.total)} tasks · {formatCount(p.counts.new)} new ·{' '}
-            {formatCount(p.counts.annotating)} annotating · {formatCount(p.counts.done)} done ·
-            overlap {p.settings.overlap} · controls: {p.schema.controls.map((c) => c.name).join(', ')}
+            {formatCount(p.counts.annotating)} annotating ·{' '}
+            {p.counts.reviewing !== undefined && <>{formatCount(p.counts.reviewing)} reviewing · </>}
+            {p.counts.adjudicating !== undefined && <>{formatCount(p.counts.adjudicating)} adjudicating · </>}
+            {formatCount(p.counts.done)} done · overlap {p.settings.overlap} · controls: {p.schema.controls.map((c) => c.name).join(', ')}
           </p>
           <div className="panels">
             <ImportPanel projectId={p.id} onImported={imported} />
             <ExportLinks projectId={p.id} />
             <MembersPanel projectId={p.id} />
+            <WorkforcesPanel projectId={p.id} />
           </div>
+          <WorkflowSettings key={p.id} project={p} onSaved={project.reload} />
+          <BatchesPanel projectId={p.id} version={version} />
+          <WebhooksPanel projectId={p.id} />
+          <GoldenGrades projectId={p.id} version={version} />
           <TaskTable projectId={p.id} version={version} />
         </>
       )}

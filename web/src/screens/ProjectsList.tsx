@@ -2,12 +2,13 @@ import { api, type User } from '../api';
 import { ErrorText } from '../components/ErrorText';
 import { formatCount } from '../format';
 import { navigate, paths } from '../router';
-import { canManage } from '../session';
+import { canManage, canReview } from '../session';
 import { useAsync } from '../useAsync';
 
 export function ProjectsList({ user }: { user: User }) {
   const projects = useAsync(() => api.listProjects(), []);
   const manager = canManage(user);
+  const reviewer = canReview(user);
   const items = projects.data?.items;
 
   return (
@@ -46,6 +47,11 @@ export function ProjectsList({ user }: { user: User }) {
                   <button type="button" className="primary" onClick={() => navigate(paths.label(p.id))}>
                     Label
                   </button>
+                  {reviewer && (
+                    <button type="button" onClick={() => navigate(paths.review(p.id))} data-testid="review-project">
+                      Review
+                    </button>
+                  )}
                   {manager && (
                     <button type="button" onClick={() => navigate(paths.project(p.id))}>
                       Open
