@@ -5,6 +5,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 
 #include "core/schema_internal.h"
@@ -135,6 +136,20 @@ Status ReadBoundedInt(const json& obj, const char* key, int64_t min, int64_t max
                                    prefix + "." + key);
   }
   *target = static_cast<int32_t>(it->get<int64_t>());
+  return Status::Ok();
+}
+
+// Reads an optional number `key` of `obj`, in [min, max], into *target.
+Status ReadBoundedDouble(const json& obj, const char* key, double min, double max,
+                         const std::string& prefix, double* target) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::Ok();
+  if (!it->is_number() || it->get<double>() < min || it->get<double>() > max) {
+    std::ostringstream msg;
+    msg << key << " must be a number from " << min << " to " << max;
+    return Status::InvalidArgument(msg.str(), prefix + "." + key);
+  }
+  *target = it->get<double>();
   return Status::Ok();
 }
 
@@ -376,11 +391,38 @@ Result<ProjectSettings> ParseSettings(std::string_view json_text, ProjectSetting
   PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "overlap", 1, 100, "settings", &base.overlap));
   PLUMB_RETURN_IF_ERROR(
       ReadBoundedInt(j, "lease_seconds", 10, 86400, "settings", &base.lease_seconds));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "review_share", 0, 100, "settings", &base.review_share));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedDouble(j, "golden_rate", 0, 1, "settings", &base.golden_rate));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedDouble(j, "agreement_threshold", 0, 1, "settings",
+                                          &base.agreement_threshold));
+  // Below 0.05 nearly any two regions would count as one.
+  PLUMB_RETURN_IF_ERROR(
+      ReadBoundedDouble(j, "iou_threshold", 0.05, 1, "settings", &base.iou_threshold));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "deadline_warning_seconds", 0, 30 * 86400, "settings",
+                                       &base.deadline_warning_seconds));
+  if (auto it = j.find("consensus"); it != j.end()) {
+    if (*it == "majority") {
+      base.consensus = ConsensusMethod::kMajority;
+    } else if (*it == "dawid_skene") {
+      base.consensus = ConsensusMethod::kDawidSkene;
+    } else {
+      return Status::InvalidArgument("consensus must be \"majority\" or \"dawid_skene\"",
+                                     "settings.consensus");
+    }
+  }
   return base;
 }
 
 std::string SettingsToJson(const ProjectSettings& settings) {
-  return json{{"overlap", settings.overlap}, {"lease_seconds", settings.lease_seconds}}.dump();
+  return json{{"overlap", settings.overlap},
+              {"lease_seconds", settings.lease_seconds},
+              {"review_share", settings.review_share},
+              {"golden_rate", settings.golden_rate},
+              {"consensus", ConsensusMethodName(settings.consensus)},
+              {"agreement_threshold", settings.agreement_threshold},
+              {"iou_threshold", settings.iou_threshold},
+              {"deadline_warning_seconds", settings.deadline_warning_seconds}}
+      .dump();
 }
 
 Status ValidateTaskData(const Schema& schema, std::string_view data_json) {

@@ -24,12 +24,15 @@ const char* TaskStateName(TaskState state) {
     case TaskState::kNew: return "new";
     case TaskState::kAnnotating: return "annotating";
     case TaskState::kDone: return "done";
+    case TaskState::kReviewing: return "reviewing";
+    case TaskState::kAdjudicating: return "adjudicating";
   }
   return "new";
 }
 
 std::optional<TaskState> ParseTaskState(std::string_view name) {
-  for (TaskState s : {TaskState::kNew, TaskState::kAnnotating, TaskState::kDone}) {
+  for (TaskState s : {TaskState::kNew, TaskState::kAnnotating, TaskState::kDone,
+                      TaskState::kReviewing, TaskState::kAdjudicating}) {
     if (name == TaskStateName(s)) return s;
   }
   return std::nullopt;
@@ -41,8 +44,33 @@ const char* RevisionSourceName(RevisionSource source) {
     case RevisionSource::kPrediction: return "prediction";
     case RevisionSource::kReviewFix: return "review_fix";
     case RevisionSource::kImport: return "import";
+    case RevisionSource::kAdjudication: return "adjudication";
   }
   return "human";
+}
+
+const char* ConsensusMethodName(ConsensusMethod method) {
+  return method == ConsensusMethod::kDawidSkene ? "dawid_skene" : "majority";
+}
+
+const char* WorkforceKindName(WorkforceKind kind) {
+  return kind == WorkforceKind::kVendor ? "vendor" : "internal";
+}
+
+std::optional<WorkforceKind> ParseWorkforceKind(std::string_view name) {
+  if (name == "internal") return WorkforceKind::kInternal;
+  if (name == "vendor") return WorkforceKind::kVendor;
+  return std::nullopt;
+}
+
+const char* PricingModelName(PricingModel model) {
+  return model == PricingModel::kPerHour ? "per_hour" : "per_label";
+}
+
+std::optional<PricingModel> ParsePricingModel(std::string_view name) {
+  if (name == "per_label") return PricingModel::kPerLabel;
+  if (name == "per_hour") return PricingModel::kPerHour;
+  return std::nullopt;
 }
 
 }  // namespace plumb

@@ -17,15 +17,30 @@ enum class Role : int8_t { kAnnotator = 0, kReviewer = 1, kManager = 2, kAdmin =
 const char* RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
 
-// A task's place in the labeling flow. Stored as these integers.
-enum class TaskState : int8_t { kNew = 0, kAnnotating = 1, kDone = 2 };
+// A task's place in the labeling flow (docs/workflow.md, "States"). Stored as
+// these integers.
+enum class TaskState : int8_t {
+  kNew = 0,
+  kAnnotating = 1,
+  kDone = 2,
+  kReviewing = 3,     // all annotations in, sampled for review
+  kAdjudicating = 4,  // annotations disagree; a reviewer decides
+};
 
 const char* TaskStateName(TaskState state);
 std::optional<TaskState> ParseTaskState(std::string_view name);
 
 // Where a revision came from.
 // kImport: brought in with the task by an import (Label Studio, COCO, ...).
-enum class RevisionSource : int8_t { kHuman = 0, kPrediction = 1, kReviewFix = 2, kImport = 3 };
+// kReviewFix / kAdjudication: a reviewer's final label, kept as a revision of
+// the reviewer's own annotation (which never counts toward the overlap).
+enum class RevisionSource : int8_t {
+  kHuman = 0,
+  kPrediction = 1,
+  kReviewFix = 2,
+  kImport = 3,
+  kAdjudication = 4,
+};
 const char* RevisionSourceName(RevisionSource source);
 
 struct User {
@@ -35,9 +50,20 @@ struct User {
   int64_t created_at_ms = 0;
 };
 
+// How choice controls are reconciled across annotators.
+enum class ConsensusMethod : int8_t { kMajority = 0, kDawidSkene = 1 };
+const char* ConsensusMethodName(ConsensusMethod method);  // "majority", "dawid_skene"
+
+// A project's workflow settings (docs/workflow.md, "Workflow settings").
 struct ProjectSettings {
-  int32_t overlap = 1;         // distinct people per task
-  int32_t lease_seconds = 600; // how long a handed-out task stays reserved
+  int32_t overlap = 1;          // distinct people per task
+  int32_t lease_seconds = 600;  // how long a handed-out task stays reserved
+  int32_t review_share = 0;     // percent of completed tasks sampled for review
+  double golden_rate = 0;       // share of an annotator's tasks that are golden
+  ConsensusMethod consensus = ConsensusMethod::kMajority;
+  double agreement_threshold = 0;  // below it a task goes to adjudication
+  double iou_threshold = 0.5;      // regions of different annotators match at this IoU
+  int32_t deadline_warning_seconds = 3600;
 };
 
 struct TaskCounts {
@@ -45,6 +71,8 @@ struct TaskCounts {
   int64_t new_tasks = 0;
   int64_t annotating = 0;
   int64_t done = 0;
+  int64_t reviewing = 0;
+  int64_t adjudicating = 0;
 };
 
 struct Project {
@@ -63,6 +91,59 @@ struct Task {
   int32_t priority = 0;
   TaskState state = TaskState::kNew;
   int64_t created_at_ms = 0;
+  std::optional<int64_t> deadline_ms;
+  std::optional<int64_t> batch_id;
+  // Has an expert answer: served to each annotator once, graded silently,
+  // never in consensus. The answer itself is read separately.
+  bool golden = false;
+};
+
+// The final label of a task: consensus, a reviewer's fix or an adjudication.
+struct FinalLabel {
+  int64_t task_id = 0;
+  std::string result_json;
+  std::string media_json;  // "" when none
+  std::string method;      // "single", "majority", "dawid_skene", "review_fix", "adjudication"
+  double agreement = 1;
+  std::optional<int64_t> decided_by;  // the reviewer, for review_fix and adjudication
+  int64_t updated_at_ms = 0;
+};
+
+enum class WorkforceKind : int8_t { kInternal = 0, kVendor = 1 };
+const char* WorkforceKindName(WorkforceKind kind);  // "internal", "vendor"
+std::optional<WorkforceKind> ParseWorkforceKind(std::string_view name);
+
+enum class PricingModel : int8_t { kPerLabel = 0, kPerHour = 1 };
+const char* PricingModelName(PricingModel model);  // "per_label", "per_hour"
+std::optional<PricingModel> ParsePricingModel(std::string_view name);
+
+struct Pricing {
+  PricingModel model = PricingModel::kPerLabel;
+  double rate = 0;  // per label or per hour, in `currency`
+  std::string currency = "USD";
+};
+
+// A team of labelers, internal or an external vendor.
+struct Workforce {
+  int64_t id = 0;
+  std::string name;
+  WorkforceKind kind = WorkforceKind::kInternal;
+  Pricing pricing;
+  int64_t created_at_ms = 0;
+};
+
+// Tasks sent together by a program, with progress and a completion callback.
+struct Batch {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string name;
+  std::string callback_url;  // "" when none
+  std::optional<int64_t> deadline_ms;
+  std::vector<int64_t> workforce_ids;  // empty: anyone with access to the project
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> completed_at_ms;
+  int64_t total = 0;  // tasks
+  int64_t done = 0;
 };
 
 struct Lease {

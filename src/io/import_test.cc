@@ -21,6 +21,10 @@ class FakeWriter : public store::TaskWriter {
     return Status::Ok();
   }
   Result<int64_t> Commit() override { return static_cast<int64_t>(tasks.size()); }
+  // Imports never add batches; the batches API does.
+  Result<Batch> AddBatch(const store::NewBatch&) override {
+    return Status::Internal("imports add no batches");
+  }
 
   std::vector<store::NewTask> tasks;
   size_t fail_at = 0;

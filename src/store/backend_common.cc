@@ -5,6 +5,8 @@
 #include <cmath>
 #include <system_error>
 
+#include <nlohmann/json.hpp>
+
 namespace plumb::store {
 
 Result<ProjectSettings> ParseStoredSettings(int64_t project_id, std::string_view json) {
@@ -27,6 +29,12 @@ void AddToCounts(TaskCounts& counts, TaskState state, int64_t n) {
       break;
     case TaskState::kDone:
       counts.done += n;
+      break;
+    case TaskState::kReviewing:
+      counts.reviewing += n;
+      break;
+    case TaskState::kAdjudicating:
+      counts.adjudicating += n;
       break;
   }
 }
@@ -78,6 +86,75 @@ std::optional<double> ParseScore(std::string_view text) {
   return v;
 }
 
+std::string EventBody(int64_t event_id, std::string_view type, int64_t project_id,
+                      int64_t created_at_ms, std::string_view data_json) {
+  std::string out = "{\"id\":" + std::to_string(event_id) + ",\"type\":";
+  out += nlohmann::json(std::string(type)).dump();
+  out += ",\"project_id\":" + std::to_string(project_id);
+  out += ",\"created_at\":\"" + FormatIsoTime(created_at_ms) + "\",\"data\":";
+  out += data_json;
+  out += "}";
+  return out;
+}
+
+std::string TaskCompletedData(const Task& task, const FinalLabel& label) {
+  nlohmann::json data = {{"task_id", task.id},
+                         {"method", label.method},
+                         {"agreement", label.agreement},
+                         {"result", nlohmann::json::parse(label.result_json, nullptr, false)}};
+  data["batch_id"] = task.batch_id ? nlohmann::json(*task.batch_id) : nlohmann::json();
+  data["media"] = label.media_json.empty() ? nlohmann::json()
+                                           : nlohmann::json::parse(label.media_json, nullptr, false);
+  return data.dump();
+}
+
+std::string BatchCompletedData(int64_t batch_id, int64_t total) {
+  return nlohmann::json{{"batch_id", batch_id}, {"total", total}}.dump();
+}
+
+std::string ReviewRejectedData(int64_t task_id, int64_t reviewer_id, std::string_view comment) {
+  return nlohmann::json{
+      {"task_id", task_id}, {"reviewer_id", reviewer_id}, {"comment", std::string(comment)}}
+      .dump();
+}
+
+std::string JoinEvents(const std::vector<std::string>& events) {
+  std::string out;
+  for (const std::string& e : events) {
+    if (!out.empty()) out += ",";
+    out += e;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitEvents(std::string_view joined) {
+  std::vector<std::string> out;
+  while (!joined.empty()) {
+    size_t comma = joined.find(',');
+    out.emplace_back(joined.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    joined.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+Completion DefaultCompletion(const CompletionInput& input) {
+  Completion c;
+  c.state = TaskState::kDone;
+  if (!input.current.empty()) {
+    const Revision& newest = *std::max_element(
+        input.current.begin(), input.current.end(),
+        [](const Revision& a, const Revision& b) { return a.id < b.id; });
+    c.label.result_json = newest.result_json;
+    c.label.media_json = newest.media_json;
+  } else {
+    c.label.result_json = "[]";
+  }
+  c.label.method = "single";
+  c.label.agreement = 1;
+  return c;
+}
+
 ImportedTaskCounters CountersForImport(int32_t overlap, bool annotated) {
   if (!annotated) return {TaskState::kNew, 0, overlap};
   if (overlap <= 1) return {TaskState::kDone, 1, 0};
@@ -118,14 +195,30 @@ std::span<const DumpTable> SchemaTables() {
        "id",
        "id"},
       {"project_members", {"project_id", "user_id"}, "project_id, user_id", ""},
-      {"tasks",
-       {"id", "project_id", "priority", "state", "annotation_count", "lease_count", "open_slots",
-        "created_at", "data"},
+      {"workforces",
+       {"id", "name", "kind", "pricing_model", "rate", "currency", "created_at"},
        "id",
        "id"},
-      {"leases", {"id", "project_id", "task_id", "user_id", "expires_at", "active"}, "id", "id"},
+      {"workforce_members", {"workforce_id", "user_id"}, "workforce_id, user_id", ""},
+      {"project_workforces", {"project_id", "workforce_id"}, "project_id, workforce_id", ""},
+      {"batches",
+       {"id", "project_id", "name", "callback_url", "callback_secret", "deadline", "routed",
+        "total", "done", "created_at", "completed_at"},
+       "id",
+       "id"},
+      {"batch_workforces", {"batch_id", "workforce_id"}, "batch_id, workforce_id", ""},
+      {"tasks",
+       {"id", "project_id", "priority", "state", "annotation_count", "lease_count", "open_slots",
+        "created_at", "data", "deadline", "batch_id", "routed", "golden", "rejected_count"},
+       "id",
+       "id"},
+      {"leases",
+       {"id", "project_id", "task_id", "user_id", "expires_at", "active", "counted"},
+       "id",
+       "id"},
       {"annotations",
-       {"id", "project_id", "task_id", "user_id", "current_revision_id", "created_at"},
+       {"id", "project_id", "task_id", "user_id", "current_revision_id", "created_at", "kind",
+        "rejected"},
        "id",
        "id"},
       {"revisions",
@@ -137,6 +230,33 @@ std::span<const DumpTable> SchemaTables() {
       {"predictions",
        {"id", "project_id", "task_id", "model_name", "model_version", "score", "result_json",
         "media", "created_at"},
+       "id",
+       "id"},
+      {"golden_answers", {"task_id", "result", "media"}, "task_id", ""},
+      {"golden_grades",
+       {"task_id", "user_id", "project_id", "revision_id", "score", "correct", "created_at"},
+       "task_id, user_id",
+       ""},
+      {"final_labels",
+       {"task_id", "result", "media", "method", "agreement", "decided_by", "updated_at"},
+       "task_id",
+       ""},
+      {"reviews",
+       {"id", "task_id", "reviewer_id", "decision", "comment", "created_at"},
+       "id",
+       "id"},
+      {"review_leases",
+       {"id", "project_id", "task_id", "user_id", "expires_at", "active"},
+       "id",
+       "id"},
+      {"webhooks", {"id", "project_id", "url", "secret", "events", "created_at"}, "id", "id"},
+      {"events",
+       {"id", "project_id", "type", "task_id", "batch_id", "data", "created_at"},
+       "id",
+       "id"},
+      {"deliveries",
+       {"id", "event_id", "webhook_id", "batch_id", "url", "secret", "state", "attempts",
+        "last_status", "last_error", "next_attempt_at", "delivered_at"},
        "id",
        "id"},
   };

@@ -20,7 +20,8 @@
 #define PLUMB_USER_COLS "u.id, u.username, u.role, u.created_at"
 #define PLUMB_PROJECT_COLS \
   "p.id, p.name, p.schema_json, p.settings_json, p.created_by, p.created_at"
-#define PLUMB_TASK_COLS "t.id, t.project_id, t.priority, t.state, t.created_at, t.data"
+#define PLUMB_TASK_COLS \
+  "t.id, t.project_id, t.priority, t.state, t.created_at, t.data, t.deadline, t.batch_id, t.golden"
 #define PLUMB_REVISION_COLS                                                                  \
   "r.id, r.annotation_id, r.task_id, r.user_id, u.username, r.revision, r.result, r.media, " \
   "r.lead_time_ms, r.source, r.parent_id, r.created_at"
@@ -51,6 +52,12 @@ User ReadUser(const Row& r, int col) {
 
 Result<ProjectSettings> ParseStoredSettings(int64_t project_id, std::string_view json);
 
+// A double (a prediction's score, an agreement, a rate) as the backends store it: bound and read as decimal
+// text (neither backend's binding layer takes doubles), exact for round trips.
+std::optional<std::string> ScoreText(const std::optional<double>& score);
+// nullopt for NULL ("") or text that is not a number.
+std::optional<double> ParseScore(std::string_view text);
+
 template <ResultRow Row>
 Result<Project> ReadProject(const Row& r, int col) {
   Project project;
@@ -72,8 +79,101 @@ Task ReadTask(const Row& r, int col) {
   task.state = static_cast<TaskState>(r.Int(col + 3));
   task.created_at_ms = r.Int(col + 4);
   task.data_json = r.Json(col + 5);
+  task.deadline_ms = r.OptionalInt(col + 6);
+  task.batch_id = r.OptionalInt(col + 7);
+  task.golden = r.Int(col + 8) != 0;
   return task;
 }
+
+#define PLUMB_FINAL_LABEL_COLS \
+  "f.task_id, f.result, f.media, f.method, f.agreement, f.decided_by, f.updated_at"
+
+template <ResultRow Row>
+FinalLabel ReadFinalLabel(const Row& r, int col) {
+  FinalLabel f;
+  f.task_id = r.Int(col);
+  f.result_json = r.Json(col + 1);
+  f.media_json = r.Json(col + 2);
+  f.method = r.Text(col + 3);
+  f.agreement = ParseScore(r.Text(col + 4)).value_or(0);
+  f.decided_by = r.OptionalInt(col + 5);
+  f.updated_at_ms = r.Int(col + 6);
+  return f;
+}
+
+#define PLUMB_WORKFORCE_COLS \
+  "w.id, w.name, w.kind, w.pricing_model, w.rate, w.currency, w.created_at"
+
+template <ResultRow Row>
+Workforce ReadWorkforce(const Row& r, int col) {
+  Workforce w;
+  w.id = r.Int(col);
+  w.name = r.Text(col + 1);
+  w.kind = static_cast<WorkforceKind>(r.Int(col + 2));
+  w.pricing.model = static_cast<PricingModel>(r.Int(col + 3));
+  w.pricing.rate = ParseScore(r.Text(col + 4)).value_or(0);
+  w.pricing.currency = r.Text(col + 5);
+  w.created_at_ms = r.Int(col + 6);
+  return w;
+}
+
+// Batch columns without workforce_ids, which come from batch_workforces.
+#define PLUMB_BATCH_COLS                                                                   \
+  "b.id, b.project_id, b.name, b.callback_url, b.deadline, b.created_at, b.completed_at, " \
+  "b.total, b.done"
+
+template <ResultRow Row>
+Batch ReadBatch(const Row& r, int col) {
+  Batch b;
+  b.id = r.Int(col);
+  b.project_id = r.Int(col + 1);
+  b.name = r.Text(col + 2);
+  b.callback_url = r.Text(col + 3);
+  b.deadline_ms = r.OptionalInt(col + 4);
+  b.created_at_ms = r.Int(col + 5);
+  b.completed_at_ms = r.OptionalInt(col + 6);
+  b.total = r.Int(col + 7);
+  b.done = r.Int(col + 8);
+  return b;
+}
+
+#define PLUMB_DELIVERY_COLS                                                                  \
+  "d.id, d.webhook_id, d.batch_id, d.event_id, e.type, d.url, d.state, d.attempts, "         \
+  "d.last_status, d.last_error, d.next_attempt_at, d.delivered_at"
+
+template <ResultRow Row>
+Store::Delivery ReadDelivery(const Row& r, int col) {
+  Store::Delivery d;
+  d.id = r.Int(col);
+  d.webhook_id = r.OptionalInt(col + 1);
+  d.batch_id = r.OptionalInt(col + 2);
+  d.event_id = r.Int(col + 3);
+  d.event_type = r.Text(col + 4);
+  d.url = r.Text(col + 5);
+  d.state = static_cast<Store::DeliveryState>(r.Int(col + 6));
+  d.attempts = static_cast<int32_t>(r.Int(col + 7));
+  d.last_status = static_cast<int32_t>(r.Int(col + 8));
+  d.last_error = r.Text(col + 9);
+  d.next_attempt_at_ms = r.Int(col + 10);
+  d.delivered_at_ms = r.OptionalInt(col + 11);
+  return d;
+}
+
+// The body of a delivery: {id, type, project_id, created_at, data}, with
+// `data_json` (the event's JSON object) pasted in verbatim.
+std::string EventBody(int64_t event_id, std::string_view type, int64_t project_id,
+                      int64_t created_at_ms, std::string_view data_json);
+
+// The data of a task.completed event.
+std::string TaskCompletedData(const Task& task, const FinalLabel& label);
+// The data of a batch.completed event.
+std::string BatchCompletedData(int64_t batch_id, int64_t total);
+// The data of a review.rejected event.
+std::string ReviewRejectedData(int64_t task_id, int64_t reviewer_id, std::string_view comment);
+
+// Webhook event names as stored: a comma-joined list, and back.
+std::string JoinEvents(const std::vector<std::string>& events);
+std::vector<std::string> SplitEvents(std::string_view joined);
 
 template <ResultRow Row>
 Revision ReadRevision(const Row& r, int col) {
@@ -93,11 +193,6 @@ Revision ReadRevision(const Row& r, int col) {
   return rev;
 }
 
-// A prediction's score as the backends store it: bound and read as decimal
-// text (neither backend's binding layer takes doubles), exact for round trips.
-std::optional<std::string> ScoreText(const std::optional<double>& score);
-// nullopt for NULL ("") or text that is not a number.
-std::optional<double> ParseScore(std::string_view text);
 
 template <ResultRow Row>
 Prediction ReadPrediction(const Row& r, int col) {
@@ -152,6 +247,7 @@ struct StoredLease {
   int64_t project_id = 0;
   int64_t expires_at_ms = 0;
   bool active = false;
+  bool counted = true;  // holds one of the task's slots (not a rework or golden lease)
 };
 
 // `lease` if it is `user_id`'s lease on `task_id`; kConflict otherwise (also

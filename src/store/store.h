@@ -59,9 +59,20 @@ struct NewPrediction {
   std::string media_json;       // "" when none
 };
 
+// A golden task's expert answer, already validated against the schema.
+struct GoldenAnswer {
+  std::string result_json;
+  std::string media_json;  // "" when none
+};
+
 struct NewTask {
   std::string data_json;  // a JSON object, already validated
   int32_t priority = 0;
+  std::optional<int64_t> deadline_ms;
+  // A batch added by TaskWriter::AddBatch in the same import.
+  std::optional<int64_t> batch_id;
+  // Makes the task golden (see Store::SetGoldenAnswer).
+  std::optional<GoldenAnswer> golden;
   // At most one: annotations are one per person and task, and an import has
   // one author.
   std::optional<NewImportedAnnotation> annotation;
@@ -87,10 +98,21 @@ struct Prediction {
 // connection and a lock that keeps the project from changing or going away.
 // On PostgreSQL a task the server refuses may only be reported by a later
 // Add() or by Commit().
+struct NewBatch {
+  std::string name;
+  std::string callback_url;     // "" when none
+  std::string callback_secret;  // signs the callback; "" when no callback_url
+  std::optional<int64_t> deadline_ms;
+  std::vector<int64_t> workforce_ids;  // route the batch's tasks to these only
+};
+
 class TaskWriter {
  public:
   virtual ~TaskWriter() = default;
   virtual Status Add(const NewTask& task) = 0;
+  // Adds a batch of the import's project, for later tasks to name. kNotFound
+  // when a workforce does not exist.
+  virtual Result<Batch> AddBatch(const NewBatch& batch) = 0;
   // Returns the number of tasks added.
   virtual Result<int64_t> Commit() = 0;
 };
@@ -100,6 +122,7 @@ struct TaskQuery {
   std::optional<TaskState> state;
   // Only tasks that this user has an annotation on.
   std::optional<int64_t> annotator_id;
+  std::optional<int64_t> batch_id;
   int32_t limit = 50;  // 1..1000
   // Tasks with id > after_id (keyset pagination in import order).
   int64_t after_id = 0;
@@ -111,11 +134,58 @@ struct TaskPage {
   std::optional<int64_t> next_after_id;
 };
 
+// Which rule of ClaimNextTask / ClaimGoldenTask handed out a task.
+enum class ClaimRule : int8_t { kExistingLease = 0, kRework, kGolden, kPriority };
+
 struct Claim {
   Task task;
   Lease lease;
   // True when the caller already held a live lease on this task in the project.
   bool existing_lease = false;
+  ClaimRule rule = ClaimRule::kPriority;
+};
+
+// What the workflow decides when a task's last annotation arrives (or the
+// last rework after a rejection): the task's final label and next state
+// (done, reviewing or adjudicating).
+struct Completion {
+  TaskState state = TaskState::kDone;
+  FinalLabel label;  // task_id, decided_by and updated_at are filled in by the store
+};
+
+// Facts the workflow decides a completion from.
+struct CompletionInput {
+  Task task;
+  ProjectSettings settings;
+  // The current revision of every annotation that counts (not golden, not a
+  // reviewer's), by annotation id; includes the one just written.
+  std::vector<Revision> current;
+  bool after_rework = false;  // the task was sent back by a reviewer before
+};
+
+// A golden task's grade, computed by the workflow from the answer.
+struct GoldenGrade {
+  int64_t task_id = 0;
+  int64_t user_id = 0;
+  std::string username;  // filled in by ListGoldenGrades
+  int64_t revision_id = 0;
+  double score = 0;
+  bool correct = false;
+  int64_t created_at_ms = 0;
+};
+
+// Called inside AppendRevision's transaction, so that the state change, the
+// final label, the grade and the events commit (or not) with the revision.
+// They must not call the store. Either may be empty: without `complete` the
+// task is done with the newest annotation as its final label (method
+// "single"); without `grade` golden submissions are not graded.
+// The completion the store applies when RevisionHooks::complete is empty:
+// done, with the newest revision of `current` as the final label ("single").
+Completion DefaultCompletion(const CompletionInput& input);
+
+struct RevisionHooks {
+  std::function<Result<Completion>(const CompletionInput&)> complete;
+  std::function<Result<GoldenGrade>(const GoldenAnswer&, const Revision&)> grade;
 };
 
 struct NewRevision {
@@ -127,6 +197,7 @@ struct NewRevision {
   std::string media_json;       // "" when none
   int64_t lead_time_ms = 0;
   RevisionSource source = RevisionSource::kHuman;
+  const RevisionHooks* hooks = nullptr;  // not owned; may be null
 };
 
 struct Progress {
@@ -219,11 +290,17 @@ class Store {
 
   // --- the queue -------------------------------------------------------------
   // Atomically hands the caller a task of the project, or nullopt when none is
-  // left for them. If the caller holds a live lease in the project, that task
-  // is returned again (existing_lease = true) with its lease unchanged.
-  // Otherwise the first task by priority (higher first) then id that still has
-  // an open slot (annotations + live leases < overlap), that the caller has not
-  // annotated or skipped, gets a new lease expiring at now_ms + lease_seconds.
+  // left for them, by the first rule that applies (Claim::rule):
+  //  kExistingLease: the caller's live lease in the project, returned again
+  //    with its lease unchanged (existing_lease = true);
+  //  kRework: a task a reviewer sent back whose rejected annotation is the
+  //    caller's, with a new lease (that holds no slot);
+  //  kPriority: the first task, by priority (higher first), then deadline
+  //    (sooner first, none last), then id, that still has an open slot
+  //    (annotations + live leases < overlap), is not golden, that the caller
+  //    has not annotated or skipped, and, when its batch is routed to
+  //    workforces, whose batch the caller's workforces may label; it gets a
+  //    new lease expiring at now_ms + lease_seconds.
   // Expired leases count as gone.
   virtual Result<std::optional<Claim>> ClaimNextTask(int64_t project_id, int64_t user_id,
                                                      int64_t now_ms) = 0;
@@ -231,17 +308,77 @@ class Store {
   virtual Result<std::optional<Lease>> FindLiveLease(int64_t task_id, int64_t user_id,
                                                      int64_t now_ms) = 0;
   // Appends a revision. If the caller has an annotation on the task, it gets a
-  // new revision (parent = the previous one) and no lease is needed.
+  // new revision (parent = the previous one) and no lease is needed; if that
+  // annotation was rejected by a reviewer it counts again, and once no
+  // rejected one is left the task completes again (after_rework).
   // Otherwise lease_id must name the caller's lease on this task: kConflict if
   // it is not theirs or unknown, kLeaseExpired if it expired at now_ms; a new
-  // annotation is created, the lease is consumed, and the task becomes done
-  // when it has `overlap` annotations (annotating otherwise).
+  // annotation is created and the lease is consumed. On a golden task nothing
+  // else changes but the grade (hooks->grade) being stored. On another task
+  // with `overlap` counting annotations now, the task completes: hooks->complete
+  // gives its final label and state; a task done this way writes a
+  // task.completed event (and batch.completed for its batch's last task).
+  // Otherwise the task is annotating.
   // With a non-empty idempotency_key that the caller used before, returns that
   // earlier revision and writes nothing.
   virtual Result<Revision> AppendRevision(const NewRevision& revision, int64_t now_ms) = 0;
   // Releases the caller's lease and records that they skipped the task, so it
   // is never handed to them again. kConflict when lease_id is not theirs.
   virtual Status SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) = 0;
+
+  // A golden task of the project that the caller has not annotated or
+  // skipped, with a lease (rule kGolden), or nullopt. Golden tasks have no
+  // overlap: each annotator may get each once. Lowest id first.
+  virtual Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
+                                                       int64_t now_ms) = 0;
+  // Makes a task golden with `answer`, or ordinary again with nullopt. A
+  // golden task leaves the normal queue (and its live leases stay valid);
+  // made ordinary it re-enters it with its slots recomputed. kNotFound.
+  virtual Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) = 0;
+  virtual Result<std::optional<GoldenAnswer>> GetGoldenAnswer(int64_t task_id) = 0;
+  // Every grade in the project, by task id then user id.
+  virtual Result<std::vector<GoldenGrade>> ListGoldenGrades(int64_t project_id) = 0;
+
+  // --- review and adjudication (docs/workflow.md) -----------------------------
+  // The caller's live review lease in the project if any (existing_lease), else
+  // a task in `stage` (kReviewing or kAdjudicating; nullopt: adjudicating
+  // first) with no live review lease and none of the caller's annotations, by
+  // priority then id, with a new review lease of `lease_seconds`; or nullopt.
+  virtual Result<std::optional<Claim>> ClaimReviewTask(int64_t project_id, int64_t user_id,
+                                                       std::optional<TaskState> stage,
+                                                       int64_t now_ms) = 0;
+  // A reviewer's decision on a task they hold a live review lease on
+  // (kConflict when the lease is not theirs or the task is not in review or
+  // adjudication; kLeaseExpired when it ran out). kAccept: done. kFix and
+  // kResolve: `label` becomes the final label and is kept as a revision of
+  // the reviewer's own annotation (source kReviewFix / kAdjudication); done.
+  // kReject: every counting annotation of the task is marked rejected and
+  // goes back to its annotator (ClaimRule kRework) with the comment; the task
+  // is annotating until each has a new revision, then completes again with
+  // after_rework. Writes task.completed (and batch.completed when it was the
+  // batch's last task) or review.rejected events.
+  enum class Decision : int8_t { kAccept = 0, kReject, kFix, kResolve };
+  struct Review {
+    int64_t task_id = 0;
+    int64_t reviewer_id = 0;
+    int64_t lease_id = 0;
+    Decision decision = Decision::kAccept;
+    std::string comment;
+    std::optional<GoldenAnswer> label;  // kFix, kResolve: result and media, validated
+  };
+  virtual Status RecordReview(const Review& review, int64_t now_ms) = 0;
+  struct ReviewNote {
+    int64_t task_id = 0;
+    int64_t reviewer_id = 0;
+    std::string reviewer;  // username
+    Decision decision = Decision::kAccept;
+    std::string comment;
+    int64_t created_at_ms = 0;
+  };
+  // The reviews of a task, oldest first.
+  virtual Result<std::vector<ReviewNote>> ListReviews(int64_t task_id) = 0;
+  // The final labels of these tasks (those that have one), by task id.
+  virtual Result<std::vector<FinalLabel>> FinalLabels(const std::vector<int64_t>& task_ids) = 0;
 
   // --- annotations -----------------------------------------------------------
   // Every revision of the task, oldest first; only the user's when user_id is set.
@@ -256,6 +393,81 @@ class Store {
   // The predictions of each task, by task id then prediction id (import order).
   virtual Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) = 0;
 
+  // --- workforces -------------------------------------------------------------
+  // kAlreadyExists (field "name") when the name is taken.
+  virtual Result<Workforce> CreateWorkforce(const Workforce& workforce, int64_t now_ms) = 0;
+  virtual Result<Workforce> GetWorkforce(int64_t id) = 0;  // kNotFound
+  // All, or those the user is a member of. By id.
+  virtual Result<std::vector<Workforce>> ListWorkforces(std::optional<int64_t> member_id) = 0;
+  // Replaces name, kind and pricing. kNotFound, kAlreadyExists.
+  virtual Result<Workforce> UpdateWorkforce(const Workforce& workforce) = 0;
+  // Idempotent; kNotFound for an unknown workforce or user.
+  virtual Status AddWorkforceMember(int64_t workforce_id, int64_t user_id) = 0;
+  virtual Status RemoveWorkforceMember(int64_t workforce_id, int64_t user_id) = 0;
+  virtual Result<std::vector<User>> ListWorkforceMembers(int64_t workforce_id) = 0;
+  // Project access for a workforce's members (IsMember and ListProjects count
+  // it). Idempotent; kNotFound.
+  virtual Status GrantProjectAccess(int64_t project_id, int64_t workforce_id) = 0;
+  virtual Status RevokeProjectAccess(int64_t project_id, int64_t workforce_id) = 0;
+  virtual Result<std::vector<Workforce>> ListProjectWorkforces(int64_t project_id) = 0;
+  virtual Result<std::vector<int64_t>> ListWorkforceProjects(int64_t workforce_id) = 0;
+
+  // --- batches -------------------------------------------------------------------
+  virtual Result<Batch> GetBatch(int64_t id) = 0;  // with total/done; kNotFound
+  virtual Result<std::vector<Batch>> ListBatches(int64_t project_id) = 0;  // newest first
+
+  // --- events and webhooks ---------------------------------------------------------
+  struct Webhook {
+    int64_t id = 0;
+    int64_t project_id = 0;
+    std::string url;
+    std::vector<std::string> events;  // "task.completed", "batch.completed", "review.rejected"
+    int64_t created_at_ms = 0;
+  };
+  // `secret` signs its deliveries. kNotFound for the project.
+  virtual Result<Webhook> CreateWebhook(const Webhook& webhook, std::string_view secret,
+                                        int64_t now_ms) = 0;
+  virtual Result<Webhook> GetWebhook(int64_t id) = 0;  // kNotFound
+  virtual Result<std::vector<Webhook>> ListWebhooks(int64_t project_id) = 0;
+  // Deletes it; its pending deliveries are dropped. kNotFound.
+  virtual Status DeleteWebhook(int64_t id) = 0;
+  enum class DeliveryState : int8_t { kPending = 0, kDelivered = 1, kFailed = 2 };
+  struct Delivery {
+    int64_t id = 0;
+    std::optional<int64_t> webhook_id;  // nullopt: a batch callback
+    std::optional<int64_t> batch_id;
+    int64_t event_id = 0;
+    std::string event_type;
+    std::string url;
+    std::string secret;     // only from ClaimDueDeliveries
+    std::string body_json;  // only from ClaimDueDeliveries: {id, type, project_id, created_at, data}
+    DeliveryState state = DeliveryState::kPending;
+    int32_t attempts = 0;
+    int32_t last_status = 0;
+    std::string last_error;
+    int64_t next_attempt_at_ms = 0;
+    std::optional<int64_t> delivered_at_ms;
+  };
+  // The newest `limit` deliveries of a webhook (or of a batch's callback), newest first.
+  virtual Result<std::vector<Delivery>> ListDeliveries(std::optional<int64_t> webhook_id,
+                                                       std::optional<int64_t> batch_id,
+                                                       int32_t limit) = 0;
+  // Up to `limit` pending deliveries due at now_ms (oldest first), each moved
+  // to now_ms + lock_ms so a concurrent caller does not take it too.
+  virtual Result<std::vector<Delivery>> ClaimDueDeliveries(int64_t now_ms, int32_t limit,
+                                                           int64_t lock_ms) = 0;
+  struct DeliveryAttempt {
+    int64_t delivery_id = 0;
+    int64_t at_ms = 0;
+    int32_t status = 0;  // HTTP status, 0 when none
+    std::string error;
+    bool delivered = false;
+    std::optional<int64_t> next_attempt_at_ms;  // not delivered and nullopt: failed for good
+  };
+  virtual Status RecordDeliveryAttempt(const DeliveryAttempt& attempt) = 0;  // kNotFound
+  // Tasks of the project, not done and not golden, whose deadline is before `before_ms`.
+  virtual Result<int64_t> CountTasksDueBefore(int64_t project_id, int64_t before_ms) = 0;
+
   // --- export ------------------------------------------------------------------
   // Calls `fn` for each task of the project in id order with the current
   // revisions of its annotations, reading in batches from one consistent
@@ -267,7 +479,10 @@ class Store {
   // --- the whole database, for `plumb migrate` --------------------------------
   // Calls `fn` for every row of every table (not the migrations bookkeeping),
   // tables parents first (users, sessions, api_tokens, projects,
-  // project_members, tasks, leases, annotations, revisions, skips, predictions), rows by
+  // project_members, workforces, workforce_members, project_workforces,
+  // batches, batch_workforces, tasks, leases, annotations, revisions, skips,
+  // predictions, golden_answers, golden_grades, final_labels, reviews,
+  // review_leases, webhooks, events, deliveries), rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.
   virtual Status DumpTables(const DumpRowFn& fn) = 0;

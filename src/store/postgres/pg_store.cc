@@ -6,14 +6,16 @@
 // Correctness across servers comes from locks, taken in one order so that
 // transactions wait rather than deadlock:
 //
-//   1. pg_advisory_xact_lock(project, user): one user's claims, submits and
-//      skips in a project run one at a time, on whatever server. A claim then
-//      sees all of that user's annotations, skips and leases, so nobody holds
-//      two leases or gets a task twice.
+//   1. pg_advisory_xact_lock(project, user): one user's claims (of tasks,
+//      golden tasks and reviews), submits, skips and review decisions in a
+//      project run one at a time, on whatever server. A claim then sees all
+//      of that user's annotations, skips and leases, so nobody holds two
+//      leases or gets a task twice.
 //   2. the project row: FOR KEY SHARE by claims, submits, skips and imports,
 //      which compute open slots from the overlap; FOR UPDATE by UpdateProject
 //      and DeleteProject. The overlap cannot change under a running claim.
-//   3. lease rows: FOR UPDATE by submit and skip; expired leases are
+//   3. lease rows (and review leases): FOR UPDATE by submit, skip and a
+//      review decision; expired leases are
 //      released by `UPDATE ... WHERE active = 1 RETURNING`, which a second
 //      server running it at once re-checks after the first commits, so each
 //      lease is released (and its slot given back) exactly once.
@@ -21,14 +23,19 @@
 //      concurrent claims take different tasks instead of queueing on the head
 //      of the queue (and waits for locked ones only when that finds nothing);
 //      task counters change only under the row lock, so no update of
-//      annotation_count/lease_count/open_slots is lost.
+//      annotation_count/lease_count/open_slots is lost, and a completion
+//      (pg_workflow.cc) runs once.
+//   5. batch rows, by the completion of one of their tasks.
 //
 // Deadlocks and serialization failures (which these rules should prevent)
 // and a connection lost before COMMIT roll the transaction back; the call is
 // then run again on a fresh connection.
 
+#include "store/postgres/pg_store.h"
+
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -43,61 +50,51 @@
 
 // A project's tasks in id order from after_id ($2), at most $3 of them: each
 // arm reads one tasks_by_state range in id order and stops at the limit, so a
-// page costs at most three short index ranges whatever the project's size.
+// page costs at most five short index ranges whatever the project's size.
 // There is one arm per TaskState value.
-#define PLUMB_TASKS_IN_ID_ORDER                                                    \
-  "SELECT * FROM ("                                                                \
-  "(SELECT " PLUMB_TASK_COLS                                                       \
-  " FROM tasks t"                                                                  \
-  " WHERE t.project_id = $1 AND t.state = 0 AND t.id > $2 ORDER BY t.id LIMIT $3)" \
-  " UNION ALL (SELECT " PLUMB_TASK_COLS                                            \
-  " FROM tasks t"                                                                  \
-  " WHERE t.project_id = $1 AND t.state = 1 AND t.id > $2 ORDER BY t.id LIMIT $3)" \
-  " UNION ALL (SELECT " PLUMB_TASK_COLS                                            \
-  " FROM tasks t"                                                                  \
-  " WHERE t.project_id = $1 AND t.state = 2 AND t.id > $2 ORDER BY t.id LIMIT $3)" \
-  ") page ORDER BY id LIMIT $3"
+#define PLUMB_TASKS_OF_STATE(state) \
+  "(SELECT " PLUMB_TASK_COLS        \
+  " FROM tasks t"                   \
+  " WHERE t.project_id = $1 AND t.state = " state " AND t.id > $2 ORDER BY t.id LIMIT $3)"
+#define PLUMB_TASKS_IN_ID_ORDER \
+  "SELECT * FROM (" PLUMB_TASKS_OF_STATE("0") " UNION ALL " PLUMB_TASKS_OF_STATE("1")       \
+  " UNION ALL " PLUMB_TASKS_OF_STATE("2") " UNION ALL " PLUMB_TASKS_OF_STATE("3")           \
+  " UNION ALL " PLUMB_TASKS_OF_STATE("4") ") page ORDER BY id LIMIT $3"
 
-// The first open task (by priority, then id) the user ($2) has neither
-// annotated nor skipped, in project $1, taking one of its slots. Its ORDER BY
-// matches tasks_queue; the literal open_slots > 0 lets the planner use that
-// partial index. `lock` is the row lock clause.
-// The tasks of project $1 that user $2 may still be handed: a free slot, not
-// annotated or skipped by them.
+// The tasks of project $1 that user $2 may still be handed: a free slot (so
+// not golden, done or sent back), not annotated or skipped by them, and, in a
+// batch routed to workforces, one of theirs. The literal open_slots > 0 lets
+// the planner use the partial index tasks_queue.
 #define PLUMB_QUEUE_TASKS                                                                   \
-  " FROM tasks t WHERE t.project_id = $1 AND t.open_slots > 0"                              \
+  " FROM tasks t WHERE t.project_id = $1 AND t.open_slots > 0 AND t.golden = 0"             \
   " AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = $2)" \
-  " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"
+  " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"       \
+  " AND (t.routed = 0 OR EXISTS (SELECT 1 FROM batch_workforces bw"                         \
+  " JOIN workforce_members wm ON wm.workforce_id = bw.workforce_id"                         \
+  " WHERE bw.batch_id = t.batch_id AND wm.user_id = $2))"
 
-// Takes a slot of the first such task by priority, then id.
-#define PLUMB_CLAIM_TASK(lock)                                                                  \
-  "WITH pick AS (SELECT t.id" PLUMB_QUEUE_TASKS " ORDER BY t.priority DESC, t.id LIMIT 1 " lock \
-  ")"                                                                                           \
-  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1"          \
+// The queue's order; matches tasks_queue.
+#define PLUMB_QUEUE_ORDER " ORDER BY t.priority DESC, t.deadline ASC NULLS LAST, t.id"
+
+// Takes a slot of the first such task in queue order. `lock` is the row lock clause.
+#define PLUMB_CLAIM_TASK(lock)                                                         \
+  "WITH pick AS (SELECT t.id" PLUMB_QUEUE_TASKS PLUMB_QUEUE_ORDER " LIMIT 1 " lock     \
+  ")"                                                                                  \
+  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1" \
   " FROM pick WHERE t.id = pick.id RETURNING " PLUMB_TASK_COLS
 
 // Whether any such task is left (a fresh snapshot, no locks).
 #define PLUMB_ANY_TASK_LEFT "SELECT EXISTS (SELECT 1" PLUMB_QUEUE_TASKS ")"
 
+// A task's open slots for overlap `overlap` with `annotations` counting
+// annotations and `leases` counted live leases (SQL expressions): none unless
+// it is new or annotating, not golden and not waiting for rework.
+#define PLUMB_OPEN_SLOTS(overlap, annotations, leases)                                     \
+  "CASE WHEN state IN (0, 1) AND golden = 0 AND rejected_count = 0 THEN GREATEST(" overlap \
+  " - " annotations " - " leases ", 0) ELSE 0 END"
+
 namespace plumb::store {
 namespace postgres {
-namespace {
-
-// Picks tried by one claim before it answers "nothing left" (see ClaimNextTask).
-constexpr int kMaxClaimRounds = 20;
-
-// Tasks deleted per transaction when purging a deleted project: keeps each
-// transaction (and the WAL it writes before committing) short.
-constexpr int kPurgeBatch = 5000;
-// Runs of one call after deadlocks or serialization failures.
-constexpr int kMaxAttempts = 5;
-// COPY data is sent in chunks of this size: large enough that libpq's
-// per-call cost vanishes, small enough to keep an import's memory flat.
-constexpr size_t kCopyChunkBytes = 256 * 1024;
-// Rows per FETCH of a dump.
-constexpr int kDumpFetchRows = 2000;
-// jsonb's type oid (pg_type.dat), to tell JSON columns in a dump.
-constexpr Oid kJsonbOid = 3802;
 
 // jsonb has no \u0000 (PostgreSQL text cannot hold NUL), and would refuse
 // such JSON with an error naming nothing; refuse it up front, naming the
@@ -169,50 +166,43 @@ Result<Revision> LoadRevision(PgConnection& c, int64_t id) {
   return ReadRevision(r.front(), 0);
 }
 
-template <typename T, typename Read>
-Result<std::vector<T>> ReadAll(const PgResult& r, Read&& read) {
-  std::vector<T> out;
-  out.reserve(r.rows());
-  for (int i = 0; i < r.rows(); ++i) out.push_back(read(r.row(i)));
-  return out;
-}
-
-// Gives the slot of one released lease back to its task; `overlap` is the
-// project's current one (see rule 2).
+// Gives the slot of one released counted lease back to its task; `overlap`
+// is the project's current one (see rule 2).
 Status ReturnLeaseSlot(PgConnection& c, int64_t task_id, int32_t overlap) {
   return c
-      .Query(
-          "UPDATE tasks SET lease_count = lease_count - 1,"
-          " open_slots = CASE WHEN state = 2 THEN 0"
-          " ELSE $2 - annotation_count - lease_count + 1 END WHERE id = $1",
-          task_id, overlap)
+      .Query("UPDATE tasks SET lease_count = lease_count - 1, open_slots = " PLUMB_OPEN_SLOTS(
+                 "$2", "annotation_count", "(lease_count - 1)") " WHERE id = $1",
+             task_id, overlap)
       .status();
 }
 
-// Marks the project's expired leases released and gives their slots back, in
-// one statement (rule 3).
+// Marks the project's expired leases released and gives the slots of the
+// counted ones back, in one statement (rule 3).
 Status ReleaseExpiredLeases(PgConnection& c, int64_t project_id, int32_t overlap, int64_t now_ms) {
   return c
       .Query(
           "WITH released AS (UPDATE leases SET active = 0"
-          " WHERE project_id = $1 AND active = 1 AND expires_at <= $2 RETURNING task_id),"
-          " per_task AS (SELECT task_id, COUNT(*)::integer AS n FROM released GROUP BY task_id)"
-          " UPDATE tasks t SET lease_count = t.lease_count - p.n,"
-          " open_slots = CASE WHEN t.state = 2 THEN 0"
-          " ELSE $3 - t.annotation_count - (t.lease_count - p.n) END"
-          " FROM per_task p WHERE t.id = p.task_id",
+          " WHERE project_id = $1 AND active = 1 AND expires_at <= $2 RETURNING task_id, counted),"
+          " per_task AS (SELECT task_id, COUNT(*)::integer AS n FROM released"
+          " WHERE counted = 1 GROUP BY task_id)"
+          " UPDATE tasks t SET lease_count = t.lease_count - p.n, open_slots = " PLUMB_OPEN_SLOTS(
+              "$3", "t.annotation_count", "(t.lease_count - p.n)") " FROM per_task p"
+                                                                   " WHERE t.id = p.task_id",
           project_id, now_ms, overlap)
       .status();
 }
 
 // Lease `lease_id` locked for the caller's change, if it exists.
-Result<std::optional<StoredLease>> LockLease(PgConnection& c, int64_t lease_id) {
-  PLUMB_ASSIGN_OR_RETURN(
-      PgResult r, c.Query("SELECT task_id, user_id, project_id, expires_at, active FROM leases"
-                          " WHERE id = $1 FOR UPDATE",
-                          lease_id));
+// Whether it holds a slot: see leases.counted.
+Result<std::optional<StoredLease>> LockLease(PgConnection& c, int64_t lease_id,
+                                             bool* counted = nullptr) {
+  PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                         c.Query("SELECT task_id, user_id, project_id, expires_at, active, counted"
+                                 " FROM leases WHERE id = $1 FOR UPDATE",
+                                 lease_id));
   if (r.empty()) return std::optional<StoredLease>();
   const PgRow row = r.front();
+  if (counted != nullptr) *counted = row.Int(5) != 0;
   return std::optional(
       StoredLease{row.Int(0), row.Int(1), row.Int(2), row.Int(3), row.Int(4) != 0});
 }
@@ -248,6 +238,20 @@ bool IsTransient(const PgConnection& c) {
          (state == kUniqueViolation && c.last_constraint() == "revisions_idempotency");
 }
 
+namespace {
+// Picks tried by one claim before it answers "nothing left" (see ClaimNextTask).
+constexpr int kMaxClaimRounds = 20;
+
+// Tasks deleted per transaction when purging a deleted project: keeps each
+// transaction (and the WAL it writes before committing) short.
+constexpr int kPurgeBatch = 5000;
+// COPY data is sent in chunks of this size: large enough that libpq's
+// per-call cost vanishes, small enough to keep an import's memory flat.
+constexpr size_t kCopyChunkBytes = 256 * 1024;
+// Rows per FETCH of a dump.
+constexpr int kDumpFetchRows = 2000;
+// jsonb's type oid (pg_type.dat), to tell JSON columns in a dump.
+constexpr Oid kJsonbOid = 3802;
 // A pooled connection in an open transaction that a TaskWriter or
 // DatabaseLoader holds across calls, with at most one COPY FROM STDIN running
 // in it. Rolled back unless committed. Move-only.
@@ -333,8 +337,18 @@ class PgTaskWriter final : public TaskWriter {
   Status Add(const NewTask& task) override {
     if (!txn_.open()) return Status::Internal("import already committed");
     PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.data_json, "data"));
-    if (task.annotation || !task.predictions.empty()) {
-      PLUMB_RETURN_IF_ERROR(AddLabeled(task));
+    BatchCount* batch = nullptr;
+    if (task.batch_id) {
+      auto it = batches_.find(*task.batch_id);
+      if (it == batches_.end()) {
+        return Status::InvalidArgument(
+            "batch " + std::to_string(*task.batch_id) + " is not one of this import", "batch_id");
+      }
+      batch = &it->second;
+    }
+    const bool routed = batch != nullptr && batch->routed;
+    if (task.annotation || !task.predictions.empty() || task.golden) {
+      PLUMB_RETURN_IF_ERROR(AddLabeled(task, routed, batch));
       ++count_;
       return Status::Ok();
     }
@@ -343,27 +357,88 @@ class PgTaskWriter final : public TaskWriter {
     row_ += std::to_string(task.priority);
     row_ += after_priority_;
     AppendCopyField(row_, task.data_json);
-    row_ += '\n';
+    row_ += '\t';
+    row_ += task.deadline_ms ? std::to_string(*task.deadline_ms) : "\\N";
+    row_ += '\t';
+    row_ += task.batch_id ? std::to_string(*task.batch_id) : "\\N";
+    row_ += routed ? "\t1\n" : "\t0\n";
     PLUMB_RETURN_IF_ERROR(txn_.Put(row_));
+    if (batch != nullptr) ++batch->total;
     ++count_;
     return Status::Ok();
   }
 
+  Result<Batch> AddBatch(const NewBatch& batch) override {
+    if (!txn_.open()) return Status::Internal("import already committed");
+    PLUMB_RETURN_IF_ERROR(txn_.EndCopy());
+    PgConnection& c = txn_.conn();
+    std::vector<int64_t> workforce_ids = batch.workforce_ids;
+    std::sort(workforce_ids.begin(), workforce_ids.end());
+    workforce_ids.erase(std::unique(workforce_ids.begin(), workforce_ids.end()),
+                        workforce_ids.end());
+    const std::string ids = BigintArray(workforce_ids);
+    if (!workforce_ids.empty()) {
+      // KEY SHARE: the workforces stay until the import commits.
+      PLUMB_ASSIGN_OR_RETURN(
+          PgResult found,
+          c.Query("SELECT id FROM workforces WHERE id = ANY ($1::bigint[]) FOR KEY SHARE", ids));
+      if (found.rows() != static_cast<int>(workforce_ids.size())) {
+        return Status::NotFound("a workforce of the batch does not exist");
+      }
+    }
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("INSERT INTO batches AS b (project_id, name, callback_url, callback_secret,"
+                " deadline, routed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " RETURNING " PLUMB_BATCH_COLS,
+                project_id_, batch.name, batch.callback_url, batch.callback_secret,
+                batch.deadline_ms, workforce_ids.empty() ? 0 : 1, now_ms_));
+    Batch added = ReadBatch(r.front(), 0);
+    if (!workforce_ids.empty()) {
+      PLUMB_RETURN_IF_ERROR(c.Query("INSERT INTO batch_workforces (batch_id, workforce_id)"
+                                    " SELECT $1, unnest($2::bigint[])",
+                                    added.id, ids)
+                                .status());
+    }
+    added.workforce_ids = std::move(workforce_ids);
+    batches_[added.id] = BatchCount{!added.workforce_ids.empty()};
+    return added;
+  }
+
   Result<int64_t> Commit() override {
     if (!txn_.open()) return Status::Internal("import already committed");
+    PLUMB_RETURN_IF_ERROR(txn_.EndCopy());
+    for (const auto& [id, batch] : batches_) {
+      PLUMB_RETURN_IF_ERROR(txn_.conn()
+                                .Query("UPDATE batches SET total = total + $2, done = done + $3"
+                                       " WHERE id = $1",
+                                       id, batch.total, batch.done)
+                                .status());
+    }
     PLUMB_RETURN_IF_ERROR(txn_.Commit());
     return count_;
   }
 
  private:
-  // A task with its annotation and predictions goes in by INSERTs, which
-  // give its id back (COPY cannot), after ending the running COPY; the next
-  // plain task starts a new one. Imports of labeled tasks are rarer and
-  // smaller than those of bare tasks, which keep COPY's speed.
-  Status AddLabeled(const NewTask& task) {
+  // The tasks this import adds to one of its batches.
+  struct BatchCount {
+    bool routed = false;
+    int64_t total = 0;
+    int64_t done = 0;  // imported done (an annotation with overlap 1)
+  };
+
+  // A task with its annotation, predictions or golden answer goes in by
+  // INSERTs, which give its id back (COPY cannot), after ending the running
+  // COPY; the next plain task starts a new one. Imports of labeled tasks are
+  // rarer and smaller than those of bare tasks, which keep COPY's speed.
+  Status AddLabeled(const NewTask& task, bool routed, BatchCount* batch) {
     if (task.annotation) {
       PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.annotation->result_json, "result"));
       PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.annotation->media_json, "media"));
+    }
+    if (task.golden) {
+      PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.golden->result_json, "golden.result"));
+      PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(task.golden->media_json, "golden.media"));
     }
     for (const NewPrediction& p : task.predictions) {
       PLUMB_RETURN_IF_ERROR(CheckPrediction(p));
@@ -372,23 +447,33 @@ class PgTaskWriter final : public TaskWriter {
     }
     PLUMB_RETURN_IF_ERROR(txn_.EndCopy());
     PgConnection& c = txn_.conn();
-    const ImportedTaskCounters counters = CountersForImport(overlap_, task.annotation.has_value());
+    ImportedTaskCounters counters = CountersForImport(overlap_, task.annotation.has_value());
+    // A golden task is out of the queue: no slots.
+    if (task.golden) counters.open_slots = 0;
     PLUMB_ASSIGN_OR_RETURN(
         PgResult t, c.Query("INSERT INTO tasks (project_id, priority, state, annotation_count,"
-                            " open_slots, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                            " RETURNING id",
+                            " open_slots, created_at, data, deadline, batch_id, routed, golden)"
+                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                             project_id_, task.priority, counters.state, counters.annotation_count,
-                            counters.open_slots, now_ms_, task.data_json));
+                            counters.open_slots, now_ms_, task.data_json, task.deadline_ms,
+                            task.batch_id, routed ? 1 : 0, task.golden ? 1 : 0));
     const int64_t task_id = t.front().Int(0);
     if (task.annotation) {
       const NewImportedAnnotation& a = *task.annotation;
       PLUMB_ASSIGN_OR_RETURN(
-          PgResult r, c.Query("INSERT INTO annotations (project_id, task_id, user_id, created_at)"
-                              " VALUES ($1, $2, $3, $4) RETURNING id",
-                              project_id_, task_id, a.user_id, now_ms_));
+          PgResult r,
+          c.Query("INSERT INTO annotations (project_id, task_id, user_id, created_at, kind)"
+                  " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                  project_id_, task_id, a.user_id, now_ms_, task.golden ? 1 : 0));
       const NewRevision rev = ImportedRevision(task_id, a);
       PLUMB_RETURN_IF_ERROR(
           InsertRevision(c, rev, r.front().Int(0), /*number=*/1, std::nullopt, now_ms_).status());
+    }
+    if (task.golden) {
+      PLUMB_RETURN_IF_ERROR(
+          c.Query("INSERT INTO golden_answers (task_id, result, media) VALUES ($1, $2, $3)",
+                  task_id, task.golden->result_json, UnlessEmpty(task.golden->media_json))
+              .status());
     }
     for (const NewPrediction& p : task.predictions) {
       PLUMB_RETURN_IF_ERROR(
@@ -398,11 +483,16 @@ class PgTaskWriter final : public TaskWriter {
                   p.result_json, UnlessEmpty(p.media_json), now_ms_)
               .status());
     }
+    if (batch != nullptr) {
+      ++batch->total;
+      if (counters.state == TaskState::kDone) ++batch->done;
+    }
     return Status::Ok();
   }
 
   static constexpr const char* kTaskCopy =
-      "COPY tasks (project_id, priority, state, open_slots, created_at, data) FROM STDIN";
+      "COPY tasks (project_id, priority, state, open_slots, created_at, data, deadline,"
+      " batch_id, routed) FROM STDIN";
 
   HeldTransaction txn_;
   int64_t project_id_;
@@ -412,6 +502,7 @@ class PgTaskWriter final : public TaskWriter {
   std::string after_priority_;
   std::string row_;  // reused: one allocation for the whole import
   int64_t count_ = 0;
+  std::map<int64_t, BatchCount> batches_;  // added by AddBatch, by id
 };
 
 // Rows go in by COPY, one per table and column list, ended when the next
@@ -451,7 +542,7 @@ class PgLoader final : public DatabaseLoader {
     if (!txn_.open()) return Status::Internal("load already committed");
     PLUMB_RETURN_IF_ERROR(failed_);
     PLUMB_RETURN_IF_ERROR(Check(txn_.EndCopy()));
-    // The one reference without a foreign key (see the migration).
+    // The references without a foreign key (see the migrations).
     PLUMB_ASSIGN_OR_RETURN(PgResult orphans,
                            txn_.conn().Query("SELECT t.id FROM tasks t WHERE NOT EXISTS"
                                              " (SELECT 1 FROM projects p WHERE p.id = t.project_id)"
@@ -459,6 +550,14 @@ class PgLoader final : public DatabaseLoader {
     if (!orphans.empty()) {
       return failed_ = Status::InvalidArgument("task " + orphans.front().Text(0) +
                                                " names a project that is not loaded");
+    }
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult unbatched,
+        txn_.conn().Query("SELECT t.id FROM tasks t WHERE t.batch_id IS NOT NULL AND NOT EXISTS"
+                          " (SELECT 1 FROM batches b WHERE b.id = t.batch_id) LIMIT 1"));
+    if (!unbatched.empty()) {
+      return failed_ = Status::InvalidArgument("task " + unbatched.front().Text(0) +
+                                               " names a batch that is not loaded");
     }
     // Sequences move forward only: past the loaded ids, never back.
     for (const DumpTable& table : SchemaTables()) {
@@ -498,130 +597,7 @@ class PgLoader final : public DatabaseLoader {
   std::string row_;
   Status failed_;
 };
-
-class PgStore final : public Store {
- public:
-  PgStore(const std::string& url, int connections) : pool_(url, connections) {}
-
-  static Result<std::unique_ptr<Store>> Open(const std::string& url,
-                                             const PostgresOptions& options);
-
-  Result<User> CreateUser(std::string_view username, std::string_view password_hash, Role role,
-                          int64_t now_ms) override;
-  Result<User> GetUser(int64_t id) override;
-  Result<UserWithHash> FindUserByName(std::string_view username) override;
-  Result<std::vector<User>> ListUsers() override;
-  Result<int64_t> CountUsers() override;
-
-  Status CreateSession(std::string_view secret_hash, int64_t user_id,
-                       int64_t expires_at_ms) override;
-  Result<User> UserForSession(std::string_view secret_hash, int64_t now_ms) override;
-  Status DeleteSession(std::string_view secret_hash) override;
-  Result<int64_t> CreateApiToken(std::string_view secret_hash, int64_t user_id,
-                                 std::string_view name, int64_t now_ms) override;
-  Result<User> UserForApiToken(std::string_view secret_hash) override;
-
-  Result<Project> CreateProject(const NewProject& project, int64_t now_ms) override;
-  Result<Project> GetProject(int64_t id) override;
-  Result<std::vector<Project>> ListProjects(std::optional<int64_t> member_id) override;
-  Result<Project> UpdateProject(int64_t id, const ProjectUpdate& update) override;
-  Status DeleteProject(int64_t id) override;
-  Status AddMember(int64_t project_id, int64_t user_id) override;
-  Result<bool> IsMember(int64_t project_id, int64_t user_id) override;
-  Result<std::vector<User>> ListMembers(int64_t project_id) override;
-  Result<TaskCounts> CountTasks(int64_t project_id) override;
-  Result<std::vector<TaskStateCount>> CountTasksByState() override;
-
-  Result<std::unique_ptr<TaskWriter>> BeginImport(int64_t project_id, int64_t now_ms) override;
-  Result<TaskPage> ListTasks(const TaskQuery& query) override;
-  Result<int64_t> CountMatchingTasks(const TaskQuery& query) override;
-  Result<Task> GetTask(int64_t id) override;
-
-  Result<std::optional<Claim>> ClaimNextTask(int64_t project_id, int64_t user_id,
-                                             int64_t now_ms) override;
-  Result<std::optional<Lease>> FindLiveLease(int64_t task_id, int64_t user_id,
-                                             int64_t now_ms) override;
-  Result<Revision> AppendRevision(const NewRevision& revision, int64_t now_ms) override;
-  Status SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) override;
-
-  Result<std::vector<Revision>> ListRevisions(int64_t task_id,
-                                              std::optional<int64_t> user_id) override;
-  Result<std::vector<Revision>> CurrentRevisions(const std::vector<int64_t>& task_ids) override;
-  Result<Progress> GetProgress(int64_t project_id, int64_t user_id) override;
-
-  Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) override;
-
-  Status ForEachTaskWithAnnotations(
-      int64_t project_id,
-      const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) override;
-
-  Status DumpTables(const DumpRowFn& fn) override;
-  Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
-
- private:
-  enum class Mode {
-    kWrite,     // READ COMMITTED; the locks of the header do the rest
-    kSnapshot,  // REPEATABLE READ, READ ONLY: several reads of one snapshot
-  };
-  // Whether a failed body may run again. Bodies that call out to the caller
-  // (export, dump) must not: the caller would see rows twice.
-  enum class Rerun { kAllowed, kNever };
-
-  // Runs `body(conn)` in a transaction of `mode` on a pooled connection and
-  // commits if it returns OK (rolls back otherwise). Runs it again after a
-  // deadlock or serialization failure, and once after losing the connection
-  // before COMMIT (the server has rolled back then); a connection lost
-  // during COMMIT leaves the outcome unknown and is reported.
-  template <typename Body>
-  auto Transact(Mode mode, Body&& body, Rerun rerun = Rerun::kAllowed)
-      -> std::invoke_result_t<Body&, PgConnection&> {
-    bool lost_connection = false;
-    for (int attempt = 1;; ++attempt) {
-      PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, pool_.Acquire());
-      Status begun = conn->Exec(
-          mode == Mode::kWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      if (!begun.ok()) {
-        // Nothing ran yet, so even a body that calls out may start over.
-        if (conn->broken() && !std::exchange(lost_connection, true)) continue;
-        return begun;
-      }
-      auto result = body(*conn);
-      bool again = false;
-      if (result.ok()) {
-        Status committed = CommitTransaction(*conn);
-        if (committed.ok()) return result;
-        if (conn->broken()) {
-          return Status::Internal(
-              "connection to PostgreSQL lost during COMMIT (the change may "
-              "or may not have been made): " +
-              committed.message());
-        }
-        again = IsTransient(*conn);
-        result = std::move(committed);
-      } else {
-        again = conn->broken() ? !std::exchange(lost_connection, true) : IsTransient(*conn);
-        if (!conn->broken()) (void)conn->Exec("ROLLBACK");
-      }
-      if (!again || rerun == Rerun::kNever || attempt == kMaxAttempts) return result;
-    }
-  }
-
-  // Runs `body(conn)` (one statement that only reads) without a transaction,
-  // once more if the connection turns out lost.
-  template <typename Body>
-  auto Read(Body&& body) -> std::invoke_result_t<Body&, PgConnection&> {
-    for (int attempt = 1;; ++attempt) {
-      PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, pool_.Acquire());
-      auto result = body(*conn);
-      if (result.ok() || !conn->broken() || attempt == 2) return result;
-    }
-  }
-
-  // Deletes the tasks of a project marked deleted, then the project row.
-  Status PurgeProject(int64_t id);
-
-  ConnectionPool pool_;
-};
+}  // namespace
 
 Result<std::unique_ptr<Store>> PgStore::Open(const std::string& url,
                                              const PostgresOptions& options) {
@@ -764,13 +740,16 @@ Result<Project> PgStore::GetProject(int64_t id) {
 Result<std::vector<Project>> PgStore::ListProjects(std::optional<int64_t> member_id) {
   return Read([&](PgConnection& c) -> Result<std::vector<Project>> {
     PLUMB_ASSIGN_OR_RETURN(
-        PgResult r,
-        member_id ? c.Query("SELECT " PLUMB_PROJECT_COLS " FROM project_members m JOIN projects p"
-                            " ON p.id = m.project_id"
-                            " WHERE m.user_id = $1 AND p.deleted = 0 ORDER BY p.id",
-                            *member_id)
-                  : c.Query("SELECT " PLUMB_PROJECT_COLS
-                            " FROM projects p WHERE p.deleted = 0 ORDER BY p.id"));
+        PgResult r, member_id
+                        ? c.Query("SELECT " PLUMB_PROJECT_COLS " FROM projects p"
+                                  " WHERE p.deleted = 0 AND p.id IN (SELECT m.project_id"
+                                  " FROM project_members m WHERE m.user_id = $1"
+                                  " UNION SELECT pw.project_id FROM workforce_members wm"
+                                  " JOIN project_workforces pw ON pw.workforce_id = wm.workforce_id"
+                                  " WHERE wm.user_id = $1) ORDER BY p.id",
+                                  *member_id)
+                        : c.Query("SELECT " PLUMB_PROJECT_COLS
+                                  " FROM projects p WHERE p.deleted = 0 ORDER BY p.id"));
     std::vector<Project> projects;
     for (int i = 0; i < r.rows(); ++i) {
       PLUMB_ASSIGN_OR_RETURN(Project project, ReadProject(r.row(i), 0));
@@ -794,16 +773,19 @@ Result<Project> PgStore::UpdateProject(int64_t id, const ProjectUpdate& update) 
                 " WHERE p.id = $1 RETURNING " PLUMB_PROJECT_COLS,
                 id, project.name, project.schema_json, SettingsToJson(project.settings)));
     if (project.settings.overlap != old_overlap) {
-      // As in SQLite: a task with enough annotations for the new overlap is
-      // done; the others get the slots it leaves them.
-      PLUMB_RETURN_IF_ERROR(c.Query("UPDATE tasks SET"
-                                    " state = CASE WHEN annotation_count >= $2 THEN 2"
-                                    " WHEN annotation_count > 0 THEN 1 ELSE 0 END,"
-                                    " open_slots = CASE WHEN annotation_count >= $2 THEN 0"
-                                    " ELSE $2 - annotation_count - lease_count END"
-                                    " WHERE project_id = $1 AND state <> 2",
-                                    id, project.settings.overlap)
-                                .status());
+      // As in SQLite: a task in the queue with enough annotations for the
+      // new overlap is done; the others get the slots it leaves them. Tasks
+      // in review, adjudication or rework, and golden ones, keep their state.
+      PLUMB_RETURN_IF_ERROR(
+          c.Query(
+               "UPDATE tasks SET"
+               " state = CASE WHEN annotation_count >= $2 THEN 2"
+               " WHEN annotation_count > 0 THEN 1 ELSE 0 END,"
+               " open_slots = CASE WHEN annotation_count >= $2 THEN 0"
+               " ELSE $2 - annotation_count - lease_count END"
+               " WHERE project_id = $1 AND state IN (0, 1) AND golden = 0 AND rejected_count = 0",
+               id, project.settings.overlap)
+              .status());
     }
     return ReadProject(r.front(), 0);
   });
@@ -863,8 +845,12 @@ Status PgStore::AddMember(int64_t project_id, int64_t user_id) {
 Result<bool> PgStore::IsMember(int64_t project_id, int64_t user_id) {
   return Read([&](PgConnection& c) -> Result<bool> {
     PLUMB_ASSIGN_OR_RETURN(
-        PgResult r, c.Query("SELECT 1 FROM project_members WHERE project_id = $1 AND user_id = $2",
-                            project_id, user_id));
+        PgResult r,
+        c.Query("SELECT 1 FROM project_members WHERE project_id = $1 AND user_id = $2"
+                " UNION ALL SELECT 1 FROM project_workforces pw JOIN workforce_members wm"
+                " ON wm.workforce_id = pw.workforce_id"
+                " WHERE pw.project_id = $1 AND wm.user_id = $2 LIMIT 1",
+                project_id, user_id));
     return !r.empty();
   });
 }
@@ -929,12 +915,38 @@ Params FilterParams(const TaskQuery& query) {
   return params;
 }
 
+// A batch's tasks are few next to a project's: the query reads the batch's
+// range of tasks_by_batch and filters the rest. Returns the FROM and WHERE
+// clauses for `query` (which has a batch_id) and fills `params`.
+std::string BatchFilter(const TaskQuery& query, Params& params) {
+  params.Add(*query.batch_id).Add(query.project_id);
+  std::string sql = " FROM tasks t WHERE t.batch_id = $1 AND t.project_id = $2";
+  if (query.state) {
+    params.Add(*query.state);
+    sql += " AND t.state = $" + std::to_string(params.size());
+  }
+  if (query.annotator_id) {
+    params.Add(*query.annotator_id);
+    sql += " AND EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = $" +
+           std::to_string(params.size()) + ")";
+  }
+  return sql;
+}
+
 }  // namespace
 
 Result<TaskPage> PgStore::ListTasks(const TaskQuery& query) {
   PLUMB_RETURN_IF_ERROR(CheckTaskQuery(query));
-  std::string_view sql;
-  if (query.annotator_id) {
+  // One row more than asked tells whether another page follows.
+  std::string sql;
+  Params params;
+  if (query.batch_id) {
+    sql = "SELECT " PLUMB_TASK_COLS + BatchFilter(query, params);
+    params.Add(query.after_id);
+    sql += " AND t.id > $" + std::to_string(params.size());
+    params.Add(query.limit + 1);
+    sql += " ORDER BY t.id LIMIT $" + std::to_string(params.size());
+  } else if (query.annotator_id) {
     sql = query.state ? "SELECT " PLUMB_TASK_COLS
                         " FROM annotations a JOIN tasks t ON t.id = a.task_id"
                         " WHERE a.project_id = $1 AND a.user_id = $2 AND t.state = $3"
@@ -950,9 +962,10 @@ Result<TaskPage> PgStore::ListTasks(const TaskQuery& query) {
                         " ORDER BY t.id LIMIT $4"
                       : PLUMB_TASKS_IN_ID_ORDER;
   }
-  Params params = FilterParams(query);
-  // One row more than asked tells whether another page follows.
-  params.Add(query.after_id).Add(query.limit + 1);
+  if (!query.batch_id) {
+    params = FilterParams(query);
+    params.Add(query.after_id).Add(query.limit + 1);
+  }
   return Read([&](PgConnection& c) -> Result<TaskPage> {
     PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
     TaskPage page;
@@ -964,8 +977,11 @@ Result<TaskPage> PgStore::ListTasks(const TaskQuery& query) {
 }
 
 Result<int64_t> PgStore::CountMatchingTasks(const TaskQuery& query) {
-  std::string_view sql;
-  if (query.annotator_id) {
+  std::string sql;
+  Params params;
+  if (query.batch_id) {
+    sql = "SELECT COUNT(*)" + BatchFilter(query, params);
+  } else if (query.annotator_id) {
     sql = query.state ? "SELECT COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id"
                         " WHERE a.project_id = $1 AND a.user_id = $2 AND t.state = $3"
                       : "SELECT COUNT(*) FROM annotations a"
@@ -974,7 +990,7 @@ Result<int64_t> PgStore::CountMatchingTasks(const TaskQuery& query) {
     sql = query.state ? "SELECT COUNT(*) FROM tasks WHERE project_id = $1 AND state = $2"
                       : "SELECT COUNT(*) FROM tasks WHERE project_id = $1";
   }
-  const Params params = FilterParams(query);
+  if (!query.batch_id) params = FilterParams(query);
   return Read([&](PgConnection& c) -> Result<int64_t> {
     PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, params));
     return r.front().Int(0);
@@ -992,25 +1008,71 @@ Result<Task> PgStore::GetTask(int64_t id) {
 
 // --- the queue ---------------------------------------------------------------------
 
+namespace {
+
+// The caller's active lease in the project, if any (rule kExistingLease).
+// Called after ReleaseExpiredLeases under the caller's lock (rule 1), so an
+// active lease is live and stays so.
+Result<std::optional<Claim>> FindHeldLease(PgConnection& c, int64_t project_id, int64_t user_id) {
+  PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                         c.Query("SELECT l.id, l.expires_at, " PLUMB_TASK_COLS
+                                 " FROM leases l JOIN tasks t ON t.id = l.task_id"
+                                 " WHERE l.project_id = $1 AND l.user_id = $2 AND l.active = 1"
+                                 " ORDER BY l.id LIMIT 1",
+                                 project_id, user_id));
+  if (r.empty()) return std::optional<Claim>();
+  Task task = ReadTask(r.front(), 2);
+  Lease lease{r.front().Int(0), task.id, user_id, r.front().Int(1)};
+  return std::optional<Claim>(
+      Claim{std::move(task), lease, /*existing_lease=*/true, ClaimRule::kExistingLease});
+}
+
+// What every claim starts with: rules 1 and 2, the project's expired leases
+// released, and the caller's held lease, if any, to hand out again.
+Result<std::optional<Claim>> BeginClaim(PgConnection& c, int64_t project_id, int64_t user_id,
+                                        int64_t now_ms, ProjectSettings& settings) {
+  PLUMB_RETURN_IF_ERROR(LockUserInProject(c, project_id, user_id));
+  PLUMB_ASSIGN_OR_RETURN(settings, LockSettings(c, project_id));
+  PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
+  return FindHeldLease(c, project_id, user_id);
+}
+
+// A new lease on `task` for the caller; `counted` when it takes a slot.
+Result<Claim> NewLease(PgConnection& c, Task task, int64_t user_id, const ProjectSettings& settings,
+                       bool counted, ClaimRule rule, int64_t now_ms) {
+  Lease lease{0, task.id, user_id, now_ms + static_cast<int64_t>(settings.lease_seconds) * 1000};
+  PLUMB_ASSIGN_OR_RETURN(
+      PgResult id,
+      c.Query("INSERT INTO leases (project_id, task_id, user_id, expires_at, counted)"
+              " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+              task.project_id, task.id, user_id, lease.expires_at_ms, counted ? 1 : 0));
+  lease.id = id.front().Int(0);
+  return Claim{std::move(task), lease, /*existing_lease=*/false, rule};
+}
+
+}  // namespace
+
 Result<std::optional<Claim>> PgStore::ClaimNextTask(int64_t project_id, int64_t user_id,
                                                     int64_t now_ms) {
   return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::optional<Claim>> {
-    PLUMB_RETURN_IF_ERROR(LockUserInProject(c, project_id, user_id));
-    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, project_id));
-    PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
+    ProjectSettings settings;
+    PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> held,
+                           BeginClaim(c, project_id, user_id, now_ms, settings));
+    if (held) return held;
     {
-      // Expired leases are released by now, and no other claim of this user
-      // runs (rule 1): an active lease is live and stays so.
-      PLUMB_ASSIGN_OR_RETURN(PgResult r,
-                             c.Query("SELECT l.id, l.expires_at, " PLUMB_TASK_COLS
-                                     " FROM leases l JOIN tasks t ON t.id = l.task_id"
-                                     " WHERE l.project_id = $1 AND l.user_id = $2 AND l.active = 1"
-                                     " ORDER BY l.id LIMIT 1",
-                                     project_id, user_id));
+      // Rework needs no slot (the rejected annotation holds it) and no task
+      // lock: only this user, under rule 1, ever works on their annotation.
+      PLUMB_ASSIGN_OR_RETURN(
+          PgResult r,
+          c.Query("SELECT " PLUMB_TASK_COLS " FROM annotations a JOIN tasks t ON t.id = a.task_id"
+                  " WHERE a.project_id = $1 AND a.user_id = $2 AND a.rejected = 1"
+                  " ORDER BY t.priority DESC, t.id LIMIT 1",
+                  project_id, user_id));
       if (!r.empty()) {
-        Task task = ReadTask(r.front(), 2);
-        Lease lease{r.front().Int(0), task.id, user_id, r.front().Int(1)};
-        return std::optional<Claim>(Claim{std::move(task), lease, /*existing_lease=*/true});
+        PLUMB_ASSIGN_OR_RETURN(Claim claim,
+                               NewLease(c, ReadTask(r.front(), 0), user_id, settings,
+                                        /*counted=*/false, ClaimRule::kRework, now_ms));
+        return std::optional<Claim>(std::move(claim));
       }
     }
     // SKIP LOCKED passes over tasks other transactions are changing. If that
@@ -1030,14 +1092,42 @@ Result<std::optional<Claim>> PgStore::ClaimNextTask(int64_t project_id, int64_t 
       if (left.front().View(0) != "t") break;  // libpq's text form of a boolean
     }
     if (r.empty()) return std::optional<Claim>();
-    Task task = ReadTask(r.front(), 0);
-    Lease lease{0, task.id, user_id, now_ms + static_cast<int64_t>(settings.lease_seconds) * 1000};
-    PLUMB_ASSIGN_OR_RETURN(PgResult id,
-                           c.Query("INSERT INTO leases (project_id, task_id, user_id, expires_at)"
-                                   " VALUES ($1, $2, $3, $4) RETURNING id",
-                                   project_id, task.id, user_id, lease.expires_at_ms));
-    lease.id = id.front().Int(0);
-    return std::optional<Claim>(Claim{std::move(task), lease, /*existing_lease=*/false});
+    PLUMB_ASSIGN_OR_RETURN(Claim claim, NewLease(c, ReadTask(r.front(), 0), user_id, settings,
+                                                 /*counted=*/true, ClaimRule::kPriority, now_ms));
+    return std::optional<Claim>(std::move(claim));
+  });
+}
+
+// Golden tasks have no slots, so the claim takes no task lock: the lease
+// holds none, and rule 1 keeps one user from getting a golden task twice.
+// A held lease or a rework comes first (ClaimNextTask hands those out): then
+// there is no golden task for the caller.
+Result<std::optional<Claim>> PgStore::ClaimGoldenTask(int64_t project_id, int64_t user_id,
+                                                      int64_t now_ms) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::optional<Claim>> {
+    ProjectSettings settings;
+    PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> held,
+                           BeginClaim(c, project_id, user_id, now_ms, settings));
+    if (held) return std::optional<Claim>();
+    {
+      PLUMB_ASSIGN_OR_RETURN(PgResult rework,
+                             c.Query("SELECT 1 FROM annotations WHERE project_id = $1"
+                                     " AND user_id = $2 AND rejected = 1 LIMIT 1",
+                                     project_id, user_id));
+      if (!rework.empty()) return std::optional<Claim>();
+    }
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " PLUMB_TASK_COLS " FROM tasks t WHERE t.project_id = $1 AND t.golden = 1"
+                " AND NOT EXISTS (SELECT 1 FROM annotations a"
+                " WHERE a.task_id = t.id AND a.user_id = $2)"
+                " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"
+                " ORDER BY t.id LIMIT 1",
+                project_id, user_id));
+    if (r.empty()) return std::optional<Claim>();
+    PLUMB_ASSIGN_OR_RETURN(Claim claim, NewLease(c, ReadTask(r.front(), 0), user_id, settings,
+                                                 /*counted=*/false, ClaimRule::kGolden, now_ms));
+    return std::optional<Claim>(std::move(claim));
   });
 }
 
@@ -1052,6 +1142,55 @@ Result<std::optional<Lease>> PgStore::FindLiveLease(int64_t task_id, int64_t use
     return std::optional(Lease{r.front().Int(0), task_id, user_id, r.front().Int(1)});
   });
 }
+
+Result<Task> LockTask(PgConnection& c, int64_t task_id) {
+  PLUMB_ASSIGN_OR_RETURN(
+      PgResult r,
+      c.Query("SELECT " PLUMB_TASK_COLS " FROM tasks t WHERE t.id = $1 FOR UPDATE", task_id));
+  if (r.empty()) return Status::NotFound("task " + std::to_string(task_id) + " not found");
+  return ReadTask(r.front(), 0);
+}
+
+namespace {
+
+// A new revision of the caller's own annotation (row `own`: id, current
+// revision id and number, rejected). A rework lease has done its job; on an
+// annotation a reviewer sent back, it counts again, and the task completes
+// once no rejected annotation is left.
+Result<int64_t> ReviseOwnAnnotation(PgConnection& c, const NewRevision& rev, const PgRow& own,
+                                    int64_t project_id, int64_t now_ms) {
+  const int64_t annotation_id = own.Int(0);
+  const int32_t number = static_cast<int32_t>(own.Int(2)) + 1;
+  const bool rejected = own.Int(3) != 0;
+  std::optional<ProjectSettings> settings;
+  std::optional<Task> task;
+  if (rejected) {
+    // Rules 2 and 4, in their order: the overlap stays, and the task's
+    // counters change under its row lock.
+    PLUMB_ASSIGN_OR_RETURN(settings, LockSettings(c, project_id));
+    PLUMB_ASSIGN_OR_RETURN(task, LockTask(c, rev.task_id));
+  }
+  PLUMB_ASSIGN_OR_RETURN(int64_t id,
+                         InsertRevision(c, rev, annotation_id, number, own.Int(1), now_ms));
+  PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM leases WHERE task_id = $1 AND user_id = $2"
+                                " AND counted = 0",
+                                rev.task_id, rev.user_id)
+                            .status());
+  if (!rejected) return id;
+  PLUMB_RETURN_IF_ERROR(
+      c.Query("UPDATE annotations SET rejected = 0 WHERE id = $1", annotation_id).status());
+  PLUMB_ASSIGN_OR_RETURN(PgResult left,
+                         c.Query("UPDATE tasks SET rejected_count = GREATEST(rejected_count - 1, 0)"
+                                 " WHERE id = $1 RETURNING rejected_count, annotation_count",
+                                 rev.task_id));
+  if (left.front().Int(0) == 0 && left.front().Int(1) >= settings->overlap) {
+    PLUMB_RETURN_IF_ERROR(
+        CompleteTask(c, *task, *settings, /*after_rework=*/true, rev.hooks, now_ms));
+  }
+  return id;
+}
+
+}  // namespace
 
 Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms) {
   PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(rev.result_json, "result"));
@@ -1075,16 +1214,15 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
     }
     {
       // Editing one's own annotation needs no lease: it adds a revision and
-      // leaves the task's counts alone.
-      PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT a.id, r.id, r.revision FROM annotations a"
-                                                 " JOIN revisions r ON r.id = a.current_revision_id"
-                                                 " WHERE a.task_id = $1 AND a.user_id = $2",
-                                                 rev.task_id, rev.user_id));
+      // leaves the task's counts alone (unless it was sent back).
+      PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                             c.Query("SELECT a.id, r.id, r.revision, a.rejected FROM annotations a"
+                                     " JOIN revisions r ON r.id = a.current_revision_id"
+                                     " WHERE a.task_id = $1 AND a.user_id = $2",
+                                     rev.task_id, rev.user_id));
       if (!r.empty()) {
-        const PgRow row = r.front();
-        PLUMB_ASSIGN_OR_RETURN(
-            int64_t id, InsertRevision(c, rev, row.Int(0), static_cast<int32_t>(row.Int(2)) + 1,
-                                       row.Int(1), now_ms));
+        PLUMB_ASSIGN_OR_RETURN(int64_t id,
+                               ReviseOwnAnnotation(c, rev, r.front(), project_id, now_ms));
         return LoadRevision(c, id);
       }
     }
@@ -1093,30 +1231,55 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
                               " is needed to annotate it");
     }
     PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, project_id));
-    PLUMB_ASSIGN_OR_RETURN(auto stored, LockLease(c, *rev.lease_id));
+    bool counted = false;
+    PLUMB_ASSIGN_OR_RETURN(auto stored, LockLease(c, *rev.lease_id, &counted));
     PLUMB_ASSIGN_OR_RETURN(StoredLease lease,
                            CheckOwnLease(stored, *rev.lease_id, rev.task_id, rev.user_id));
     if (!lease.active || lease.expires_at_ms <= now_ms) {
       return Status::LeaseExpired("lease " + std::to_string(*rev.lease_id) + " has expired");
     }
+    PLUMB_ASSIGN_OR_RETURN(Task task, LockTask(c, rev.task_id));
     PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM leases WHERE id = $1", *rev.lease_id).status());
     PLUMB_ASSIGN_OR_RETURN(
         PgResult annotation,
-        c.Query("INSERT INTO annotations (project_id, task_id, user_id, created_at)"
-                " VALUES ($1, $2, $3, $4) RETURNING id",
-                project_id, rev.task_id, rev.user_id, now_ms));
+        c.Query("INSERT INTO annotations (project_id, task_id, user_id, created_at, kind)"
+                " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                project_id, rev.task_id, rev.user_id, now_ms, task.golden ? 1 : 0));
     PLUMB_ASSIGN_OR_RETURN(int64_t id, InsertRevision(c, rev, annotation.front().Int(0),
                                                       /*number=*/1, std::nullopt, now_ms));
-    // The lease turns into an annotation: lease_count - 1, annotation_count
-    // + 1, so the open slots stay as they were unless the task is now done.
-    PLUMB_RETURN_IF_ERROR(c.Query("UPDATE tasks SET annotation_count = annotation_count + 1,"
-                                  " lease_count = lease_count - 1,"
-                                  " state = CASE WHEN annotation_count + 1 >= $2 THEN 2 ELSE 1 END,"
-                                  " open_slots = CASE WHEN annotation_count + 1 >= $2 THEN 0"
-                                  " ELSE $2 - annotation_count - lease_count END"
-                                  " WHERE id = $1",
-                                  rev.task_id, settings.overlap)
-                              .status());
+    const int leases_used = counted ? 1 : 0;
+    if (task.golden) {
+      // A lease from before the task turned golden still held a slot.
+      if (counted) {
+        PLUMB_RETURN_IF_ERROR(
+            c.Query("UPDATE tasks SET lease_count = lease_count - 1 WHERE id = $1", rev.task_id)
+                .status());
+      }
+      PLUMB_ASSIGN_OR_RETURN(Revision stored, LoadRevision(c, id));
+      PLUMB_RETURN_IF_ERROR(GradeGolden(c, rev.task_id, project_id, stored, rev.hooks, now_ms));
+      return stored;
+    }
+    // A counted lease turns into an annotation: lease_count - 1,
+    // annotation_count + 1, so the open slots stay as they were unless the
+    // task is now complete.
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult counts,
+        c.Query("UPDATE tasks SET annotation_count = annotation_count + 1,"
+                " lease_count = lease_count - $3,"
+                " state = CASE WHEN state = 0 THEN 1 ELSE state END,"
+                " open_slots = " PLUMB_OPEN_SLOTS(
+                    "$2", "(annotation_count + 1)",
+                    "(lease_count - $3)") " WHERE id = $1"
+                                          " RETURNING annotation_count, rejected_count",
+                rev.task_id, settings.overlap, leases_used));
+    const int64_t annotations = counts.front().Int(0);
+    const bool sent_back = counts.front().Int(1) > 0;
+    const bool in_queue = task.state == TaskState::kNew || task.state == TaskState::kAnnotating;
+    if (in_queue && !sent_back && annotations >= settings.overlap) {
+      task.state = TaskState::kAnnotating;
+      PLUMB_RETURN_IF_ERROR(
+          CompleteTask(c, task, settings, /*after_rework=*/false, rev.hooks, now_ms));
+    }
     return LoadRevision(c, id);
   });
 }
@@ -1131,10 +1294,23 @@ Status PgStore::SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int
     const int64_t project_id = r.front().Int(0);
     PLUMB_RETURN_IF_ERROR(LockUserInProject(c, project_id, user_id));
     PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, project_id));
-    PLUMB_ASSIGN_OR_RETURN(auto stored, LockLease(c, lease_id));
+    bool counted = false;
+    PLUMB_ASSIGN_OR_RETURN(auto stored, LockLease(c, lease_id, &counted));
     PLUMB_ASSIGN_OR_RETURN(StoredLease lease, CheckOwnLease(stored, lease_id, task_id, user_id));
+    {
+      // Skipping a rework would leave the task waiting for it for good.
+      PLUMB_ASSIGN_OR_RETURN(PgResult rework, c.Query("SELECT 1 FROM annotations WHERE task_id = $1"
+                                                      " AND user_id = $2 AND rejected = 1",
+                                                      task_id, user_id));
+      if (!rework.empty()) {
+        return Status::Conflict("task " + std::to_string(task_id) +
+                                " was sent back to you by a reviewer: submit a new revision");
+      }
+    }
     PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM leases WHERE id = $1", lease_id).status());
-    if (lease.active) PLUMB_RETURN_IF_ERROR(ReturnLeaseSlot(c, task_id, settings.overlap));
+    if (lease.active && counted) {
+      PLUMB_RETURN_IF_ERROR(ReturnLeaseSlot(c, task_id, settings.overlap));
+    }
     return c
         .Query("INSERT INTO skips (task_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                task_id, user_id)
@@ -1287,7 +1463,6 @@ Result<std::unique_ptr<DatabaseLoader>> PgStore::BeginLoad() {
   return std::unique_ptr<DatabaseLoader>(std::make_unique<PgLoader>(std::move(txn)));
 }
 
-}  // namespace
 }  // namespace postgres
 
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,

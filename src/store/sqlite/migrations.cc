@@ -165,7 +165,171 @@ CREATE TABLE predictions (
 CREATE INDEX predictions_by_task ON predictions(task_id, id);
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2};
+// Version 3: the workflow engine (docs/workflow.md): workforces and project
+// access, batches, deadlines, golden tasks, final labels, review, events and
+// webhook deliveries.
+//
+// New task columns land after `data` (ALTER TABLE appends); the claim reads
+// none of them from the row: `routed` rides in tasks_queue, and golden tasks
+// have no open slots. annotations.kind: 0 counts toward the overlap, 1 is on
+// a golden task, 2 is a reviewer's fix. leases.counted = 0 for rework and
+// golden leases, which hold no slot. Doubles (rate, score, agreement) are
+// stored as their shortest decimal text, as predictions' scores are.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE workforces (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  kind INTEGER NOT NULL,
+  pricing_model INTEGER NOT NULL,
+  rate TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE workforce_members (
+  workforce_id INTEGER NOT NULL REFERENCES workforces(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (workforce_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX workforce_members_by_user ON workforce_members(user_id, workforce_id);
+CREATE TABLE project_workforces (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  workforce_id INTEGER NOT NULL REFERENCES workforces(id) ON DELETE CASCADE,
+  PRIMARY KEY (project_id, workforce_id)
+) WITHOUT ROWID;
+CREATE INDEX project_workforces_by_workforce ON project_workforces(workforce_id, project_id);
+
+-- total and done are kept by imports and completions, so progress is one row.
+CREATE TABLE batches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  callback_url TEXT NOT NULL,
+  callback_secret TEXT NOT NULL,
+  deadline INTEGER,
+  routed INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL DEFAULT 0,
+  done INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER
+);
+CREATE INDEX batches_by_project ON batches(project_id, id);
+CREATE TABLE batch_workforces (
+  batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  workforce_id INTEGER NOT NULL REFERENCES workforces(id) ON DELETE CASCADE,
+  PRIMARY KEY (batch_id, workforce_id)
+) WITHOUT ROWID;
+
+ALTER TABLE tasks ADD COLUMN deadline INTEGER;
+ALTER TABLE tasks ADD COLUMN batch_id INTEGER REFERENCES batches(id) ON DELETE SET NULL;
+ALTER TABLE tasks ADD COLUMN routed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN golden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN rejected_count INTEGER NOT NULL DEFAULT 0;
+-- The queue now orders by deadline after priority, tasks without one last.
+DROP INDEX tasks_queue;
+CREATE INDEX tasks_queue ON tasks(project_id, priority DESC, deadline IS NULL, deadline, id, routed)
+  WHERE open_slots > 0;
+-- The review and adjudication queues, one partial index each: a query names
+-- its state as a literal so SQLite can tell the index applies.
+CREATE INDEX tasks_reviewing ON tasks(project_id, priority DESC, id) WHERE state = 3;
+CREATE INDEX tasks_adjudicating ON tasks(project_id, priority DESC, id) WHERE state = 4;
+CREATE INDEX tasks_by_batch ON tasks(batch_id, state) WHERE batch_id IS NOT NULL;
+CREATE INDEX tasks_by_deadline ON tasks(project_id, deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX tasks_golden ON tasks(project_id, id) WHERE golden = 1;
+
+ALTER TABLE leases ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE annotations ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE annotations ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX annotations_rejected ON annotations(project_id, user_id) WHERE rejected = 1;
+
+CREATE TABLE golden_answers (
+  task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+  result TEXT NOT NULL,
+  media TEXT
+);
+CREATE TABLE golden_grades (
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  project_id INTEGER NOT NULL,
+  revision_id INTEGER NOT NULL,
+  score TEXT NOT NULL,
+  correct INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (task_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX golden_grades_by_project ON golden_grades(project_id, task_id, user_id);
+
+CREATE TABLE final_labels (
+  task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+  result TEXT NOT NULL,
+  media TEXT,
+  method TEXT NOT NULL,
+  agreement TEXT NOT NULL,
+  decided_by INTEGER REFERENCES users(id),
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE reviews (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  reviewer_id INTEGER NOT NULL REFERENCES users(id),
+  decision INTEGER NOT NULL,
+  comment TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX reviews_by_task ON reviews(task_id, id);
+-- active = 0: expired (kept so a late decision is kLeaseExpired) or used.
+CREATE TABLE review_leases (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  expires_at INTEGER NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX review_leases_by_task ON review_leases(task_id) WHERE active = 1;
+CREATE INDEX review_leases_holder ON review_leases(project_id, user_id) WHERE active = 1;
+
+CREATE TABLE webhooks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhooks_by_project ON webhooks(project_id);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  task_id INTEGER,
+  batch_id INTEGER,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX events_by_project ON events(project_id, id);
+-- url and secret are copied from the webhook (or the batch's callback), so a
+-- delivery is sent as it was when its event happened.
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  webhook_id INTEGER REFERENCES webhooks(id) ON DELETE CASCADE,
+  batch_id INTEGER REFERENCES batches(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_attempt_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE state = 0;
+CREATE INDEX deliveries_by_webhook ON deliveries(webhook_id, id);
+CREATE INDEX deliveries_by_batch ON deliveries(batch_id, id) WHERE batch_id IS NOT NULL;
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,7 +29,9 @@
 #include "core/core.h"
 #include "store/backend_common.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/queries.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/workflow_sql.h"
 #include "store/store.h"
 
 // A project's tasks in id order from after_id (?2), at most ?3 of them: a
@@ -44,6 +47,12 @@
   " UNION ALL SELECT " PLUMB_TASK_COLS                     \
   " FROM tasks t INDEXED BY tasks_by_state"                \
   " WHERE t.project_id = ?1 AND t.state = 2 AND t.id > ?2" \
+  " UNION ALL SELECT " PLUMB_TASK_COLS                     \
+  " FROM tasks t INDEXED BY tasks_by_state"                \
+  " WHERE t.project_id = ?1 AND t.state = 3 AND t.id > ?2" \
+  " UNION ALL SELECT " PLUMB_TASK_COLS                     \
+  " FROM tasks t INDEXED BY tasks_by_state"                \
+  " WHERE t.project_id = ?1 AND t.state = 4 AND t.id > ?2" \
   " ORDER BY 1 LIMIT ?3"
 
 namespace plumb::store {
@@ -73,103 +82,6 @@ const Status& StatusOf(const Status& status) { return status; }
 template <typename T>
 const Status& StatusOf(const Result<T>& result) {
   return result.status();
-}
-
-// Runs a query that yields at most one row and reads it with `read`;
-// nullopt when there is no row.
-template <typename Read>
-auto QueryOptional(Statement& stmt, Read&& read)
-    -> Result<std::optional<std::invoke_result_t<Read&, const Statement&>>> {
-  PLUMB_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<std::invoke_result_t<Read&, const Statement&>>();
-  return std::optional(read(static_cast<const Statement&>(stmt)));
-}
-
-Result<int64_t> QueryInt(Connection& c, std::string_view sql, int64_t arg) {
-  PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
-  s.Bind(arg);
-  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-  return row ? s.Int(0) : 0;
-}
-
-Result<ProjectSettings> LoadSettings(Connection& c, int64_t project_id) {
-  PLUMB_ASSIGN_OR_RETURN(
-      Statement s, c.Prepare("SELECT settings_json FROM projects WHERE id = ? AND deleted = 0"));
-  s.Bind(project_id);
-  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return Status::NotFound("project " + std::to_string(project_id) + " not found");
-  return ParseStoredSettings(project_id, s.Text(0));
-}
-
-Result<Project> LoadProject(Connection& c, int64_t id) {
-  PLUMB_ASSIGN_OR_RETURN(
-      Statement s,
-      c.Prepare("SELECT " PLUMB_PROJECT_COLS " FROM projects p WHERE p.id = ? AND p.deleted = 0"));
-  s.Bind(id);
-  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return Status::NotFound("project " + std::to_string(id) + " not found");
-  return ReadProject(s, 0);
-}
-
-Result<Revision> LoadRevision(Connection& c, int64_t id) {
-  PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " PLUMB_REVISION_COLS
-                                                " FROM revisions r JOIN users u ON u.id = r.user_id"
-                                                " WHERE r.id = ?"));
-  s.Bind(id);
-  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return Status::NotFound("revision " + std::to_string(id) + " not found");
-  return ReadRevision(s, 0);
-}
-
-// Gives the slot of one released lease back to its task. `overlap` is the
-// project's current one, so the recomputed open_slots is right even after an
-// overlap change.
-Status ReturnLeaseSlot(Connection& c, int64_t task_id, int32_t overlap) {
-  PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("UPDATE tasks SET lease_count = lease_count - 1,"
-                                                " open_slots = CASE WHEN state = 2 THEN 0"
-                                                " ELSE ?2 - annotation_count - lease_count + 1 END"
-                                                " WHERE id = ?1"));
-  return s.BindAll(task_id, overlap).Run();
-}
-
-// Marks the project's expired leases released and gives their slots back.
-// Runs in the claim's transaction, so a claim never sees a slot held by a
-// lease that has run out.
-Status ReleaseExpiredLeases(Connection& c, int64_t project_id, int32_t overlap, int64_t now_ms) {
-  std::vector<int64_t> task_ids;
-  {
-    PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("UPDATE leases SET active = 0"
-                                                  " WHERE project_id = ? AND active = 1"
-                                                  " AND expires_at <= ? RETURNING task_id"));
-    s.BindAll(project_id, now_ms);
-    while (true) {
-      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      task_ids.push_back(s.Int(0));
-    }
-  }
-  for (int64_t task_id : task_ids) PLUMB_RETURN_IF_ERROR(ReturnLeaseSlot(c, task_id, overlap));
-  return Status::Ok();
-}
-
-Result<int64_t> InsertRevision(Connection& c, const NewRevision& rev, int64_t annotation_id,
-                               int32_t number, std::optional<int64_t> parent_id, int64_t now_ms) {
-  PLUMB_ASSIGN_OR_RETURN(
-      Statement s,
-      c.Prepare("INSERT INTO revisions (annotation_id, task_id, user_id, revision, result, media,"
-                " lead_time_ms, source, parent_id, idempotency_key, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
-  s.BindAll(annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
-            UnlessEmpty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
-            UnlessEmpty(rev.idempotency_key), now_ms);
-  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return Status::Internal("revision insert returned no id");
-  int64_t id = s.Int(0);
-  s.Reset();
-  PLUMB_ASSIGN_OR_RETURN(Statement u,
-                         c.Prepare("UPDATE annotations SET current_revision_id = ? WHERE id = ?"));
-  PLUMB_RETURN_IF_ERROR(u.BindAll(id, annotation_id).Run());
-  return id;
 }
 
 class ExclusiveWrite;
@@ -230,6 +142,107 @@ class SqliteStore final : public Store {
   Status DumpTables(const DumpRowFn& fn) override;
   Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
 
+  // --- the workflow engine: SQL in workflow_sql.cc -------------------------------
+  Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
+                                               int64_t now_ms) override {
+    return Write([&](Connection& c) { return ClaimGolden(c, project_id, user_id, now_ms); });
+  }
+  Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) override {
+    return Write([&](Connection& c) { return sqlite::SetGoldenAnswer(c, task_id, answer); });
+  }
+  Result<std::optional<GoldenAnswer>> GetGoldenAnswer(int64_t task_id) override {
+    return Read([&](Connection& c) { return sqlite::GetGoldenAnswer(c, task_id); });
+  }
+  Result<std::vector<GoldenGrade>> ListGoldenGrades(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListGoldenGrades(c, project_id); });
+  }
+  Result<std::optional<Claim>> ClaimReviewTask(int64_t project_id, int64_t user_id,
+                                               std::optional<TaskState> stage,
+                                               int64_t now_ms) override {
+    return Write([&](Connection& c) { return ClaimReview(c, project_id, user_id, stage, now_ms); });
+  }
+  Status RecordReview(const Review& review, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::RecordReview(c, review, now_ms); });
+  }
+  Result<std::vector<ReviewNote>> ListReviews(int64_t task_id) override {
+    return Read([&](Connection& c) { return sqlite::ListReviews(c, task_id); });
+  }
+  Result<std::vector<FinalLabel>> FinalLabels(const std::vector<int64_t>& task_ids) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::FinalLabels(c, task_ids); });
+  }
+  Result<Workforce> CreateWorkforce(const Workforce& workforce, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::CreateWorkforce(c, workforce, now_ms); });
+  }
+  Result<Workforce> GetWorkforce(int64_t id) override {
+    return Read([&](Connection& c) { return sqlite::GetWorkforce(c, id); });
+  }
+  Result<std::vector<Workforce>> ListWorkforces(std::optional<int64_t> member_id) override {
+    return Read([&](Connection& c) { return sqlite::ListWorkforces(c, member_id); });
+  }
+  Result<Workforce> UpdateWorkforce(const Workforce& workforce) override {
+    return Write([&](Connection& c) { return sqlite::UpdateWorkforce(c, workforce); });
+  }
+  Status AddWorkforceMember(int64_t workforce_id, int64_t user_id) override {
+    return Write([&](Connection& c) { return sqlite::AddWorkforceMember(c, workforce_id, user_id); });
+  }
+  Status RemoveWorkforceMember(int64_t workforce_id, int64_t user_id) override {
+    return Write(
+        [&](Connection& c) { return sqlite::RemoveWorkforceMember(c, workforce_id, user_id); });
+  }
+  Result<std::vector<User>> ListWorkforceMembers(int64_t workforce_id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::ListWorkforceMembers(c, workforce_id); });
+  }
+  Status GrantProjectAccess(int64_t project_id, int64_t workforce_id) override {
+    return Write(
+        [&](Connection& c) { return sqlite::GrantProjectAccess(c, project_id, workforce_id); });
+  }
+  Status RevokeProjectAccess(int64_t project_id, int64_t workforce_id) override {
+    return Write(
+        [&](Connection& c) { return sqlite::RevokeProjectAccess(c, project_id, workforce_id); });
+  }
+  Result<std::vector<Workforce>> ListProjectWorkforces(int64_t project_id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::ListProjectWorkforces(c, project_id); });
+  }
+  Result<std::vector<int64_t>> ListWorkforceProjects(int64_t workforce_id) override {
+    return ReadSnapshot(
+        [&](Connection& c) { return sqlite::ListWorkforceProjects(c, workforce_id); });
+  }
+  Result<Batch> GetBatch(int64_t id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::GetBatch(c, id); });
+  }
+  Result<std::vector<Batch>> ListBatches(int64_t project_id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::ListBatches(c, project_id); });
+  }
+  Result<Webhook> CreateWebhook(const Webhook& webhook, std::string_view secret,
+                                int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::CreateWebhook(c, webhook, secret, now_ms); });
+  }
+  Result<Webhook> GetWebhook(int64_t id) override {
+    return Read([&](Connection& c) { return sqlite::GetWebhook(c, id); });
+  }
+  Result<std::vector<Webhook>> ListWebhooks(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListWebhooks(c, project_id); });
+  }
+  Status DeleteWebhook(int64_t id) override {
+    return Write([&](Connection& c) { return sqlite::DeleteWebhook(c, id); });
+  }
+  Result<std::vector<Delivery>> ListDeliveries(std::optional<int64_t> webhook_id,
+                                               std::optional<int64_t> batch_id,
+                                               int32_t limit) override {
+    return Read([&](Connection& c) { return sqlite::ListDeliveries(c, webhook_id, batch_id, limit); });
+  }
+  Result<std::vector<Delivery>> ClaimDueDeliveries(int64_t now_ms, int32_t limit,
+                                                   int64_t lock_ms) override {
+    return Write(
+        [&](Connection& c) { return sqlite::ClaimDueDeliveries(c, now_ms, limit, lock_ms); });
+  }
+  Status RecordDeliveryAttempt(const DeliveryAttempt& attempt) override {
+    return Write([&](Connection& c) { return sqlite::RecordDeliveryAttempt(c, attempt); });
+  }
+  Result<int64_t> CountTasksDueBefore(int64_t project_id, int64_t before_ms) override {
+    return Read([&](Connection& c) { return sqlite::CountTasksDueBefore(c, project_id, before_ms); });
+  }
+
  private:
   // Takes the writer connection for an import or a load.
   Result<ExclusiveWrite> BeginExclusiveWrite();
@@ -260,7 +273,7 @@ class SqliteStore final : public Store {
   };
 
   // Writes that share one transaction and one COMMIT.
-  struct Batch {
+  struct CommitGroup {
     int ops = 0;
     bool done = false;  // committed or rolled back
     Status status;      // of the COMMIT
@@ -277,9 +290,9 @@ class SqliteStore final : public Store {
     waiting_writers_.fetch_sub(1, std::memory_order_relaxed);
     if (batch_ == nullptr) {
       PLUMB_RETURN_IF_ERROR(writer_->Run("BEGIN IMMEDIATE"));
-      batch_ = std::make_shared<Batch>();
+      batch_ = std::make_shared<CommitGroup>();
     }
-    std::shared_ptr<Batch> batch = batch_;
+    std::shared_ptr<CommitGroup> batch = batch_;
     ++batch->ops;
     auto result = RunInBatch(body);
     if (sqlite3_get_autocommit(writer_->handle())) {
@@ -351,7 +364,7 @@ class SqliteStore final : public Store {
 
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;
-  std::shared_ptr<Batch> batch_;  // the open batch, if any
+  std::shared_ptr<CommitGroup> batch_;  // the open batch, if any
   std::condition_variable batch_cv_;
   // Writers about to take write_mu_; read to decide whether to hand a batch on.
   std::atomic<int> waiting_writers_{0};
@@ -409,12 +422,24 @@ class SqliteTaskWriter final : public TaskWriter {
 
   Status Add(const NewTask& task) override {
     if (!write_.open()) return Status::Internal("import already committed");
-    if (task.annotation || !task.predictions.empty()) {
-      PLUMB_RETURN_IF_ERROR(AddLabeled(task));
+    int routed = 0;
+    if (task.batch_id) {
+      auto batch = batch_totals_.find(*task.batch_id);
+      if (batch == batch_totals_.end()) {
+        return Status::InvalidArgument("batch " + std::to_string(*task.batch_id) +
+                                           " is not one of this import's",
+                                       "batch_id");
+      }
+      ++batch->second.total;
+      routed = batch->second.routed ? 1 : 0;
+    }
+    if (task.annotation || !task.predictions.empty() || task.golden) {
+      PLUMB_RETURN_IF_ERROR(AddLabeled(task, routed));
       ++count_;
       return Status::Ok();
     }
-    insert_.BindAll(project_id_, task.priority, overlap_, now_ms_, task.data_json);
+    insert_.BindAll(project_id_, task.priority, overlap_, now_ms_, task.data_json, task.deadline_ms,
+                    task.batch_id, routed);
     Status status = insert_.Run();
     insert_.Reset();
     if (!status.ok()) return status;
@@ -422,31 +447,65 @@ class SqliteTaskWriter final : public TaskWriter {
     return Status::Ok();
   }
 
+  Result<Batch> AddBatch(const NewBatch& batch) override {
+    if (!write_.open()) return Status::Internal("import already committed");
+    PLUMB_ASSIGN_OR_RETURN(Batch added, InsertBatch(write_.conn(), project_id_, batch, now_ms_));
+    batch_totals_[added.id] = BatchTotal{0, !added.workforce_ids.empty()};
+    return added;
+  }
+
   Result<int64_t> Commit() override {
     if (!write_.open()) return Status::Internal("import already committed");
     insert_ = Statement();
+    {
+      // Batch sizes are counted here rather than per task: one UPDATE per
+      // batch instead of one per row of a large import.
+      PLUMB_ASSIGN_OR_RETURN(Statement s, write_.conn().Prepare(
+                                              "UPDATE batches SET total = total + ? WHERE id = ?"));
+      for (const auto& [id, total] : batch_totals_) {
+        PLUMB_RETURN_IF_ERROR(s.BindAll(total.total, id).Run());
+        s.Reset();
+      }
+    }
     PLUMB_RETURN_IF_ERROR(write_.Commit());
     return count_;
   }
 
  private:
-  // A task with its annotation and predictions: the task row needs its id
-  // back, and its counters account for the annotation.
-  Status AddLabeled(const NewTask& task) {
+  struct BatchTotal {
+    int64_t total = 0;
+    bool routed = false;
+  };
+
+  // A task with its annotation, predictions or golden answer: the task row
+  // needs its id back, and its counters account for the annotation.
+  Status AddLabeled(const NewTask& task, int routed) {
     for (const NewPrediction& p : task.predictions) PLUMB_RETURN_IF_ERROR(CheckPrediction(p));
     Connection& c = write_.conn();
-    const ImportedTaskCounters counters = CountersForImport(overlap_, task.annotation.has_value());
+    ImportedTaskCounters counters = CountersForImport(overlap_, task.annotation.has_value());
+    // A golden task is outside the queue; its imported annotation, if any, is
+    // an ordinary one of its importer.
+    if (task.golden) counters.open_slots = 0;
     int64_t task_id = 0;
     {
       PLUMB_ASSIGN_OR_RETURN(
           Statement s, c.Prepare("INSERT INTO tasks (project_id, priority, state, annotation_count,"
-                                 " open_slots, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                                 " RETURNING id"));
+                                 " open_slots, created_at, data, deadline, batch_id, routed, golden)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
       s.BindAll(project_id_, task.priority, counters.state, counters.annotation_count,
-                counters.open_slots, now_ms_, task.data_json);
+                counters.open_slots, now_ms_, task.data_json, task.deadline_ms, task.batch_id,
+                routed, task.golden ? 1 : 0);
       PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return Status::Internal("task insert returned no id");
       task_id = s.Int(0);
+    }
+    if (task.golden) {
+      PLUMB_ASSIGN_OR_RETURN(
+          Statement s,
+          c.Prepare("INSERT INTO golden_answers (task_id, result, media) VALUES (?, ?, ?)"));
+      PLUMB_RETURN_IF_ERROR(
+          s.BindAll(task_id, task.golden->result_json, UnlessEmpty(task.golden->media_json))
+              .Run());
     }
     if (task.annotation) {
       const NewImportedAnnotation& a = *task.annotation;
@@ -484,6 +543,7 @@ class SqliteTaskWriter final : public TaskWriter {
   int32_t overlap_;
   int64_t now_ms_;
   int64_t count_ = 0;
+  std::map<int64_t, BatchTotal> batch_totals_;  // batches added by this import
 };
 
 // Rows go in with one cached INSERT per table and column list; SQLite's
@@ -747,8 +807,11 @@ Result<std::vector<Project>> SqliteStore::ListProjects(std::optional<int64_t> me
   return Read([&](Connection& c) -> Result<std::vector<Project>> {
     std::string_view sql = member_id
                                ? "SELECT " PLUMB_PROJECT_COLS
-                                 " FROM project_members m JOIN projects p ON p.id = m.project_id"
-                                 " WHERE m.user_id = ? AND p.deleted = 0 ORDER BY p.id"
+                                 " FROM projects p WHERE p.deleted = 0 AND (p.id IN"
+                                 " (SELECT project_id FROM project_members WHERE user_id = ?1)"
+                                 " OR p.id IN (SELECT pw.project_id FROM project_workforces pw"
+                                 " JOIN workforce_members wm ON wm.workforce_id = pw.workforce_id"
+                                 " WHERE wm.user_id = ?1)) ORDER BY p.id"
                                : "SELECT " PLUMB_PROJECT_COLS
                                  " FROM projects p WHERE p.deleted = 0"
                                  " ORDER BY p.id";
@@ -788,7 +851,8 @@ Result<Project> SqliteStore::UpdateProject(int64_t id, const ProjectUpdate& upda
                                        " WHEN annotation_count > 0 THEN 1 ELSE 0 END,"
                                        " open_slots = CASE WHEN annotation_count >= ?2 THEN 0"
                                        " ELSE ?2 - annotation_count - lease_count END"
-                                       " WHERE project_id = ?1 AND state != 2"));
+                                       " WHERE project_id = ?1 AND state IN (0, 1)"
+                                       " AND golden = 0 AND rejected_count = 0"));
       PLUMB_RETURN_IF_ERROR(s.BindAll(id, project.settings.overlap).Run());
     }
     return project;
@@ -859,7 +923,10 @@ Result<bool> SqliteStore::IsMember(int64_t project_id, int64_t user_id) {
   return Read([&](Connection& c) -> Result<bool> {
     PLUMB_ASSIGN_OR_RETURN(
         Statement s,
-        c.Prepare("SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?"));
+        c.Prepare("SELECT 1 FROM project_members WHERE project_id = ?1 AND user_id = ?2"
+                  " UNION ALL SELECT 1 FROM project_workforces pw JOIN workforce_members wm"
+                  " ON wm.workforce_id = pw.workforce_id"
+                  " WHERE pw.project_id = ?1 AND wm.user_id = ?2 LIMIT 1"));
     s.BindAll(project_id, user_id);
     return s.Step();
   });
@@ -935,8 +1002,8 @@ Result<std::unique_ptr<TaskWriter>> SqliteStore::BeginImport(int64_t project_id,
   PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
   PLUMB_ASSIGN_OR_RETURN(
       Statement insert,
-      c.Prepare("INSERT INTO tasks (project_id, priority, state, open_slots, created_at, data)"
-                " VALUES (?, ?, 0, ?, ?, ?)"));
+      c.Prepare("INSERT INTO tasks (project_id, priority, state, open_slots, created_at, data,"
+                " deadline, batch_id, routed) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?)"));
   return std::unique_ptr<TaskWriter>(std::make_unique<SqliteTaskWriter>(
       std::move(write), std::move(insert), project_id, settings.overlap, now_ms));
 }
@@ -955,6 +1022,31 @@ void BindFilters(Statement& s, const TaskQuery& query) {
 
 Result<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
   PLUMB_RETURN_IF_ERROR(CheckTaskQuery(query));
+  if (query.batch_id) {
+    // A batch is small next to its project: its range of tasks_by_batch, sorted.
+    return Read([&](Connection& c) -> Result<TaskPage> {
+      PLUMB_ASSIGN_OR_RETURN(
+          Statement s,
+          c.Prepare("SELECT " PLUMB_TASK_COLS " FROM tasks t WHERE t.batch_id = ?1"
+                    " AND t.project_id = ?2 AND (?3 IS NULL OR t.state = ?3)"
+                    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM annotations a"
+                    " WHERE a.task_id = t.id AND a.user_id = ?4))"
+                    " AND t.id > ?5 ORDER BY t.id LIMIT ?6"));
+      s.BindAll(*query.batch_id, query.project_id, query.state, query.annotator_id,
+                query.after_id, query.limit + 1);
+      TaskPage page;
+      while (true) {
+        PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        if (static_cast<int32_t>(page.items.size()) == query.limit) {
+          page.next_after_id = page.items.back().id;
+          break;
+        }
+        page.items.push_back(ReadTask(s, 0));
+      }
+      return page;
+    });
+  }
   // Each variant walks index ranges in id order from after_id: those of
   // tasks_by_state, or the annotator's entries in annotations_by_annotator.
   std::string_view sql;
@@ -994,6 +1086,18 @@ Result<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
 }
 
 Result<int64_t> SqliteStore::CountMatchingTasks(const TaskQuery& query) {
+  if (query.batch_id) {
+    return Read([&](Connection& c) -> Result<int64_t> {
+      PLUMB_ASSIGN_OR_RETURN(
+          Statement s, c.Prepare("SELECT COUNT(*) FROM tasks t WHERE t.batch_id = ?1"
+                                 " AND t.project_id = ?2 AND (?3 IS NULL OR t.state = ?3)"
+                                 " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM annotations a"
+                                 " WHERE a.task_id = t.id AND a.user_id = ?4))"));
+      s.BindAll(*query.batch_id, query.project_id, query.state, query.annotator_id);
+      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+      return row ? s.Int(0) : 0;
+    });
+  }
   std::string_view sql;
   if (query.annotator_id) {
     sql = query.state ? "SELECT COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id"
@@ -1043,14 +1147,20 @@ Result<std::optional<Claim>> SqliteStore::ClaimNextTask(int64_t project_id, int6
       if (row) {
         Task task = ReadTask(s, 2);
         Lease lease{s.Int(0), task.id, user_id, s.Int(1)};
-        return std::optional<Claim>(Claim{std::move(task), lease, /*existing_lease=*/true});
+        return std::optional<Claim>(
+            Claim{std::move(task), lease, /*existing_lease=*/true, ClaimRule::kExistingLease});
       }
     }
+    PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> rework,
+                           ClaimRework(c, project_id, user_id, settings, now_ms));
+    if (rework) return rework;
     Task task;
     {
       // The subquery reads the head of tasks_queue (its ORDER BY matches the
       // index, so no sort), stepping over tasks this user annotated or
-      // skipped. The literal "open_slots > 0" lets SQLite use the partial index.
+      // skipped, and those of batches routed to workforces the user is not in
+      // (routed is in the index; only routed tasks read their batch).
+      // The literal "open_slots > 0" lets SQLite use the partial index.
       PLUMB_ASSIGN_OR_RETURN(
           Statement s,
           c.Prepare("UPDATE tasks SET lease_count = lease_count + 1, open_slots = open_slots - 1"
@@ -1060,8 +1170,12 @@ Result<std::optional<Claim>> SqliteStore::ClaimNextTask(int64_t project_id, int6
                     " WHERE a.task_id = t.id AND a.user_id = ?2)"
                     " AND NOT EXISTS (SELECT 1 FROM skips k"
                     " WHERE k.task_id = t.id AND k.user_id = ?2)"
-                    " ORDER BY t.priority DESC, t.id LIMIT 1)"
-                    " RETURNING id, project_id, priority, state, created_at, data"));
+                    " AND (t.routed = 0 OR EXISTS (SELECT 1 FROM batch_workforces bw"
+                    " JOIN workforce_members wm ON wm.workforce_id = bw.workforce_id"
+                    " WHERE bw.batch_id = t.batch_id AND wm.user_id = ?2))"
+                    " ORDER BY t.priority DESC, t.deadline IS NULL, t.deadline, t.id LIMIT 1)"
+                    " RETURNING id, project_id, priority, state, created_at, data, deadline,"
+                    " batch_id, golden"));
       s.BindAll(project_id, user_id);
       PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return std::optional<Claim>();
@@ -1075,7 +1189,8 @@ Result<std::optional<Claim>> SqliteStore::ClaimNextTask(int64_t project_id, int6
     PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Internal("lease insert returned no id");
     lease.id = s.Int(0);
-    return std::optional<Claim>(Claim{std::move(task), lease, /*existing_lease=*/false});
+    return std::optional<Claim>(
+        Claim{std::move(task), lease, /*existing_lease=*/false, ClaimRule::kPriority});
   });
 }
 
@@ -1093,30 +1208,6 @@ Result<std::optional<Lease>> SqliteStore::FindLiveLease(int64_t task_id, int64_t
   });
 }
 
-namespace {
-
-// The lease `lease_id` if it is `user_id`'s lease on `task_id`; kConflict
-// otherwise.
-Result<StoredLease> LoadOwnLease(Connection& c, int64_t lease_id, int64_t task_id,
-                                 int64_t user_id) {
-  PLUMB_ASSIGN_OR_RETURN(
-      Statement s,
-      c.Prepare(
-          "SELECT task_id, user_id, project_id, expires_at, active FROM leases WHERE id = ?"));
-  s.Bind(lease_id);
-  PLUMB_ASSIGN_OR_RETURN(
-      auto lease, QueryOptional(s, [](const Statement& r) {
-        return StoredLease{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4) != 0};
-      }));
-  return CheckOwnLease(lease, lease_id, task_id, user_id);
-}
-
-Status DeleteLease(Connection& c, int64_t lease_id) {
-  PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("DELETE FROM leases WHERE id = ?"));
-  return s.Bind(lease_id).Run();
-}
-
-}  // namespace
 
 Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now_ms) {
   return Write([&](Connection& c) -> Result<Revision> {
@@ -1127,19 +1218,12 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
       PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (row) return LoadRevision(c, s.Int(0));
     }
-    int64_t project_id = 0;
-    {
-      PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT project_id FROM tasks WHERE id = ?"));
-      s.Bind(rev.task_id);
-      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) return Status::NotFound("task " + std::to_string(rev.task_id) + " not found");
-      project_id = s.Int(0);
-    }
+    PLUMB_ASSIGN_OR_RETURN(Task task, LoadTask(c, rev.task_id));
     {
       // Editing one's own annotation needs no lease: it adds a revision and
-      // leaves the task's counts alone.
+      // leaves the task's counts alone, unless it answers a rejection.
       PLUMB_ASSIGN_OR_RETURN(Statement s,
-                             c.Prepare("SELECT a.id, r.id, r.revision FROM annotations a"
+                             c.Prepare("SELECT a.id, r.id, r.revision, a.rejected FROM annotations a"
                                        " JOIN revisions r ON r.id = a.current_revision_id"
                                        " WHERE a.task_id = ? AND a.user_id = ?"));
       s.BindAll(rev.task_id, rev.user_id);
@@ -1148,9 +1232,11 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
         const int64_t annotation_id = s.Int(0);
         const int64_t parent_id = s.Int(1);
         const int32_t number = static_cast<int32_t>(s.Int(2)) + 1;
+        const bool rejected = s.Int(3) != 0;
         s.Reset();
         PLUMB_ASSIGN_OR_RETURN(int64_t id,
-                               InsertRevision(c, rev, annotation_id, number, parent_id, now_ms));
+                               AppendToOwnAnnotation(c, rev, task, annotation_id, parent_id,
+                                                     number, rejected, now_ms));
         return LoadRevision(c, id);
       }
     }
@@ -1163,32 +1249,55 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
     if (!lease.active || lease.expires_at_ms <= now_ms) {
       return Status::LeaseExpired("lease " + std::to_string(*rev.lease_id) + " has expired");
     }
-    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
+    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, task.project_id));
     PLUMB_RETURN_IF_ERROR(DeleteLease(c, *rev.lease_id));
     int64_t annotation_id = 0;
     {
+      // kind 1: an annotation of a golden task, which never counts.
       PLUMB_ASSIGN_OR_RETURN(
           Statement s,
-          c.Prepare("INSERT INTO annotations (project_id, task_id, user_id, created_at)"
-                    " VALUES (?, ?, ?, ?) RETURNING id"));
-      s.BindAll(project_id, rev.task_id, rev.user_id, now_ms);
+          c.Prepare("INSERT INTO annotations (project_id, task_id, user_id, created_at, kind)"
+                    " VALUES (?, ?, ?, ?, ?) RETURNING id"));
+      s.BindAll(task.project_id, rev.task_id, rev.user_id, now_ms, task.golden ? 1 : 0);
       PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return Status::Internal("annotation insert returned no id");
       annotation_id = s.Int(0);
     }
     PLUMB_ASSIGN_OR_RETURN(
         int64_t id, InsertRevision(c, rev, annotation_id, /*number=*/1, std::nullopt, now_ms));
+    if (task.golden) {
+      if (lease.counted) {
+        // Leased before the task became golden.
+        PLUMB_ASSIGN_OR_RETURN(
+            Statement s, c.Prepare("UPDATE tasks SET lease_count = lease_count - 1 WHERE id = ?"));
+        PLUMB_RETURN_IF_ERROR(s.Bind(task.id).Run());
+      }
+      PLUMB_RETURN_IF_ERROR(GradeGolden(c, rev, task, id, now_ms));
+      return LoadRevision(c, id);
+    }
+    bool complete = false;
     {
       // The lease turns into an annotation: lease_count - 1, annotation_count
-      // + 1, so the open slots stay as they were unless the task is now done.
+      // + 1, so the open slots stay as they were unless the task is complete.
       PLUMB_ASSIGN_OR_RETURN(
-          Statement s, c.Prepare("UPDATE tasks SET annotation_count = annotation_count + 1,"
-                                 " lease_count = lease_count - 1,"
-                                 " state = CASE WHEN annotation_count + 1 >= ?2 THEN 2 ELSE 1 END,"
-                                 " open_slots = CASE WHEN annotation_count + 1 >= ?2 THEN 0"
-                                 " ELSE ?2 - annotation_count - lease_count END"
-                                 " WHERE id = ?1"));
-      PLUMB_RETURN_IF_ERROR(s.BindAll(rev.task_id, settings.overlap).Run());
+          Statement s,
+          c.Prepare("UPDATE tasks SET annotation_count = annotation_count + 1,"
+                    " lease_count = lease_count - ?3,"
+                    " state = CASE WHEN annotation_count + 1 >= ?2 THEN state ELSE 1 END,"
+                    " open_slots = CASE WHEN annotation_count + 1 >= ?2 THEN 0"
+                    " ELSE max(?2 - annotation_count - lease_count - 1 + ?3, 0) END"
+                    " WHERE id = ?1 RETURNING annotation_count, rejected_count, state"));
+      s.BindAll(rev.task_id, settings.overlap, lease.counted ? 1 : 0);
+      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return Status::Internal("task vanished during submit");
+      complete = s.Int(0) >= settings.overlap && s.Int(1) == 0 &&
+                 (s.Int(2) == static_cast<int64_t>(TaskState::kNew) ||
+                  s.Int(2) == static_cast<int64_t>(TaskState::kAnnotating));
+      s.Reset();
+    }
+    if (complete) {
+      PLUMB_RETURN_IF_ERROR(
+          CompleteTask(c, task, settings, rev.hooks, /*after_rework=*/false, now_ms));
     }
     return LoadRevision(c, id);
   });
@@ -1197,8 +1306,19 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
 Status SqliteStore::SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) {
   return Write([&](Connection& c) -> Status {
     PLUMB_ASSIGN_OR_RETURN(StoredLease lease, LoadOwnLease(c, lease_id, task_id, user_id));
+    {
+      // Skipping a rework would leave the task waiting for it for good.
+      PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM annotations WHERE task_id = ?"
+                                                    " AND user_id = ? AND rejected = 1"));
+      s.BindAll(task_id, user_id);
+      PLUMB_ASSIGN_OR_RETURN(bool rework, s.Step());
+      if (rework) {
+        return Status::Conflict("task " + std::to_string(task_id) +
+                                " was sent back to you by a reviewer: submit a new revision");
+      }
+    }
     PLUMB_RETURN_IF_ERROR(DeleteLease(c, lease_id));
-    if (lease.active) {
+    if (lease.active && lease.counted) {
       PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, lease.project_id));
       PLUMB_RETURN_IF_ERROR(ReturnLeaseSlot(c, task_id, settings.overlap));
     }

@@ -215,8 +215,19 @@ TEST_F(SqliteStoreTest, HotQueriesUseTheirIndexesWithoutSorting) {
       {"SELECT t.id FROM tasks t INDEXED BY tasks_queue WHERE t.project_id = 1"
        " AND t.open_slots > 0 AND NOT EXISTS (SELECT 1 FROM annotations a"
        " WHERE a.task_id = t.id AND a.user_id = 2) AND NOT EXISTS (SELECT 1 FROM skips k"
-       " WHERE k.task_id = t.id AND k.user_id = 2) ORDER BY t.priority DESC, t.id LIMIT 1",
+       " WHERE k.task_id = t.id AND k.user_id = 2) AND (t.routed = 0 OR EXISTS (SELECT 1"
+       " FROM batch_workforces bw JOIN workforce_members wm ON wm.workforce_id = bw.workforce_id"
+       " WHERE bw.batch_id = t.batch_id AND wm.user_id = 2))"
+       " ORDER BY t.priority DESC, t.deadline IS NULL, t.deadline, t.id LIMIT 1",
        "tasks_queue"},
+      {"SELECT t.id FROM tasks t INDEXED BY tasks_adjudicating WHERE t.project_id = 1"
+       " AND t.state = 4"
+       " AND NOT EXISTS (SELECT 1 FROM review_leases l WHERE l.task_id = t.id AND l.active = 1)"
+       " ORDER BY t.priority DESC, t.id LIMIT 1",
+       "tasks_adjudicating"},
+      {"SELECT id FROM deliveries WHERE state = 0 AND next_attempt_at <= 5"
+       " ORDER BY next_attempt_at, id LIMIT 16",
+       "deliveries_due"},
       {"UPDATE leases SET active = 0 WHERE project_id = 1 AND active = 1 AND expires_at <= 5"
        " RETURNING task_id",
        "leases_expiry"},

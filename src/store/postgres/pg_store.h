@@ -1,0 +1,232 @@
+#pragma once
+// Internal to the PostgreSQL backend: the PgStore class, split over
+// pg_store.cc (users, projects, tasks, the queue, annotations, dumps) and
+// pg_workflow.cc (golden tasks, review, workforces, batches, events and
+// webhooks), and the helpers both use. See pg_store.cc's top comment for the
+// locking rules every write follows.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/core.h"
+#include "store/backend_common.h"
+#include "store/postgres/pg_conn.h"
+#include "store/store.h"
+
+namespace plumb::store::postgres {
+
+// Runs of one call after deadlocks or serialization failures.
+inline constexpr int kMaxAttempts = 5;
+
+// kInvalidArgument naming `field` for JSON that jsonb cannot hold (\u0000).
+Status CheckJsonbStorable(std::string_view json, const char* field);
+// The advisory lock key of an id (see LockUserInProject).
+int32_t LockKey(int64_t id);
+// A bigint[] literal, {1,2,3}, to bind as one parameter.
+std::string BigintArray(const std::vector<int64_t>& ids);
+// Rule 1 of pg_store.cc's locks: one user's queue calls in a project, one at a time.
+Status LockUserInProject(PgConnection& c, int64_t project_id, int64_t user_id);
+// The project's settings, with rule 2's KEY SHARE lock on its row. kNotFound.
+Result<ProjectSettings> LockSettings(PgConnection& c, int64_t project_id);
+Result<Revision> LoadRevision(PgConnection& c, int64_t id);
+// Task `task_id` with rule 4's row lock. kNotFound.
+Result<Task> LockTask(PgConnection& c, int64_t task_id);
+// Inserts a revision of annotation `annotation_id` and makes it current.
+Result<int64_t> InsertRevision(PgConnection& c, const NewRevision& rev, int64_t annotation_id,
+                               int32_t number, std::optional<int64_t> parent_id, int64_t now_ms);
+Status CommitTransaction(PgConnection& c);
+bool IsTransient(const PgConnection& c);
+
+template <typename T, typename Read>
+Result<std::vector<T>> ReadAll(const PgResult& r, Read&& read) {
+  std::vector<T> out;
+  out.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read(r.row(i)));
+  return out;
+}
+
+// --- completion (pg_workflow.cc) ---------------------------------------------------
+
+// Completes task `task` (locked FOR UPDATE by the caller, in project
+// `settings`): asks hooks->complete (DefaultCompletion without one) for its
+// final label and state, stores both, and when it is done writes its events.
+Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& settings,
+                    bool after_rework, const RevisionHooks* hooks, int64_t now_ms);
+// Grades the first submission of golden task `task_id` with hooks->grade
+// (nothing without one); a user's grade of a task is never replaced.
+Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const Revision& rev,
+                   const RevisionHooks* hooks, int64_t now_ms);
+
+class PgStore final : public Store {
+ public:
+  PgStore(const std::string& url, int connections) : pool_(url, connections) {}
+
+  static Result<std::unique_ptr<Store>> Open(const std::string& url,
+                                             const PostgresOptions& options);
+
+  Result<User> CreateUser(std::string_view username, std::string_view password_hash, Role role,
+                          int64_t now_ms) override;
+  Result<User> GetUser(int64_t id) override;
+  Result<UserWithHash> FindUserByName(std::string_view username) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<int64_t> CountUsers() override;
+
+  Status CreateSession(std::string_view secret_hash, int64_t user_id,
+                       int64_t expires_at_ms) override;
+  Result<User> UserForSession(std::string_view secret_hash, int64_t now_ms) override;
+  Status DeleteSession(std::string_view secret_hash) override;
+  Result<int64_t> CreateApiToken(std::string_view secret_hash, int64_t user_id,
+                                 std::string_view name, int64_t now_ms) override;
+  Result<User> UserForApiToken(std::string_view secret_hash) override;
+
+  Result<Project> CreateProject(const NewProject& project, int64_t now_ms) override;
+  Result<Project> GetProject(int64_t id) override;
+  Result<std::vector<Project>> ListProjects(std::optional<int64_t> member_id) override;
+  Result<Project> UpdateProject(int64_t id, const ProjectUpdate& update) override;
+  Status DeleteProject(int64_t id) override;
+  Status AddMember(int64_t project_id, int64_t user_id) override;
+  Result<bool> IsMember(int64_t project_id, int64_t user_id) override;
+  Result<std::vector<User>> ListMembers(int64_t project_id) override;
+  Result<TaskCounts> CountTasks(int64_t project_id) override;
+  Result<std::vector<TaskStateCount>> CountTasksByState() override;
+
+  Result<std::unique_ptr<TaskWriter>> BeginImport(int64_t project_id, int64_t now_ms) override;
+  Result<TaskPage> ListTasks(const TaskQuery& query) override;
+  Result<int64_t> CountMatchingTasks(const TaskQuery& query) override;
+  Result<Task> GetTask(int64_t id) override;
+
+  Result<std::optional<Claim>> ClaimNextTask(int64_t project_id, int64_t user_id,
+                                             int64_t now_ms) override;
+  Result<std::optional<Lease>> FindLiveLease(int64_t task_id, int64_t user_id,
+                                             int64_t now_ms) override;
+  Result<Revision> AppendRevision(const NewRevision& revision, int64_t now_ms) override;
+  Status SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) override;
+
+  Result<std::vector<Revision>> ListRevisions(int64_t task_id,
+                                              std::optional<int64_t> user_id) override;
+  Result<std::vector<Revision>> CurrentRevisions(const std::vector<int64_t>& task_ids) override;
+  Result<Progress> GetProgress(int64_t project_id, int64_t user_id) override;
+
+  Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) override;
+
+  Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
+                                               int64_t now_ms) override;
+  Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) override;
+  Result<std::optional<GoldenAnswer>> GetGoldenAnswer(int64_t task_id) override;
+  Result<std::vector<GoldenGrade>> ListGoldenGrades(int64_t project_id) override;
+
+  Result<std::optional<Claim>> ClaimReviewTask(int64_t project_id, int64_t user_id,
+                                               std::optional<TaskState> stage,
+                                               int64_t now_ms) override;
+  Status RecordReview(const Review& review, int64_t now_ms) override;
+  Result<std::vector<ReviewNote>> ListReviews(int64_t task_id) override;
+  Result<std::vector<FinalLabel>> FinalLabels(const std::vector<int64_t>& task_ids) override;
+
+  Result<Workforce> CreateWorkforce(const Workforce& workforce, int64_t now_ms) override;
+  Result<Workforce> GetWorkforce(int64_t id) override;
+  Result<std::vector<Workforce>> ListWorkforces(std::optional<int64_t> member_id) override;
+  Result<Workforce> UpdateWorkforce(const Workforce& workforce) override;
+  Status AddWorkforceMember(int64_t workforce_id, int64_t user_id) override;
+  Status RemoveWorkforceMember(int64_t workforce_id, int64_t user_id) override;
+  Result<std::vector<User>> ListWorkforceMembers(int64_t workforce_id) override;
+  Status GrantProjectAccess(int64_t project_id, int64_t workforce_id) override;
+  Status RevokeProjectAccess(int64_t project_id, int64_t workforce_id) override;
+  Result<std::vector<Workforce>> ListProjectWorkforces(int64_t project_id) override;
+  Result<std::vector<int64_t>> ListWorkforceProjects(int64_t workforce_id) override;
+
+  Result<Batch> GetBatch(int64_t id) override;
+  Result<std::vector<Batch>> ListBatches(int64_t project_id) override;
+
+  Result<Webhook> CreateWebhook(const Webhook& webhook, std::string_view secret,
+                                int64_t now_ms) override;
+  Result<Webhook> GetWebhook(int64_t id) override;
+  Result<std::vector<Webhook>> ListWebhooks(int64_t project_id) override;
+  Status DeleteWebhook(int64_t id) override;
+  Result<std::vector<Delivery>> ListDeliveries(std::optional<int64_t> webhook_id,
+                                               std::optional<int64_t> batch_id,
+                                               int32_t limit) override;
+  Result<std::vector<Delivery>> ClaimDueDeliveries(int64_t now_ms, int32_t limit,
+                                                   int64_t lock_ms) override;
+  Status RecordDeliveryAttempt(const DeliveryAttempt& attempt) override;
+  Result<int64_t> CountTasksDueBefore(int64_t project_id, int64_t before_ms) override;
+
+  Status ForEachTaskWithAnnotations(
+      int64_t project_id,
+      const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) override;
+
+  Status DumpTables(const DumpRowFn& fn) override;
+  Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
+
+ private:
+  enum class Mode {
+    kWrite,     // READ COMMITTED; the locks of the header do the rest
+    kSnapshot,  // REPEATABLE READ, READ ONLY: several reads of one snapshot
+  };
+  // Whether a failed body may run again. Bodies that call out to the caller
+  // (export, dump) must not: the caller would see rows twice.
+  enum class Rerun { kAllowed, kNever };
+
+  // Runs `body(conn)` in a transaction of `mode` on a pooled connection and
+  // commits if it returns OK (rolls back otherwise). Runs it again after a
+  // deadlock or serialization failure, and once after losing the connection
+  // before COMMIT (the server has rolled back then); a connection lost
+  // during COMMIT leaves the outcome unknown and is reported.
+  template <typename Body>
+  auto Transact(Mode mode, Body&& body, Rerun rerun = Rerun::kAllowed)
+      -> std::invoke_result_t<Body&, PgConnection&> {
+    bool lost_connection = false;
+    for (int attempt = 1;; ++attempt) {
+      PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, pool_.Acquire());
+      Status begun = conn->Exec(
+          mode == Mode::kWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      if (!begun.ok()) {
+        // Nothing ran yet, so even a body that calls out may start over.
+        if (conn->broken() && !std::exchange(lost_connection, true)) continue;
+        return begun;
+      }
+      auto result = body(*conn);
+      bool again = false;
+      if (result.ok()) {
+        Status committed = CommitTransaction(*conn);
+        if (committed.ok()) return result;
+        if (conn->broken()) {
+          return Status::Internal(
+              "connection to PostgreSQL lost during COMMIT (the change may "
+              "or may not have been made): " +
+              committed.message());
+        }
+        again = IsTransient(*conn);
+        result = std::move(committed);
+      } else {
+        again = conn->broken() ? !std::exchange(lost_connection, true) : IsTransient(*conn);
+        if (!conn->broken()) (void)conn->Exec("ROLLBACK");
+      }
+      if (!again || rerun == Rerun::kNever || attempt == kMaxAttempts) return result;
+    }
+  }
+
+  // Runs `body(conn)` (one statement that only reads) without a transaction,
+  // once more if the connection turns out lost.
+  template <typename Body>
+  auto Read(Body&& body) -> std::invoke_result_t<Body&, PgConnection&> {
+    for (int attempt = 1;; ++attempt) {
+      PLUMB_ASSIGN_OR_RETURN(ConnectionPool::Handle conn, pool_.Acquire());
+      auto result = body(*conn);
+      if (result.ok() || !conn->broken() || attempt == 2) return result;
+    }
+  }
+
+  // Deletes the tasks of a project marked deleted, then the project row.
+  Status PurgeProject(int64_t id);
+
+  ConnectionPool pool_;
+};
+
+}  // namespace plumb::store::postgres
