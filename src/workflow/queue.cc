@@ -1,17 +1,195 @@
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <unordered_map>
+
+#include "quality/quality.h"
 #include "workflow/workflow.h"
 
 namespace plumb::workflow {
+namespace {
+
+// Dawid–Skene labeler models are fitted over this many of a project's
+// completed tasks (the oldest first: ListTasks pages in import order), and
+// refitted after this many more submits or this long, whichever comes first.
+// A fit of 5,000 tasks × 3 labels takes tens of milliseconds; doing it on
+// every completion would put that inside the store's write transaction.
+constexpr int64_t kModelTasks = 5000;
+constexpr int64_t kRefitEverySubmits = 200;
+constexpr int64_t kRefitEveryMs = 5 * 60 * 1000;
+
+struct CachedModels {
+  std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceModel>> models;
+  int64_t fitted_at_ms = 0;
+  int64_t submits_since = 0;
+  std::string schema_json;  // the schema the models were fitted for
+};
+
+std::mutex models_mu;
+std::unordered_map<int64_t, CachedModels>& ModelCache() {
+  static auto* cache = new std::unordered_map<int64_t, CachedModels>();
+  return *cache;
+}
+
+// Fits one model per single-choice control over the project's done tasks.
+Result<std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceModel>>> FitModels(
+    store::Store& store, const Project& project, const Schema& schema) {
+  std::unordered_map<std::string, std::vector<quality::ChoiceVote>> votes;
+  store::TaskQuery query;
+  query.project_id = project.id;
+  query.state = TaskState::kDone;
+  query.limit = 1000;
+  int64_t seen = 0;
+  while (seen < kModelTasks) {
+    PLUMB_ASSIGN_OR_RETURN(store::TaskPage page, store.ListTasks(query));
+    std::vector<int64_t> ids;
+    for (const Task& t : page.items) {
+      if (!t.golden) ids.push_back(t.id);
+    }
+    seen += static_cast<int64_t>(page.items.size());
+    PLUMB_ASSIGN_OR_RETURN(std::vector<Revision> revisions, store.CurrentRevisions(ids));
+    for (const Revision& r : revisions) {
+      if (r.source == RevisionSource::kReviewFix || r.source == RevisionSource::kAdjudication) {
+        continue;
+      }
+      for (const Control& c : schema.controls) {
+        if (c.type != ControlType::kChoice || c.multiple) continue;
+        auto v = quality::ChoiceVotes(c, r.task_id, r.user_id, r.result_json);
+        votes[c.name].insert(votes[c.name].end(), v.begin(), v.end());
+      }
+    }
+    if (!page.next_after_id) break;
+    query.after_id = *page.next_after_id;
+  }
+  auto models = std::make_shared<std::unordered_map<std::string, quality::ChoiceModel>>();
+  for (const Control& c : schema.controls) {
+    if (c.type != ControlType::kChoice || c.multiple) continue;
+    auto it = votes.find(c.name);
+    if (it == votes.end() || it->second.empty()) continue;
+    (*models)[c.name] =
+        quality::FitDawidSkene(static_cast<int32_t>(c.labels.size()), it->second).model;
+  }
+  return std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceModel>>(
+      std::move(models));
+}
+
+// The project's labeler models, refitted when stale. Outside any store
+// transaction: the completion hook only reads the result.
+Result<std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceModel>>> ModelsFor(
+    store::Store& store, const Project& project, const Schema& schema, int64_t now_ms) {
+  {
+    std::lock_guard<std::mutex> lock(models_mu);
+    CachedModels& cached = ModelCache()[project.id];
+    ++cached.submits_since;
+    if (cached.models && cached.schema_json == project.schema_json &&
+        cached.submits_since < kRefitEverySubmits && now_ms - cached.fitted_at_ms < kRefitEveryMs) {
+      return cached.models;
+    }
+  }
+  // Two submits may both refit at once; the later fit wins, which is harmless.
+  PLUMB_ASSIGN_OR_RETURN(auto models, FitModels(store, project, schema));
+  std::lock_guard<std::mutex> lock(models_mu);
+  CachedModels& cached = ModelCache()[project.id];
+  cached.models = models;
+  cached.fitted_at_ms = now_ms;
+  cached.submits_since = 0;
+  cached.schema_json = project.schema_json;
+  return models;
+}
+
+// The k-th task (1-based) a person labels in a project is golden when the
+// running count of golden tasks at `rate` steps up at k.
+bool GoldenTurn(double rate, int64_t labeled_before) {
+  if (rate <= 0) return false;
+  const int64_t k = labeled_before + 1;
+  return std::floor(static_cast<double>(k) * rate) > std::floor(static_cast<double>(k - 1) * rate);
+}
+
+const char* RuleName(store::ClaimRule rule) {
+  switch (rule) {
+    case store::ClaimRule::kExistingLease:
+      return "existing_lease";
+    case store::ClaimRule::kRework:
+      return "rework";
+    case store::ClaimRule::kGolden:
+      return "golden";
+    case store::ClaimRule::kPriority:
+      return "priority";
+  }
+  return "priority";
+}
+
+bool IsReviewerRevision(const Revision& r) {
+  return r.source == RevisionSource::kReviewFix || r.source == RevisionSource::kAdjudication;
+}
+
+// Whether a task is sampled for review at `share` percent: a hash of its id,
+// so the same task is always sampled the same way.
+bool SampledForReview(int64_t task_id, int32_t share) {
+  if (share <= 0) return false;
+  if (share >= 100) return true;
+  // splitmix64: consecutive ids spread evenly over the 100 buckets.
+  uint64_t z = static_cast<uint64_t>(task_id) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<int32_t>(z % 100) < share;
+}
+
+// Where a completed task goes: adjudication when its annotations disagree,
+// review when sampled (always after a rework), else done.
+TaskState RouteCompleted(const store::CompletionInput& input, double agreement) {
+  const ProjectSettings& s = input.settings;
+  if (input.current.size() > 1 && s.agreement_threshold > 0 && agreement < s.agreement_threshold) {
+    return TaskState::kAdjudicating;
+  }
+  if (input.after_rework || SampledForReview(input.task.id, s.review_share)) {
+    return TaskState::kReviewing;
+  }
+  return TaskState::kDone;
+}
+
+}  // namespace
 
 Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& user) {
-  PLUMB_ASSIGN_OR_RETURN(std::optional<store::Claim> claim,
-                         store_.ClaimNextTask(project.id, user.id, clock_.NowMs()));
+  const int64_t now_ms = clock_.NowMs();
+  std::optional<store::Claim> claim;
+  if (project.settings.golden_rate > 0) {
+    PLUMB_ASSIGN_OR_RETURN(store::Progress progress, store_.GetProgress(project.id, user.id));
+    if (GoldenTurn(project.settings.golden_rate, progress.mine)) {
+      PLUMB_ASSIGN_OR_RETURN(claim, store_.ClaimGoldenTask(project.id, user.id, now_ms));
+    }
+  }
+  if (!claim) {
+    PLUMB_ASSIGN_OR_RETURN(claim, store_.ClaimNextTask(project.id, user.id, now_ms));
+  }
   if (!claim) return std::optional<NextTask>();
-  NextTask next{std::move(claim->task), claim->lease,
-                claim->existing_lease ? "existing_lease" : "priority", std::nullopt};
+  NextTask next;
+  next.task = std::move(claim->task);
+  next.lease = claim->lease;
+  next.rule = RuleName(claim->rule);
   PLUMB_ASSIGN_OR_RETURN(std::vector<store::Prediction> predictions,
                          store_.ListPredictions({next.task.id}));
   // The newest is the latest model's: predictions come in id order.
   if (!predictions.empty()) next.prelabel = std::move(predictions.back());
+  if (claim->rule == store::ClaimRule::kRework || claim->rule == store::ClaimRule::kExistingLease) {
+    // A held lease may be a rework handed out before; the rejection tells.
+    PLUMB_ASSIGN_OR_RETURN(std::vector<Revision> own, store_.ListRevisions(next.task.id, user.id));
+    if (!own.empty()) {
+      PLUMB_ASSIGN_OR_RETURN(std::vector<store::Store::ReviewNote> reviews,
+                             store_.ListReviews(next.task.id));
+      for (auto it = reviews.rbegin(); it != reviews.rend(); ++it) {
+        if (it->decision == store::Store::Decision::kReject) {
+          next.review = *it;
+          break;
+        }
+      }
+      if (next.review) {
+        next.previous = own.back();
+        next.rule = "rework";
+      }
+    }
+  }
   return std::optional<NextTask>(std::move(next));
 }
 
@@ -22,6 +200,52 @@ Result<Revision> Queue::Submit(const Project& project, const Task& task, const U
   PLUMB_ASSIGN_OR_RETURN(
       ValidAnnotation annotation,
       ValidateAnnotation(*schema, task.data_json, submission.result_json, submission.media_json));
+  const int64_t now_ms = clock_.NowMs();
+  std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceModel>> models;
+  if (project.settings.consensus == ConsensusMethod::kDawidSkene && project.settings.overlap > 1) {
+    PLUMB_ASSIGN_OR_RETURN(models, ModelsFor(store_, project, *schema, now_ms));
+  }
+  store::RevisionHooks hooks;
+  hooks.complete = [&](const store::CompletionInput& input) -> Result<store::Completion> {
+    store::Completion completion;
+    if (input.current.size() <= 1) {
+      completion = store::DefaultCompletion(input);
+    } else {
+      std::vector<quality::Annotated> annotated;
+      annotated.reserve(input.current.size());
+      for (const Revision& r : input.current) {
+        annotated.push_back({r.user_id, r.result_json, r.media_json});
+      }
+      quality::ConsensusOptions options;
+      options.iou_threshold = input.settings.iou_threshold;
+      if (models) {
+        options.choice = quality::ChoiceMethod::kDawidSkene;
+        options.models = models.get();
+      }
+      PLUMB_ASSIGN_OR_RETURN(quality::Consensus consensus,
+                             quality::Reconcile(*schema, annotated, options));
+      completion.label.result_json = std::move(consensus.result_json);
+      completion.label.media_json = std::move(consensus.media_json);
+      completion.label.method = std::move(consensus.method);
+      completion.label.agreement = consensus.agreement;
+    }
+    completion.state = RouteCompleted(input, completion.label.agreement);
+    return completion;
+  };
+  hooks.grade = [&](const store::GoldenAnswer& answer,
+                    const Revision& revision) -> Result<store::GoldenGrade> {
+    PLUMB_ASSIGN_OR_RETURN(
+        quality::Grade grade,
+        quality::GradeAgainstAnswer(*schema, answer.result_json, revision.result_json,
+                                    project.settings.iou_threshold));
+    store::GoldenGrade out;
+    out.task_id = revision.task_id;
+    out.user_id = revision.user_id;
+    out.revision_id = revision.id;
+    out.score = grade.score;
+    out.correct = grade.correct;
+    return out;
+  };
   store::NewRevision revision;
   revision.task_id = task.id;
   revision.user_id = user.id;
@@ -30,11 +254,79 @@ Result<Revision> Queue::Submit(const Project& project, const Task& task, const U
   revision.result_json = std::move(annotation.result_json);
   revision.media_json = std::move(annotation.media_json);
   revision.lead_time_ms = submission.lead_time_ms;
-  return store_.AppendRevision(revision, clock_.NowMs());
+  revision.hooks = &hooks;
+  return store_.AppendRevision(revision, now_ms);
 }
 
 Status Queue::Skip(const User& user, int64_t task_id, int64_t lease_id) {
   return store_.SkipTask(task_id, user.id, lease_id, clock_.NowMs());
+}
+
+Result<std::optional<ReviewTask>> Queue::NextReview(const Project& project, const User& reviewer,
+                                                    std::optional<TaskState> stage) {
+  PLUMB_ASSIGN_OR_RETURN(std::optional<store::Claim> claim,
+                         store_.ClaimReviewTask(project.id, reviewer.id, stage, clock_.NowMs()));
+  if (!claim) return std::optional<ReviewTask>();
+  ReviewTask out;
+  out.task = std::move(claim->task);
+  out.lease = claim->lease;
+  out.stage = out.task.state;
+  PLUMB_ASSIGN_OR_RETURN(std::vector<Revision> current, store_.CurrentRevisions({out.task.id}));
+  for (Revision& r : current) {
+    if (!IsReviewerRevision(r)) out.annotations.push_back(std::move(r));
+  }
+  PLUMB_ASSIGN_OR_RETURN(std::vector<FinalLabel> labels, store_.FinalLabels({out.task.id}));
+  if (!labels.empty()) out.final_label = std::move(labels.front());
+  return std::optional<ReviewTask>(std::move(out));
+}
+
+Status Queue::Decide(const Project& project, const Task& task, const User& reviewer,
+                     const ReviewRequest& request) {
+  using Decision = store::Store::Decision;
+  store::Store::Review review;
+  review.task_id = task.id;
+  review.reviewer_id = reviewer.id;
+  review.lease_id = request.lease_id;
+  review.decision = request.decision;
+  review.comment = request.comment;
+  if (request.decision == Decision::kFix || request.decision == Decision::kResolve) {
+    std::string result_json = request.result_json;
+    std::string media_json = request.media_json;
+    if (request.decision == Decision::kResolve && request.annotation_id && result_json.empty()) {
+      PLUMB_ASSIGN_OR_RETURN(std::vector<Revision> current, store_.CurrentRevisions({task.id}));
+      auto it = std::find_if(current.begin(), current.end(), [&](const Revision& r) {
+        return r.annotation_id == *request.annotation_id && !IsReviewerRevision(r);
+      });
+      if (it == current.end()) {
+        return Status::InvalidArgument(
+            "annotation " + std::to_string(*request.annotation_id) + " is not one of this task's",
+            "annotation_id");
+      }
+      result_json = it->result_json;
+      media_json = it->media_json;
+    }
+    if (result_json.empty()) {
+      return Status::InvalidArgument("result is required for this decision", "result");
+    }
+    PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                           ParseSchemaCached(project.schema_json));
+    PLUMB_ASSIGN_OR_RETURN(ValidAnnotation valid,
+                           ValidateAnnotation(*schema, task.data_json, result_json, media_json));
+    review.label = store::GoldenAnswer{std::move(valid.result_json), std::move(valid.media_json)};
+  }
+  return store_.RecordReview(review, clock_.NowMs());
+}
+
+Status Queue::SetGolden(const Project& project, const Task& task,
+                        const std::optional<Submission>& answer) {
+  if (!answer) return store_.SetGoldenAnswer(task.id, std::nullopt);
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                         ParseSchemaCached(project.schema_json));
+  PLUMB_ASSIGN_OR_RETURN(
+      ValidAnnotation valid,
+      ValidateAnnotation(*schema, task.data_json, answer->result_json, answer->media_json));
+  return store_.SetGoldenAnswer(
+      task.id, store::GoldenAnswer{std::move(valid.result_json), std::move(valid.media_json)});
 }
 
 }  // namespace plumb::workflow

@@ -1,8 +1,13 @@
 #pragma once
-// workflow: the labeling flow on top of the store — which task a person gets
-// next (a chain of queue rules, each named so the UI and tests can tell which
-// one picked a task), submitting a result checked against the project's
-// schema, and skipping. Holds no state of its own; thread-safe.
+// workflow: the labeling flow on top of the store (docs/workflow.md) — which
+// task a person gets next (a chain of queue rules, each named so the UI and
+// tests can tell which one picked a task: the caller's lease, rework after a
+// rejection, a golden task at the project's rate, then priority), submitting
+// a result checked against the project's schema, reconciling a completed
+// task's annotations into its final label and routing it to done, review or
+// adjudication, grading golden tasks, and the reviewers' queue and
+// decisions. Thread-safe; the only state is a per-project cache of
+// Dawid–Skene labeler models.
 
 #include <cstdint>
 #include <optional>
@@ -17,10 +22,33 @@ struct NextTask {
   Task task;
   Lease lease;
   // The queue rule that picked the task: "existing_lease" (the caller's live
-  // lease handed out again) or "priority" (highest priority, then import order).
+  // lease handed out again), "rework" (sent back by a reviewer), "golden", or
+  // "priority" (priority, then deadline, then import order).
   std::string rule;
   // The task's newest prediction, which the editor starts from (a pre-label).
   std::optional<store::Prediction> prelabel;
+  // For a task sent back for rework: the rejection and the caller's last revision.
+  std::optional<store::Store::ReviewNote> review;
+  std::optional<Revision> previous;
+};
+
+// A task in a reviewer's hands.
+struct ReviewTask {
+  Task task;
+  Lease lease;
+  TaskState stage = TaskState::kReviewing;  // or kAdjudicating
+  std::vector<Revision> annotations;        // the current revision of each counting annotation
+  std::optional<FinalLabel> final_label;
+};
+
+// A reviewer's decision, as sent.
+struct ReviewRequest {
+  int64_t lease_id = 0;
+  store::Store::Decision decision = store::Store::Decision::kAccept;
+  std::string comment;
+  std::string result_json;  // kFix, kResolve: the final label ("" with annotation_id)
+  std::string media_json;
+  std::optional<int64_t> annotation_id;  // kResolve: take this annotation's result
 };
 
 struct Submission {
@@ -48,6 +76,21 @@ class Queue {
 
   // kConflict when the lease is not the caller's.
   Status Skip(const User& user, int64_t task_id, int64_t lease_id);
+
+  // A task for the reviewer (see store::Store::ClaimReviewTask) with its
+  // annotations and proposed final label, or nullopt.
+  Result<std::optional<ReviewTask>> NextReview(const Project& project, const User& reviewer,
+                                               std::optional<TaskState> stage);
+  // Applies a decision on `task` of `project` (see store::Store::RecordReview);
+  // a fixed or resolved label is validated like a submit (kInvalidResult);
+  // annotation_id must name a counting annotation of the task
+  // (kInvalidArgument, field "annotation_id").
+  Status Decide(const Project& project, const Task& task, const User& reviewer,
+                const ReviewRequest& request);
+
+  // Validates and sets (or with nullopt clears) a task's golden answer.
+  Status SetGolden(const Project& project, const Task& task,
+                   const std::optional<Submission>& answer);
 
  private:
   store::Store& store_;
