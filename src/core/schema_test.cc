@@ -224,6 +224,39 @@ TEST(ParseSettingsTest, KeepsBaseAndChecksRanges) {
   }
 }
 
+TEST(ParseSettingsTest, WorkflowSettingsRoundTripAndNameTheBadField) {
+  auto s = ParseSettings(
+      R"({"review_share":25,"golden_rate":0.1,"consensus":"dawid_skene",)"
+      R"("agreement_threshold":0.75,"iou_threshold":0.6,"deadline_warning_seconds":600})");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->review_share, 25);
+  EXPECT_DOUBLE_EQ(s->golden_rate, 0.1);
+  EXPECT_EQ(s->consensus, ConsensusMethod::kDawidSkene);
+  EXPECT_DOUBLE_EQ(s->agreement_threshold, 0.75);
+  EXPECT_DOUBLE_EQ(s->iou_threshold, 0.6);
+  EXPECT_EQ(s->deadline_warning_seconds, 600);
+  auto again = ParseSettings(SettingsToJson(*s));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(SettingsToJson(*again), SettingsToJson(*s));
+  const struct {
+    const char* json;
+    const char* field;
+  } bad[] = {
+      {R"({"review_share":101})", "settings.review_share"},
+      {R"({"golden_rate":1.5})", "settings.golden_rate"},
+      {R"({"golden_rate":"0.1"})", "settings.golden_rate"},
+      {R"({"consensus":"vote"})", "settings.consensus"},
+      {R"({"agreement_threshold":-0.1})", "settings.agreement_threshold"},
+      {R"({"iou_threshold":0})", "settings.iou_threshold"},
+      {R"({"deadline_warning_seconds":-1})", "settings.deadline_warning_seconds"},
+  };
+  for (const auto& c : bad) {
+    auto r = ParseSettings(c.json);
+    ASSERT_FALSE(r.ok()) << c.json;
+    EXPECT_EQ(r.status().field(), c.field) << c.json;
+  }
+}
+
 TEST(ValidateTaskDataTest, RequiresSourceFieldsAsStrings) {
   auto schema = ParseSchema(kPetSchema);
   ASSERT_TRUE(schema.ok());
