@@ -9,6 +9,7 @@
 #include <sstream>
 #include <spdlog/spdlog.h>
 
+#include "cli/store_delivery_queue.h"
 #include "io/io.h"
 
 namespace plumb::cli {
@@ -94,10 +95,19 @@ int Serve(const ServeOptions& options) {
   if (!options.web_root.empty() && !FileExists(options.web_root + "/index.html")) {
     spdlog::warn("no UI at {} (run `make build` to build it)", options.web_root);
   }
+  // Webhooks and batch callbacks go out from this process while it serves;
+  // several servers on one database share the work (claims hold a delivery).
+  StoreDeliveryQueue deliveries(**store);
+  automation::WebhookDeliverer deliverer(deliveries, clock);
+  services.events_written = [&deliverer] { deliverer.Wake(); };
+  deliverer.Start();
   Status s = http::RunServer(server, services, [&](uint16_t port) {
     std::printf("plumb: listening on http://%s:%u\n", server.listen_address.c_str(), port);
     std::fflush(stdout);
   });
+  // In-flight sends finish (within their timeout); claimed ones not yet sent
+  // are picked up again once their hold expires.
+  deliverer.Stop();
   if (!s.ok()) return Fail(s);
   std::printf("plumb: stopped\n");
   return 0;

@@ -46,7 +46,7 @@ bool MatchPattern(const char* pattern, const std::string& path, std::vector<int6
 const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
-    for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes}) {
+    for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }
@@ -198,7 +198,7 @@ Reply Dispatch(const Services& s, const Request& req, std::string& route_name) {
     route_name = "/metrics";
     Reply reply;
     reply.content_type = "text/plain; version=0.0.4";
-    reply.body = s.metrics ? s.metrics->Render(*s.store) : "";
+    reply.body = s.metrics ? s.metrics->Render(*s.store, s.clock->NowMs()) : "";
     return reply;
   }
   std::vector<int64_t> ids;
@@ -304,6 +304,25 @@ Result<Project> LoadProject(Ctx& ctx, int64_t project_id) {
   return project;
 }
 
+Result<Project> LoadManagedProject(Ctx& ctx, int64_t project_id) {
+  PLUMB_RETURN_IF_ERROR(RequireRole(ctx.user, Role::kManager));
+  return LoadProject(ctx, project_id);
+}
+
+Result<std::pair<Task, Project>> LoadTask(Ctx& ctx, int64_t task_id) {
+  PLUMB_ASSIGN_OR_RETURN(Task task, ctx.services.store->GetTask(task_id));
+  PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(ctx, task.project_id));
+  return std::make_pair(std::move(task), std::move(project));
+}
+
+Result<int64_t> BodyId(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_number_integer() || it->get<int64_t>() < 1) {
+    return Status::InvalidArgument(std::string(key) + " must be a positive integer", key);
+  }
+  return it->get<int64_t>();
+}
+
 Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name, int64_t min,
                                         int64_t max) {
   auto raw = req.Query(name);
@@ -338,10 +357,30 @@ json ProjectJson(const Project& project, const TaskCounts& counts) {
            {{"total", counts.total},
             {"new", counts.new_tasks},
             {"annotating", counts.annotating},
+            {"reviewing", counts.reviewing},
+            {"adjudicating", counts.adjudicating},
             {"done", counts.done}}}};
 }
 
-json TaskJson(const Task& t, const std::vector<Revision>& current) {
+TaskView ViewFor(const Ctx& ctx, const Project& project) {
+  return {IsManager(ctx.user), ctx.services.clock->NowMs(),
+          project.settings.deadline_warning_seconds};
+}
+
+bool DeadlineSoon(const Task& task, const TaskView& view) {
+  return task.deadline_ms && task.state != TaskState::kDone &&
+         *task.deadline_ms - view.now_ms < int64_t{view.deadline_warning_seconds} * 1000;
+}
+
+json IsoOrNull(const std::optional<int64_t>& ms) {
+  return ms ? json(FormatIsoTime(*ms)) : json(nullptr);
+}
+
+json GoldenAnswerJson(const store::GoldenAnswer& answer) {
+  return {{"result", ParseStored(answer.result_json)}, {"media", ParseStored(answer.media_json)}};
+}
+
+json TaskJson(const Task& t, const std::vector<Revision>& current, const TaskView& view) {
   json annotations = json::array();
   for (const Revision& rev : current) {
     annotations.push_back({{"id", rev.annotation_id},
@@ -350,13 +389,18 @@ json TaskJson(const Task& t, const std::vector<Revision>& current) {
                            {"revision", rev.revision},
                            {"updated_at", FormatIsoTime(rev.created_at_ms)}});
   }
-  return {{"id", t.id},
-          {"project_id", t.project_id},
-          {"data", ParseStored(t.data_json)},
-          {"priority", t.priority},
-          {"state", TaskStateName(t.state)},
-          {"created_at", FormatIsoTime(t.created_at_ms)},
-          {"annotations", annotations}};
+  json out = {{"id", t.id},
+              {"project_id", t.project_id},
+              {"data", ParseStored(t.data_json)},
+              {"priority", t.priority},
+              {"state", TaskStateName(t.state)},
+              {"created_at", FormatIsoTime(t.created_at_ms)},
+              {"deadline", IsoOrNull(t.deadline_ms)},
+              {"deadline_soon", DeadlineSoon(t, view)},
+              {"batch_id", t.batch_id ? json(*t.batch_id) : json(nullptr)},
+              {"annotations", annotations}};
+  if (view.manager) out["golden"] = t.golden;
+  return out;
 }
 
 json RevisionJson(const Revision& r) {

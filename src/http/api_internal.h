@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/http.h"
@@ -33,6 +34,17 @@ inline constexpr char kImportRoute[] = "/api/v1/projects/{id}/tasks";
 std::vector<Route> AuthRoutes();
 std::vector<Route> ProjectRoutes();
 std::vector<Route> TaskRoutes();
+std::vector<Route> WorkflowRoutes();   // review, golden, batches, webhooks
+std::vector<Route> WorkforceRoutes();  // workforces and their project access
+
+// Adapts a handler written against Result (so that it can use
+// PLUMB_ASSIGN_OR_RETURN) to a route: an error becomes its JSON reply.
+template <Result<Reply> (*Fn)(Ctx&)>
+Reply Handle(Ctx& ctx) {
+  Result<Reply> reply = Fn(ctx);
+  if (!reply.ok()) return ErrorReply(reply.status());
+  return std::move(reply).value();
+}
 
 // A JSON reply.
 Reply JsonReply(int status, const nlohmann::json& body);
@@ -47,6 +59,13 @@ bool IsManager(const User& user);
 // The project if it exists and the caller may access it: admins and managers
 // all, others those they are members of (kPermissionDenied otherwise).
 Result<Project> LoadProject(Ctx& ctx, int64_t project_id);
+// LoadProject for a manager or admin; kPermissionDenied for anyone else.
+Result<Project> LoadManagedProject(Ctx& ctx, int64_t project_id);
+// The task and its project, if the caller may access the project.
+Result<std::pair<Task, Project>> LoadTask(Ctx& ctx, int64_t task_id);
+// A required positive integer `key` of a JSON body (an id), or
+// kInvalidArgument naming it.
+Result<int64_t> BodyId(const nlohmann::json& body, const char* key);
 // A JSON id parameter from the query (`name`), or kInvalidArgument.
 Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name,
                                         int64_t min, int64_t max);
@@ -54,8 +73,27 @@ Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& n
 nlohmann::json UserJson(const User& user);
 nlohmann::json ProjectJson(const Project& project, const TaskCounts& counts);
 nlohmann::json RevisionJson(const Revision& revision);
+
+// What a task's JSON depends on besides the task: whether the caller may
+// know that it is golden (managers and admins only: an annotator must not
+// tell golden tasks from others), and the time and warning window that make
+// its deadline "soon".
+struct TaskView {
+  bool manager = false;
+  int64_t now_ms = 0;
+  int32_t deadline_warning_seconds = 0;
+};
+TaskView ViewFor(const Ctx& ctx, const Project& project);
+// Whether a task that is not done has its deadline within the warning window
+// (or past it).
+bool DeadlineSoon(const Task& task, const TaskView& view);
+// A time as ISO 8601, or null.
+nlohmann::json IsoOrNull(const std::optional<int64_t>& ms);
+// A golden task's answer {result, media}: for managers' eyes only.
+nlohmann::json GoldenAnswerJson(const store::GoldenAnswer& answer);
 // A task with the current revisions of the annotations the caller may see.
-nlohmann::json TaskJson(const Task& task, const std::vector<Revision>& current);
+nlohmann::json TaskJson(const Task& task, const std::vector<Revision>& current,
+                        const TaskView& view);
 // A JSON document stored as text; null when empty or unparsable (which the
 // store's validation on write rules out).
 nlohmann::json ParseStored(const std::string& json_text);

@@ -44,6 +44,15 @@ std::string NewSecret() {
   return out;
 }
 
+std::string NewHexSecret() {
+  InitSodium();
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  char hex[sizeof raw * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
 std::string HashSecret(const std::string& secret) {
   InitSodium();
   unsigned char digest[crypto_hash_sha256_BYTES];

@@ -96,6 +96,46 @@ TEST_P(HandlersTest, NextReplyMatchesTheTaskView) {
   EXPECT_TRUE(n["lease"]["expires_at"].is_string());
 }
 
+// deadline_soon and the near-deadline gauge follow the clock: a task turns
+// "soon" once its deadline is within the project's warning window.
+TEST_P(HandlersTest, DeadlineSoonFollowsTheClock) {
+  Reply created = Call("mia", "POST", "/api/v1/projects",
+                       R"({"name":"p","settings":{"deadline_warning_seconds":60},)"
+                       R"("schema":{"controls":[)"
+                       R"({"name":"c","type":"choice","source":"text","labels":["a","b"]}]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const int64_t project_id = json::parse(created.body)["id"].get<int64_t>();
+  const std::string project = "/api/v1/projects/" + std::to_string(project_id);
+  const std::string deadline = FormatIsoTime(clock_.NowMs() + 120'000);
+  Reply batch = Call("mia", "POST", project + "/batches",
+                     json{{"tasks", {{{"data", {{"text", "t"}}}, {"deadline", deadline}}}}}.dump());
+  ASSERT_EQ(batch.status, 201) << batch.body;
+  ASSERT_EQ(Call("mia", "POST", project + "/members", json{{"user_id", ids_["ann"]}}.dump()).status,
+            204);
+  Reply next = Call("ann", "POST", project + "/next");
+  ASSERT_EQ(next.status, 200) << next.body;
+  json n = json::parse(next.body);
+  const std::string task = "/api/v1/tasks/" + std::to_string(n["task"]["id"].get<int64_t>());
+  EXPECT_EQ(n["task"]["deadline"], deadline);
+  EXPECT_EQ(n["task"]["deadline_soon"], false);
+  EXPECT_EQ(n["task"]["batch_id"], json::parse(batch.body)["batch"]["id"]);
+  EXPECT_FALSE(n["task"].contains("golden"));
+  const std::string gauge =
+      "plumb_tasks_near_deadline{project=\"" + std::to_string(project_id) + "\"} ";
+  EXPECT_NE(services_.metrics->Render(*store_, clock_.NowMs()).find(gauge + "0\n"),
+            std::string::npos);
+
+  clock_.AdvanceMs(61'000);
+  EXPECT_EQ(json::parse(Call("ann", "GET", task).body)["deadline_soon"], true);
+  EXPECT_EQ(json::parse(Call("ann", "POST", project + "/next").body)["task"]["deadline_soon"],
+            true);
+  EXPECT_NE(services_.metrics->Render(*store_, clock_.NowMs()).find(gauge + "1\n"),
+            std::string::npos);
+  json view = json::parse(Call("mia", "GET", task).body);
+  EXPECT_EQ(view["golden"], false);
+  EXPECT_EQ(view["deadline_soon"], true);
+}
+
 // A model's prediction comes with the task as its pre-label: the newest one.
 TEST_P(HandlersTest, NextTaskCarriesTheNewestPredictionAsPrelabel) {
   Reply created =

@@ -65,6 +65,10 @@ struct Services {
   std::shared_ptr<Metrics> metrics;
   bool secure_cookies = false;  // add "Secure" to the session cookie (behind TLS)
   std::string temp_dir = "/tmp";  // where uploads and exports are spooled
+  // Called after a write that may have queued webhook deliveries (a submit,
+  // a review decision), so the deliverer sends them now rather than at its
+  // next poll. May be empty; must be thread-safe.
+  std::function<void()> events_written;
 };
 
 // The application: every route of docs/api.md plus /healthz, /metrics, the
@@ -104,5 +108,8 @@ bool VerifyPassword(const std::string& hash, const std::string& password);
 // A random URL-safe secret for sessions and tokens, and the hash it is stored by.
 std::string NewSecret();
 std::string HashSecret(const std::string& secret);
+// 32 random bytes as 64 lowercase hex digits: the secrets that sign webhook
+// deliveries and batch callbacks, which receivers paste into their config.
+std::string NewHexSecret();
 
 }  // namespace plumb::http

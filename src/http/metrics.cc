@@ -18,7 +18,7 @@ void Metrics::Record(const std::string& route, const std::string& method, int st
   h.sum += seconds;
 }
 
-std::string Metrics::Render(store::Store& store) const {
+std::string Metrics::Render(store::Store& store, int64_t now_ms) const {
   std::ostringstream out;
   {
     std::lock_guard lock(mu_);
@@ -46,13 +46,34 @@ std::string Metrics::Render(store::Store& store) const {
           << "\n";
     }
   }
-  out << "# HELP plumb_tasks Tasks by project and state.\n# TYPE plumb_tasks gauge\n";
+  // A gauge a project has no tasks in is still written as 0, so that a
+  // state emptying shows as a drop rather than a vanished series.
+  auto projects = store.ListProjects(std::nullopt);
   auto counts = store.CountTasksByState();
-  if (counts.ok()) {
-    for (const store::TaskStateCount& c : *counts) {
-      out << "plumb_tasks{project=\"" << c.project_id << "\",state=\"" << TaskStateName(c.state)
-          << "\"} " << c.count << "\n";
+  if (!projects.ok() || !counts.ok()) return out.str();
+  static constexpr TaskState kStates[] = {TaskState::kNew, TaskState::kAnnotating,
+                                          TaskState::kReviewing, TaskState::kAdjudicating,
+                                          TaskState::kDone};
+  std::map<std::pair<int64_t, TaskState>, int64_t> by_state;
+  for (const store::TaskStateCount& c : *counts) by_state[{c.project_id, c.state}] = c.count;
+  out << "# HELP plumb_tasks Tasks by project and state.\n# TYPE plumb_tasks gauge\n";
+  for (const Project& p : *projects) {
+    for (TaskState state : kStates) {
+      auto it = by_state.find({p.id, state});
+      out << "plumb_tasks{project=\"" << p.id << "\",state=\"" << TaskStateName(state) << "\"} "
+          << (it == by_state.end() ? 0 : it->second) << "\n";
     }
+  }
+  out << "# HELP plumb_tasks_near_deadline Tasks not done whose deadline is within the "
+         "project's deadline_warning_seconds (or past).\n"
+      << "# TYPE plumb_tasks_near_deadline gauge\n";
+  for (const Project& p : *projects) {
+    auto due = store.CountTasksDueBefore(
+        p.id, now_ms + int64_t{p.settings.deadline_warning_seconds} * 1000);
+    // Until a backend has the query, the series is left out rather than a
+    // wrong 0.
+    if (!due.ok()) continue;
+    out << "plumb_tasks_near_deadline{project=\"" << p.id << "\"} " << *due << "\n";
   }
   return out.str();
 }

@@ -23,9 +23,10 @@ class Metrics {
 
   void Record(const std::string& route, const std::string& method, int status, double seconds);
 
-  // The text exposition format, with task counts by project and state read
-  // from the store.
-  std::string Render(store::Store& store) const;
+  // The text exposition format, with task counts by project and state (every
+  // state of every project, zeros included) and each project's tasks near
+  // their deadline at now_ms, read from the store.
+  std::string Render(store::Store& store, int64_t now_ms) const;
 
  private:
   struct Histogram {

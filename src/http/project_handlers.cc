@@ -214,9 +214,13 @@ Reply ListTasks(Ctx& ctx) {
   if (auto state = ctx.req.Query("state"); state && !state->empty()) {
     query.state = ParseTaskState(*state);
     if (!query.state) {
-      return ErrorReply(Status::InvalidArgument("state must be new, annotating or done", "state"));
+      return ErrorReply(Status::InvalidArgument(
+          "state must be new, annotating, reviewing, adjudicating or done", "state"));
     }
   }
+  auto batch = QueryInt(ctx.req, "batch", 1, INT64_MAX);
+  if (!batch.ok()) return ErrorReply(batch.status());
+  query.batch_id = *batch;
   auto annotator = QueryInt(ctx.req, "annotator", 1, INT64_MAX);
   if (!annotator.ok()) return ErrorReply(annotator.status());
   query.annotator_id = *annotator;
@@ -236,6 +240,7 @@ Reply ListTasks(Ctx& ctx) {
   auto revisions = ctx.services.store->CurrentRevisions(ids);
   if (!revisions.ok()) return ErrorReply(revisions.status());
 
+  const TaskView view = ViewFor(ctx, *project);
   json items = json::array();
   size_t r = 0;
   for (const Task& t : page->items) {
@@ -243,7 +248,7 @@ Reply ListTasks(Ctx& ctx) {
     for (; r < revisions->size() && (*revisions)[r].task_id == t.id; ++r) {
       current.push_back(std::move((*revisions)[r]));
     }
-    items.push_back(TaskJson(t, current));
+    items.push_back(TaskJson(t, current, view));
   }
   json next = page->next_after_id ? json(EncodeCursor(*page->next_after_id)) : json(nullptr);
   return JsonReply(200, {{"items", items}, {"next_cursor", next}, {"total", *total}});

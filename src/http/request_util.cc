@@ -12,7 +12,70 @@ int HexValue(char c) {
   return -1;
 }
 
+// `n` decimal digits of `text` at `pos`, or -1.
+int Digits(std::string_view text, size_t pos, size_t n) {
+  if (pos + n > text.size()) return -1;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
+// Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
 }  // namespace
+
+std::optional<int64_t> ParseIsoTime(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS is 19 characters; an offset follows at the least.
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') ||
+      t[13] != ':' || t[16] != ':') {
+    return std::nullopt;
+  }
+  const int year = Digits(t, 0, 4), month = Digits(t, 5, 2), day = Digits(t, 8, 2);
+  const int hour = Digits(t, 11, 2), minute = Digits(t, 14, 2), second = Digits(t, 17, 2);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || second < 0 || second > 59) {
+    return std::nullopt;
+  }
+  static constexpr int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kMonthDays[month - 1] || (month == 2 && day == 29 && !leap)) return std::nullopt;
+  size_t pos = 19;
+  int64_t millis = 0;
+  if (t[pos] == '.') {
+    ++pos;
+    size_t digits = 0;
+    for (; pos < t.size() && t[pos] >= '0' && t[pos] <= '9'; ++pos, ++digits) {
+      if (digits < 3) millis = millis * 10 + (t[pos] - '0');
+    }
+    if (digits == 0 || digits > 9) return std::nullopt;
+    for (; digits < 3; ++digits) millis *= 10;
+  }
+  int64_t offset_minutes = 0;
+  if (pos + 1 == t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
+    ++pos;
+  } else if (pos + 6 == t.size() && (t[pos] == '+' || t[pos] == '-') && t[pos + 3] == ':') {
+    const int oh = Digits(t, pos + 1, 2), om = Digits(t, pos + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
+    offset_minutes = (t[pos] == '+' ? 1 : -1) * (oh * 60 + om);
+    pos += 6;
+  }
+  if (pos != t.size()) return std::nullopt;
+  const int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
+                       second - offset_minutes * 60;
+  if (secs < 0) return std::nullopt;
+  return secs * 1000 + millis;
+}
 
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;

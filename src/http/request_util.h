@@ -26,4 +26,11 @@ Result<std::string> MakeTempFile(const std::string& dir, std::string_view prefix
 // The value of cookie `name` in a Cookie header, "" when absent.
 std::string CookieValue(const std::string& cookie_header, std::string_view name);
 
+// Parses an ISO 8601 date-time with a UTC offset, as the API takes deadlines:
+// "2026-12-01T18:00:00Z", with optional fractional seconds (kept to the
+// millisecond) and "Z" or "+HH:MM"/"-HH:MM". Milliseconds since the Unix
+// epoch; nullopt for anything else (no offset, a date that does not exist,
+// a year outside 1970..9999).
+std::optional<int64_t> ParseIsoTime(std::string_view text);
+
 }  // namespace plumb::http

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/clock.h"
+
 namespace plumb::http {
 namespace {
 
@@ -29,6 +31,37 @@ TEST(CookieValueTest, FindsTheNamedCookie) {
   EXPECT_EQ(CookieValue("plumb_session=abc", "plumb_session"), "abc");
   EXPECT_EQ(CookieValue("xplumb_session=abc", "plumb_session"), "");
   EXPECT_EQ(CookieValue("", "plumb_session"), "");
+}
+
+TEST(ParseIsoTimeTest, TakesUtcTimesWithOffsets) {
+  static const struct {
+    const char* text;
+    std::optional<int64_t> ms;
+  } kCases[] = {
+      {"1970-01-01T00:00:00Z", 0},
+      {"2026-12-01T18:00:00Z", 1796148000000},
+      {"2026-12-01T18:00:00.5Z", 1796148000500},
+      {"2026-12-01T18:00:00.123456789Z", 1796148000123},
+      {"2026-12-01T20:30:00+02:30", 1796148000000},
+      {"2026-12-01T17:00:00-01:00", 1796148000000},
+      {"2024-02-29T00:00:00Z", 1709164800000},
+      {"2023-02-29T00:00:00Z", std::nullopt},
+      {"2026-04-31T00:00:00Z", std::nullopt},
+      {"2026-12-01T18:00:00", std::nullopt},
+      {"2026-12-01 18:00:00Z", std::nullopt},
+      {"2026-12-01T24:00:00Z", std::nullopt},
+      {"2026-13-01T00:00:00Z", std::nullopt},
+      {"2026-12-01T18:00:00.Z", std::nullopt},
+      {"2026-12-01T18:00:00Zjunk", std::nullopt},
+      {"1969-12-31T23:59:59Z", std::nullopt},
+      {"1970-01-01T00:30:00+01:00", std::nullopt},
+      {"2026-12-01", std::nullopt},
+      {"", std::nullopt},
+  };
+  for (const auto& c : kCases) {
+    EXPECT_EQ(ParseIsoTime(c.text), c.ms) << c.text;
+  }
+  EXPECT_EQ(ParseIsoTime(FormatIsoTime(1796148000123)), 1796148000123);
 }
 
 }  // namespace

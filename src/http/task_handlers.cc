@@ -8,13 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-// The task and its project, if the caller may see the project.
-Result<std::pair<Task, Project>> LoadTask(Ctx& ctx) {
-  PLUMB_ASSIGN_OR_RETURN(Task task, ctx.services.store->GetTask(ctx.ids[0]));
-  PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(ctx, task.project_id));
-  return std::make_pair(std::move(task), std::move(project));
-}
-
 // Annotators and reviewers see only their own annotations of a task (blind
 // labeling); managers see everyone's.
 std::optional<int64_t> OwnOnly(const User& user) {
@@ -25,8 +18,9 @@ std::optional<int64_t> OwnOnly(const User& user) {
 // The next-task reply, written out directly: it is the hottest reply, and the
 // task's stored data is compact JSON that was validated on import, so it is
 // spliced in as it is rather than parsed and serialized again. The same
-// fields as TaskJson, without annotations, and the task's pre-label if any.
-std::string NextReplyBody(const workflow::NextTask& n) {
+// fields as TaskJson, without annotations, and the task's pre-label if any;
+// for rework the reviewer's note and the caller's previous result.
+std::string NextReplyBody(const workflow::NextTask& n, const TaskView& view) {
   const Task& t = n.task;
   std::string out;
   out.reserve(t.data_json.size() + 256);
@@ -42,7 +36,23 @@ std::string NextReplyBody(const workflow::NextTask& n) {
   out += TaskStateName(t.state);
   out += R"(","created_at":")";
   out += FormatIsoTime(t.created_at_ms);
-  out += '"';
+  out += R"(","deadline":)";
+  out += IsoOrNull(t.deadline_ms).dump();
+  out += R"(,"deadline_soon":)";
+  out += DeadlineSoon(t, view) ? "true" : "false";
+  out += R"(,"batch_id":)";
+  out += t.batch_id ? std::to_string(*t.batch_id) : "null";
+  if (view.manager) {
+    out += R"(,"golden":)";
+    out += t.golden ? "true" : "false";
+  }
+  if (n.previous) {
+    out += R"(,"previous_result":{"result":)";
+    out += n.previous->result_json.empty() ? "null" : n.previous->result_json;
+    out += R"(,"media":)";
+    out += n.previous->media_json.empty() ? "null" : n.previous->media_json;
+    out += '}';
+  }
   if (n.prelabel) {
     // Stored results and media were validated and written compact.
     const store::Prediction& p = *n.prelabel;
@@ -63,7 +73,17 @@ std::string NextReplyBody(const workflow::NextTask& n) {
   out += R"(,"expires_at":")";
   out += FormatIsoTime(n.lease.expires_at_ms);
   out += R"("},"rule":)";
-  out += json(n.rule).dump();
+  // Only managers may tell a golden task from another: to everyone else the
+  // golden rule reads as the ordinary one.
+  out += json(n.rule == "golden" && !view.manager ? std::string("priority") : n.rule).dump();
+  if (n.review) {
+    const store::Store::ReviewNote& r = *n.review;
+    out += R"(,"review":)";
+    out += json{{"comment", r.comment},
+                {"reviewer", {{"id", r.reviewer_id}, {"username", r.reviewer}}},
+                {"at", FormatIsoTime(r.created_at_ms)}}
+               .dump(-1, ' ', false, json::error_handler_t::replace);
+  }
   out += '}';
   return out;
 }
@@ -76,12 +96,12 @@ Reply Next(Ctx& ctx) {
   if (!next.ok()) return ErrorReply(next.status());
   if (!next->has_value()) return NoContent();
   Reply reply;
-  reply.body = NextReplyBody(**next);
+  reply.body = NextReplyBody(**next, ViewFor(ctx, *project));
   return reply;
 }
 
 Reply GetTask(Ctx& ctx) {
-  auto loaded = LoadTask(ctx);
+  auto loaded = LoadTask(ctx, ctx.ids[0]);
   if (!loaded.ok()) return ErrorReply(loaded.status());
   const Task& task = loaded->first;
   if (!IsManager(ctx.user) && ctx.user.role != Role::kReviewer) {
@@ -101,11 +121,19 @@ Reply GetTask(Ctx& ctx) {
   for (Revision& r : *current) {
     if (!OwnOnly(ctx.user) || r.user_id == ctx.user.id) visible.push_back(std::move(r));
   }
-  return JsonReply(200, TaskJson(task, visible));
+  json out = TaskJson(task, visible, ViewFor(ctx, loaded->second));
+  if (task.golden && IsManager(ctx.user)) {
+    auto answer = ctx.services.store->GetGoldenAnswer(task.id);
+    if (!answer.ok()) return ErrorReply(answer.status());
+    if (answer->has_value()) {
+      out["golden_answer"] = GoldenAnswerJson(**answer);
+    }
+  }
+  return JsonReply(200, out);
 }
 
 Reply Submit(Ctx& ctx) {
-  auto loaded = LoadTask(ctx);
+  auto loaded = LoadTask(ctx, ctx.ids[0]);
   if (!loaded.ok()) return ErrorReply(loaded.status());
   auto body = ParseJsonBody(ctx.req);
   if (!body.ok()) return ErrorReply(body.status());
@@ -140,11 +168,12 @@ Reply Submit(Ctx& ctx) {
   workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
   auto revision = queue.Submit(loaded->second, loaded->first, ctx.user, submission);
   if (!revision.ok()) return ErrorReply(revision.status());
+  if (ctx.services.events_written) ctx.services.events_written();
   return JsonReply(201, {{"annotation", RevisionJson(*revision)}});
 }
 
 Reply Skip(Ctx& ctx) {
-  auto loaded = LoadTask(ctx);
+  auto loaded = LoadTask(ctx, ctx.ids[0]);
   if (!loaded.ok()) return ErrorReply(loaded.status());
   auto body = ParseJsonBody(ctx.req);
   if (!body.ok()) return ErrorReply(body.status());
@@ -160,7 +189,7 @@ Reply Skip(Ctx& ctx) {
 }
 
 Reply Revisions(Ctx& ctx) {
-  auto loaded = LoadTask(ctx);
+  auto loaded = LoadTask(ctx, ctx.ids[0]);
   if (!loaded.ok()) return ErrorReply(loaded.status());
   auto revisions = ctx.services.store->ListRevisions(loaded->first.id, OwnOnly(ctx.user));
   if (!revisions.ok()) return ErrorReply(revisions.status());
