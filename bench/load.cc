@@ -8,10 +8,17 @@
 // the (i mod n)-th, so the clients are split evenly across the servers.
 //
 //   plumb_bench_load setup --port P --password PW [--admin NAME] [--users 64] --tokens FILE
-//     Signs in as the admin, creates the "bench" project (one single-choice
-//     control over the task's "text"), creates the annotators "bench-1".."bench-N",
-//     adds them to the project and writes one API token per annotator to
-//     FILE. Prints project=ID.
+//                    [--name bench] [--overlap 1] [--golden-rate 0] [--golden-tasks 0]
+//                    [--existing-users]
+//     Signs in as the admin, creates the project NAME (one single-choice
+//     control over the task's "text", with the overlap and golden_rate
+//     given), creates the annotators "bench-1".."bench-N", adds them to the
+//     project and writes one API token per annotator to FILE. With
+//     --existing-users the annotators of an earlier setup are added to the
+//     new project instead (no users, no tokens). --golden-tasks N adds N
+//     tasks through the API and makes each golden with
+//     PUT /tasks/{id}/golden (the answer is the label annotate submits for
+//     it). Prints project=ID.
 //   plumb_bench_load annotate --port P --project ID --tokens FILE [--concurrency 64]
 //                    [--seconds 20] [--warmup 1] [--max-rounds N]
 //     Each of C annotators (a distinct user each) loops POST /projects/ID/next
@@ -37,6 +44,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -68,6 +76,11 @@ struct Options {
   std::string tokens_path;
   int64_t project = 0;
   int users = 64;
+  std::string name = "bench";
+  int overlap = 1;
+  double golden_rate = 0;
+  int golden_tasks = 0;
+  bool existing_users = false;
   int concurrency = 64;
   double seconds = 20;
   double warmup = 1;
@@ -90,7 +103,13 @@ Call Post(const std::string& target, const std::string& body, const std::string&
   return Call{bhttp::verb::post, target, body, bearer, ""};
 }
 
-Call Get(const std::string& target) { return Call{bhttp::verb::get, target, "", "", ""}; }
+Call Get(const std::string& target, const std::string& bearer = "") {
+  return Call{bhttp::verb::get, target, "", bearer, ""};
+}
+
+Call Put(const std::string& target, const std::string& body, const std::string& bearer) {
+  return Call{bhttp::verb::put, target, body, bearer, ""};
+}
 
 struct Reply {
   int status = 0;
@@ -196,10 +215,11 @@ std::string LoginBody(const std::string& username, const std::string& password) 
   return json{{"username", username}, {"password", password}}.dump();
 }
 
-std::string ProjectBody() {
-  return json{{"name", "bench"},
+std::string ProjectBody(const Options& o) {
+  return json{{"name", o.name},
               {"schema", json::parse(kSchema)},
-              {"settings", {{"overlap", 1}, {"lease_seconds", 600}}}}
+              {"settings",
+               {{"overlap", o.overlap}, {"lease_seconds", 600}, {"golden_rate", o.golden_rate}}}}
       .dump();
 }
 
@@ -212,6 +232,53 @@ std::string UserBody(int i) {
 std::string MemberBody(int64_t user_id) { return json{{"user_id", user_id}}.dump(); }
 
 int64_t IdOf(const std::string& body) { return json::parse(body).at("id").get<int64_t>(); }
+
+// The ids of the annotators "bench-1".."bench-N" in a GET /users reply, in
+// that order; throws when one is missing.
+std::vector<int64_t> AnnotatorIds(const std::string& body, int users) {
+  const json listed = json::parse(body);
+  std::map<std::string, int64_t> by_name;
+  for (const json& u : listed.at("items")) {
+    by_name[u.at("username").get<std::string>()] = u.at("id").get<int64_t>();
+  }
+  std::vector<int64_t> ids;
+  for (int i = 0; i < users; ++i) {
+    auto it = by_name.find(AnnotatorName(i));
+    if (it == by_name.end()) throw std::runtime_error("no user " + AnnotatorName(i));
+    ids.push_back(it->second);
+  }
+  return ids;
+}
+
+// N small tasks for the golden set, as one JSON array.
+std::string GoldenTasksBody(int n) {
+  json tasks = json::array();
+  for (int i = 1; i <= n; ++i) {
+    tasks.push_back({{"text", "golden task " + std::to_string(i) + ": the expert knows"},
+                     {"source", "bench-golden"},
+                     {"n", i}});
+  }
+  return tasks.dump();
+}
+
+// The task ids of a GET /projects/{id}/tasks page, and its next cursor ("").
+std::vector<int64_t> PageIds(const std::string& body, std::string* cursor) {
+  const json page = json::parse(body);
+  std::vector<int64_t> ids;
+  for (const json& t : page.at("items")) ids.push_back(t.at("id").get<int64_t>());
+  const json& next = page.at("next_cursor");
+  *cursor = next.is_string() ? next.get<std::string>() : "";
+  return ids;
+}
+
+// A golden answer: the label annotate submits for the task, so the grades
+// cost what real ones cost.
+std::string GoldenBody(int64_t task_id) {
+  return json{
+      {"result",
+       {{{"control", "sentiment"}, {"type", "choice"}, {"values", {kLabels[task_id % 3]}}}}}}
+      .dump();
+}
 
 std::string TokenOf(const std::string& body) {
   return json::parse(body).at("token").get<std::string>();
@@ -251,7 +318,7 @@ awaitable<std::string> TokenFor(Connection& conn, const std::string& username,
 awaitable<void> CreateProject(const Options& o, std::string* admin_token, int64_t* project_id) {
   Connection conn(co_await asio::this_coro::executor, o.ports.front());
   *admin_token = co_await TokenFor(conn, o.admin, o.password);
-  const Call call = Post("/api/v1/projects", ProjectBody(), *admin_token);
+  const Call call = Post("/api/v1/projects", ProjectBody(o), *admin_token);
   const Reply created = co_await conn.Send(call);
   if (created.status != 201) throw Unexpected("create project", created);
   *project_id = IdOf(created.body);
@@ -276,9 +343,58 @@ awaitable<void> CreateAnnotators(const Options& o, const std::string& admin_toke
   }
 }
 
+// Adds the annotators of an earlier setup to the project.
+awaitable<void> AddExistingAnnotators(const Options& o, const std::string& admin_token,
+                                      int64_t project_id) {
+  Connection conn(co_await asio::this_coro::executor, o.ports.front());
+  const Call list_call = Get("/api/v1/users", admin_token);
+  const Reply listed = co_await conn.Send(list_call);
+  if (listed.status != 200) throw Unexpected("list users", listed);
+  const std::string members = "/api/v1/projects/" + std::to_string(project_id) + "/members";
+  // A named vector: GCC 12 mishandles a range-for temporary across co_await.
+  const std::vector<int64_t> ids = AnnotatorIds(listed.body, o.users);
+  for (const int64_t id : ids) {
+    const Call member_call = Post(members, MemberBody(id), admin_token);
+    const Reply member = co_await conn.Send(member_call);
+    if (member.status != 204) throw Unexpected("add member " + std::to_string(id), member);
+  }
+}
+
+// Adds o.golden_tasks tasks to the (empty) project and makes each golden.
+awaitable<void> AddGoldenTasks(const Options& o, const std::string& admin_token,
+                               int64_t project_id) {
+  Connection conn(co_await asio::this_coro::executor, o.ports.front());
+  const std::string tasks = "/api/v1/projects/" + std::to_string(project_id) + "/tasks";
+  const Call import_call = Post(tasks, GoldenTasksBody(o.golden_tasks), admin_token);
+  const Reply imported = co_await conn.Send(import_call);
+  if (imported.status != 201) throw Unexpected("import golden tasks", imported);
+  std::vector<int64_t> ids;
+  std::string cursor;
+  do {
+    const Call page_call =
+        Get(tasks + "?limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor), admin_token);
+    const Reply page = co_await conn.Send(page_call);
+    if (page.status != 200) throw Unexpected("list golden tasks", page);
+    for (const int64_t id : PageIds(page.body, &cursor)) ids.push_back(id);
+  } while (!cursor.empty());
+  if (static_cast<int>(ids.size()) != o.golden_tasks) {
+    throw std::runtime_error("the project holds " + std::to_string(ids.size()) +
+                             " tasks, not the " + std::to_string(o.golden_tasks) + " imported");
+  }
+  for (const int64_t id : ids) {
+    const Call golden_call =
+        Put("/api/v1/tasks/" + std::to_string(id) + "/golden", GoldenBody(id), admin_token);
+    const Reply golden = co_await conn.Send(golden_call);
+    if (golden.status != 200) throw Unexpected("golden task " + std::to_string(id), golden);
+  }
+}
+
 int Setup(const Options& o) {
-  if (o.password.empty() || o.tokens_path.empty() || o.users < 1) {
-    std::fprintf(stderr, "setup needs --password, --tokens and --users >= 1\n");
+  if (o.password.empty() || (o.tokens_path.empty() && !o.existing_users) || o.users < 1 ||
+      o.overlap < 1 || o.golden_rate < 0 || o.golden_rate > 1 || o.golden_tasks < 0) {
+    std::fprintf(stderr,
+                 "setup needs --password, --tokens (or --existing-users), --users >= 1, "
+                 "--overlap >= 1, --golden-rate in [0, 1] and --golden-tasks >= 0\n");
     return 2;
   }
   std::string admin_token;
@@ -286,6 +402,19 @@ int Setup(const Options& o) {
   RunAll(1, [&](asio::io_context& ioc, auto done) {
     asio::co_spawn(ioc, CreateProject(o, &admin_token, &project_id), done);
   });
+  if (o.golden_tasks > 0) {
+    RunAll(1, [&](asio::io_context& ioc, auto done) {
+      asio::co_spawn(ioc, AddGoldenTasks(o, admin_token, project_id), done);
+    });
+  }
+  if (o.existing_users) {
+    RunAll(1, [&](asio::io_context& ioc, auto done) {
+      asio::co_spawn(ioc, AddExistingAnnotators(o, admin_token, project_id), done);
+    });
+    std::printf("project=%lld users=%d golden_tasks=%d\n", static_cast<long long>(project_id),
+                o.users, o.golden_tasks);
+    return 0;
+  }
   std::vector<std::string> tokens(o.users);
   int next = 0;
   RunAll(1, [&](asio::io_context& ioc, auto done) {
@@ -300,7 +429,8 @@ int Setup(const Options& o) {
     std::fprintf(stderr, "cannot write %s\n", o.tokens_path.c_str());
     return 1;
   }
-  std::printf("project=%lld users=%d\n", static_cast<long long>(project_id), o.users);
+  std::printf("project=%lld users=%d golden_tasks=%d\n", static_cast<long long>(project_id),
+              o.users, o.golden_tasks);
   return 0;
 }
 
@@ -500,8 +630,9 @@ int Load(const Options& o) {
 int Usage() {
   std::fprintf(stderr,
                "usage: plumb_bench_load setup|annotate|healthz --port P[,P2...] [--password PW] "
-               "[--admin NAME] [--users N] [--tokens FILE] [--project ID] [--concurrency C] "
-               "[--seconds S] [--warmup S] [--max-rounds N] [--threads T]\n");
+               "[--admin NAME] [--users N] [--tokens FILE] [--name NAME] [--overlap N] "
+               "[--golden-rate R] [--golden-tasks N] [--existing-users] [--project ID] "
+               "[--concurrency C] [--seconds S] [--warmup S] [--max-rounds N] [--threads T]\n");
   return 2;
 }
 
@@ -510,6 +641,11 @@ bool ParseOptions(int argc, char** argv, Options* o) {
   o->mode = argv[1];
   try {
     for (int i = 2; i < argc; i += 2) {
+      if (std::string(argv[i]) == "--existing-users") {
+        o->existing_users = true;
+        --i;  // a flag: no value
+        continue;
+      }
       if (i + 1 >= argc) return false;
       const std::string name = argv[i], value = argv[i + 1];
       if (name == "--port") {
@@ -530,6 +666,14 @@ bool ParseOptions(int argc, char** argv, Options* o) {
         o->users = std::stoi(value);
       } else if (name == "--tokens") {
         o->tokens_path = value;
+      } else if (name == "--name") {
+        o->name = value;
+      } else if (name == "--overlap") {
+        o->overlap = std::stoi(value);
+      } else if (name == "--golden-rate") {
+        o->golden_rate = std::stod(value);
+      } else if (name == "--golden-tasks") {
+        o->golden_tasks = std::stoi(value);
       } else if (name == "--project") {
         o->project = std::stoll(value);
       } else if (name == "--concurrency") {

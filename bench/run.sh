@@ -4,15 +4,20 @@
 #   1. import: `plumb import` of a 1,000,000-line JSONL file vs raw SQLite
 #      inserting the same rows into the same table;
 #   2. serving: 64 annotators looping next+submit vs /healthz, same client;
+#      then the same on a second 1,000,000-task project with overlap 3 and
+#      golden injection (golden_rate 0.1, golden tasks set through the API);
 #   3. export: `plumb export` of 100,000 annotated tasks (two boxes each) as
 #      COCO and as JSONL vs the sqlite3 shell reading the same rows;
 #   4. the same on PostgreSQL (a throw-away cluster): `plumb import` vs raw
-#      COPY of the same rows, then next+submit with one server and with two
-#      servers on the one database.
+#      COPY of the same rows, then next+submit with one server (overlap 1,
+#      then overlap 3 with golden tasks) and with two servers on the one
+#      database.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
 # PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_EXPORT_TASKS
-# (100000), PLUMB_BENCH_SERVE_ARGS (extra
+# (100000), PLUMB_BENCH_GOLDEN (1; 0 leaves the overlap-3 + golden rows out),
+# PLUMB_BENCH_OVERLAP (3), PLUMB_BENCH_GOLDEN_RATE (0.1),
+# PLUMB_BENCH_GOLDEN_TASKS (1000), PLUMB_BENCH_SERVE_ARGS (extra
 # `plumb serve` flags, e.g. "--workers 8"), PLUMB_BENCH_POSTGRES (1; 0 leaves
 # the PostgreSQL rows out), PLUMB_BENCH_PG_FSYNC (on; off keeps the test
 # cluster's fsync=off).
@@ -25,6 +30,10 @@ EXPORT_TASKS=${PLUMB_BENCH_EXPORT_TASKS:-100000}
 LOAD_SECONDS=${PLUMB_BENCH_SECONDS:-20}
 HEALTHZ_SECONDS=${PLUMB_BENCH_HEALTHZ_SECONDS:-10}
 POSTGRES=${PLUMB_BENCH_POSTGRES:-1}
+GOLDEN=${PLUMB_BENCH_GOLDEN:-1}
+OVERLAP=${PLUMB_BENCH_OVERLAP:-3}
+GOLDEN_RATE=${PLUMB_BENCH_GOLDEN_RATE:-0.1}
+GOLDEN_TASKS=${PLUMB_BENCH_GOLDEN_TASKS:-1000}
 PG_FSYNC=${PLUMB_BENCH_PG_FSYNC:-on}
 # Round-trip bounds on top of the time limits, far above what the time
 # limits allow on this class of machine.
@@ -105,6 +114,48 @@ start_server() {
   exit 1
 }
 
+# GET PATH on the server at PORT as the admin, signed in afresh (the
+# PostgreSQL database has no sessions of its own); "" when a call fails.
+admin_get() {
+  if curl -sf -c "$WORK/admin.cookies" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" \
+    "http://127.0.0.1:$1/api/v1/auth/login" >/dev/null; then
+    curl -sf -b "$WORK/admin.cookies" "http://127.0.0.1:$1$2" || true
+  fi
+}
+# The golden grades of the overlap-N project on the server at PORT, summed
+# over its labelers, and the project's tasks done ("?" when unknown).
+golden_graded() {
+  local body
+  body=$(admin_get "$1" "/api/v1/projects/$GOLDEN_PROJECT/golden/grades")
+  [[ -n $body ]] || { echo "?"; return 0; }
+  { grep -o '"graded":[0-9]*' <<<"$body" || true; } | awk -F: '{ s += $2 } END { print s + 0 }'
+}
+tasks_done() {
+  local body
+  body=$(admin_get "$1" "/api/v1/projects/$2")
+  local done_count
+  done_count=$(sed -n 's/.*"counts":{[^}]*"done":\([0-9]*\).*/\1/p' <<<"$body")
+  echo "${done_count:-?}"
+}
+# The annotate run on the overlap-N project at PORT (its stderr to ERR_FILE):
+# annotate's key=value line, with graded= and tasks_done= added.
+annotate_golden() {
+  local out
+  out=$("$LOAD" annotate --port "$1" --project "$GOLDEN_PROJECT" --tokens "$WORK/tokens.txt" \
+    --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS" \
+    2>"$2") || true
+  [[ -n $out ]] || return 0
+  echo "$out graded=$(golden_graded "$1") tasks_done=$(tasks_done "$1" "$GOLDEN_PROJECT")"
+}
+# The first error a load run reported, or "none".
+first_error() {
+  local first
+  first=$(sed -n 's/^plumb_bench_load: .*first: //p' "$1")
+  first=${first%%$'\n'*}
+  echo "${first:0:160}" | grep . || echo none
+}
+
 # "0:07.52" or "1:02:03" (GNU time's elapsed wall clock) in seconds.
 wall_seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }' <<<"$1"; }
 time_field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
@@ -122,6 +173,15 @@ start_server
 SETUP_OUT=$("$LOAD" setup --port "$PORT" --password "$ADMIN_PASSWORD" --users "$ANNOTATORS" \
   --tokens "$WORK/tokens.txt")
 PROJECT=$(field project "$SETUP_OUT")
+if [[ $GOLDEN == 1 ]]; then
+  # The second load project: the same annotators, overlap 3, golden tasks
+  # added and answered through the API (PUT /tasks/{id}/golden).
+  log "creating the overlap-$OVERLAP project with $GOLDEN_TASKS golden tasks through the API"
+  GOLDEN_SETUP_OUT=$("$LOAD" setup --port "$PORT" --password "$ADMIN_PASSWORD" \
+    --users "$ANNOTATORS" --existing-users --name "bench overlap $OVERLAP golden" \
+    --overlap "$OVERLAP" --golden-rate "$GOLDEN_RATE" --golden-tasks "$GOLDEN_TASKS")
+  GOLDEN_PROJECT=$(field project "$GOLDEN_SETUP_OUT")
+fi
 # The export project: one bbox control over an image, created as admin.
 curl -sf -c "$WORK/cookies" -H 'Content-Type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" \
@@ -143,6 +203,11 @@ rm -f "$WORK"/raw.db*
 log "plumb import of $ROWS tasks"
 /usr/bin/time -v -o "$WORK/import.time" "$PLUMB" import --db "$DB" --project "$PROJECT" \
   --format jsonl "$TASKS" >"$WORK/import.log"
+if [[ $GOLDEN == 1 ]]; then
+  log "plumb import of the same $ROWS tasks into the overlap-$OVERLAP project"
+  "$PLUMB" import --db "$DB" --project "$GOLDEN_PROJECT" --format jsonl "$TASKS" \
+    >"$WORK/golden_import.log"
+fi
 [[ $POSTGRES == 1 ]] || rm -f "$TASKS"
 
 log "serving $ANNOTATORS annotators for ${LOAD_SECONDS}s, then /healthz for ${HEALTHZ_SECONDS}s"
@@ -152,8 +217,13 @@ ANNOTATE_OUT=$("$LOAD" annotate --port "$PORT" --project "$PROJECT" --tokens "$W
 HEALTHZ_OUT=$("$LOAD" healthz --port "$PORT" --concurrency "$ANNOTATORS" \
   --seconds "$HEALTHZ_SECONDS" --max-rounds "$MAX_ROUNDS") || true
 SERVE_RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$SERVER_PID/status")
+if [[ $GOLDEN == 1 ]]; then
+  log "serving $ANNOTATORS annotators on the overlap-$OVERLAP project (golden_rate $GOLDEN_RATE) for ${LOAD_SECONDS}s"
+  GOLDEN_OUT=$(annotate_golden "$PORT" "$WORK/golden.err")
+fi
 stop_server
 [[ -n $ANNOTATE_OUT && -n $HEALTHZ_OUT ]] || { log "the load generator failed"; exit 1; }
+[[ $GOLDEN != 1 || -n $GOLDEN_OUT ]] || { cat "$WORK/golden.err" >&2; log "the load generator failed"; exit 1; }
 
 # --- export ---------------------------------------------------------------------
 
@@ -221,6 +291,11 @@ if [[ $POSTGRES == 1 ]]; then
   log "plumb import of $ROWS tasks into PostgreSQL"
   /usr/bin/time -v -o "$WORK/pg_import.time" "$PLUMB" import --db "$PG_DB" --project "$PROJECT" \
     --format jsonl "$TASKS" >"$WORK/pg_import.log"
+  if [[ $GOLDEN == 1 ]]; then
+    log "plumb import of the same $ROWS tasks into the overlap-$OVERLAP project on PostgreSQL"
+    "$PLUMB" import --db "$PG_DB" --project "$GOLDEN_PROJECT" --format jsonl "$TASKS" \
+      >"$WORK/pg_golden_import.log"
+  fi
   rm -f "$TASKS"
 
   log "PostgreSQL: $ANNOTATORS annotators on one server for ${LOAD_SECONDS}s"
@@ -228,6 +303,10 @@ if [[ $POSTGRES == 1 ]]; then
   PG_PORT1=$PORT
   PG1_OUT=$("$LOAD" annotate --port "$PG_PORT1" --project "$PROJECT" --tokens "$WORK/tokens.txt" \
     --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS") || true
+  if [[ $GOLDEN == 1 ]]; then
+    log "PostgreSQL: $ANNOTATORS annotators on the overlap-$OVERLAP project for ${LOAD_SECONDS}s"
+    PG_GOLDEN_OUT=$(annotate_golden "$PG_PORT1" "$WORK/pg_golden.err")
+  fi
   log "PostgreSQL: $ANNOTATORS annotators split across two servers for ${LOAD_SECONDS}s"
   start_server "$PG_DB"
   PG2_OUT=$("$LOAD" annotate --port "$PG_PORT1,$PORT" --project "$PROJECT" \
@@ -289,6 +368,18 @@ row "submit p50 / p99 ms" \
   "$(field submit_p50_ms "$ANNOTATE_OUT") / $(field submit_p99_ms "$ANNOTATE_OUT")" \
   "$H_P50 / $H_P99 /healthz" "-"
 row "load errors" "$(field errors "$ANNOTATE_OUT")" "$(field errors "$HEALTHZ_OUT") /healthz" "0"
+if [[ $GOLDEN == 1 ]]; then
+  G_P99=$(field pair_p99_ms "$GOLDEN_OUT")
+  row "overlap $OVERLAP + golden: round trips/s" "$(field rounds_per_s "$GOLDEN_OUT")" \
+    "$(field rounds_per_s "$ANNOTATE_OUT") overlap 1" "-"
+  row "overlap $OVERLAP + golden: p50 / p99 ms" "$(field pair_p50_ms "$GOLDEN_OUT") / $G_P99" \
+    "$(field pair_p50_ms "$ANNOTATE_OUT") / $PAIR_P99 overlap 1" \
+    "p99 < 20 ms: $(verdict "<" "$G_P99" 20)"
+  row "overlap $OVERLAP + golden: next / submit p99" \
+    "$(field next_p99_ms "$GOLDEN_OUT") / $(field submit_p99_ms "$GOLDEN_OUT")" \
+    "$(field next_p99_ms "$ANNOTATE_OUT") / $(field submit_p99_ms "$ANNOTATE_OUT") overlap 1" "-"
+  row "overlap $OVERLAP + golden: load errors" "$(field errors "$GOLDEN_OUT")" "-" "0"
+fi
 row "serve peak RSS (after load)" "$(mb "${SERVE_RSS_KB:-0}")" "-" "-"
 
 # The export rows: tasks/s over the wall time of the whole command.
@@ -319,6 +410,13 @@ echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "
   "/healthz $(field seconds "$HEALTHZ_OUT") s; $(field rounds "$ANNOTATE_OUT") round trips," \
   "$(field requests "$HEALTHZ_OUT") /healthz requests;" \
   "annotators that found the queue empty: $(field empty_queue "$ANNOTATE_OUT")"
+if [[ $GOLDEN == 1 ]]; then
+  echo "overlap $OVERLAP + golden: project $GOLDEN_PROJECT, $ROWS imported tasks and" \
+    "$GOLDEN_TASKS golden ones (golden_rate $GOLDEN_RATE); $(field rounds "$GOLDEN_OUT") round" \
+    "trips, $(field graded "$GOLDEN_OUT") golden grades, $(field tasks_done "$GOLDEN_OUT") tasks" \
+    "done; first error:" \
+    "$(first_error "$WORK/golden.err")"
+fi
 
 [[ $POSTGRES == 1 ]] || exit 0
 
@@ -362,8 +460,23 @@ row "PG next / submit p99 ms, 1 server" \
 row "PG next / submit p99 ms, 2 servers" \
   "$(field next_p99_ms "$PG2_OUT") / $(field submit_p99_ms "$PG2_OUT")" "$H_P99 /healthz" "-"
 row "PG load errors, 1 / 2 servers" "$(field errors "$PG1_OUT") / $(field errors "$PG2_OUT")" "-" "0"
+if [[ $GOLDEN == 1 ]]; then
+  PGG_P99=$(field pair_p99_ms "$PG_GOLDEN_OUT")
+  row "PG overlap $OVERLAP + golden: round trips/s" "$(field rounds_per_s "$PG_GOLDEN_OUT")" \
+    "$PG1_RPS overlap 1" "-"
+  row "PG overlap $OVERLAP + golden: p50 / p99 ms" \
+    "$(field pair_p50_ms "$PG_GOLDEN_OUT") / $PGG_P99" \
+    "$(field pair_p50_ms "$PG1_OUT") / $PG1_P99 overlap 1" "p99 < 20 ms: $(verdict "<" "$PGG_P99" 20)"
+  row "PG overlap $OVERLAP + golden: load errors" "$(field errors "$PG_GOLDEN_OUT")" "-" "0"
+fi
 echo
 echo "baseline schema check (raw COPY table vs Plumb's tasks table): $(field schema "$PG_RAW_OUT");" \
   "measured windows: 1 server $(field seconds "$PG1_OUT") s, 2 servers $(field seconds "$PG2_OUT") s;" \
   "$(field rounds "$PG1_OUT") / $(field rounds "$PG2_OUT") round trips;" \
   "annotators that found the queue empty: $(field empty_queue "$PG1_OUT") / $(field empty_queue "$PG2_OUT")"
+if [[ $GOLDEN == 1 ]]; then
+  echo "PG overlap $OVERLAP + golden: $(field rounds "$PG_GOLDEN_OUT") round trips," \
+    "$(field graded "$PG_GOLDEN_OUT") golden grades, $(field tasks_done "$PG_GOLDEN_OUT") tasks" \
+    "done; first error:" \
+    "$(first_error "$WORK/pg_golden.err")"
+fi
