@@ -155,8 +155,13 @@ Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& 
   const int64_t now_ms = clock_.NowMs();
   std::optional<store::Claim> claim;
   if (project.settings.golden_rate > 0) {
-    PLUMB_ASSIGN_OR_RETURN(store::Progress progress, store_.GetProgress(project.id, user.id));
-    if (GoldenTurn(project.settings.golden_rate, progress.mine)) {
+    // The caller's own annotations in the project: a range of one index,
+    // where GetProgress would also count the whole project.
+    store::TaskQuery mine;
+    mine.project_id = project.id;
+    mine.annotator_id = user.id;
+    PLUMB_ASSIGN_OR_RETURN(int64_t labeled, store_.CountMatchingTasks(mine));
+    if (GoldenTurn(project.settings.golden_rate, labeled)) {
       PLUMB_ASSIGN_OR_RETURN(claim, store_.ClaimGoldenTask(project.id, user.id, now_ms));
     }
   }
