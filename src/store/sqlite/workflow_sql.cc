@@ -819,6 +819,14 @@ Result<std::vector<Store::Delivery>> ListDeliveries(Connection& c,
   return ReadAll<Store::Delivery>(s, [](const Statement& r) { return ReadDelivery(r, 0); });
 }
 
+Result<bool> AnyDeliveryDue(Connection& c, int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(
+      Statement s,
+      c.Prepare("SELECT 1 FROM deliveries WHERE state = 0 AND next_attempt_at <= ? LIMIT 1"));
+  s.Bind(now_ms);
+  return s.Step();
+}
+
 Result<std::vector<Store::Delivery>> ClaimDueDeliveries(Connection& c, int64_t now_ms,
                                                         int32_t limit, int64_t lock_ms) {
   std::vector<int64_t> ids;

@@ -83,6 +83,8 @@ Status DeleteWebhook(Connection& c, int64_t id);
 Result<std::vector<Store::Delivery>> ListDeliveries(Connection& c,
                                                     std::optional<int64_t> webhook_id,
                                                     std::optional<int64_t> batch_id, int32_t limit);
+// Whether any pending delivery is due at now_ms.
+Result<bool> AnyDeliveryDue(Connection& c, int64_t now_ms);
 Result<std::vector<Store::Delivery>> ClaimDueDeliveries(Connection& c, int64_t now_ms,
                                                         int32_t limit, int64_t lock_ms);
 Status RecordDeliveryAttempt(Connection& c, const Store::DeliveryAttempt& attempt);
