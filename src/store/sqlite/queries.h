@@ -15,6 +15,11 @@
 
 namespace plumb::store::sqlite {
 
+// annotations.kind: whether an annotation counts toward the task's overlap.
+inline constexpr int kCountingAnnotation = 0;
+inline constexpr int kGoldenAnnotation = 1;    // on a golden task: graded, never counted
+inline constexpr int kReviewerAnnotation = 2;  // a reviewer's fix or adjudication
+
 // Runs a query that yields at most one row and reads it with `read`;
 // nullopt when there is no row.
 template <typename Read>

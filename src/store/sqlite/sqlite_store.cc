@@ -1016,6 +1016,21 @@ Result<std::unique_ptr<TaskWriter>> SqliteStore::BeginImport(int64_t project_id,
 
 namespace {
 
+// A page of at most `limit` tasks from a query that asked for limit + 1 rows:
+// the extra row tells whether another page follows.
+Result<TaskPage> ReadTaskPage(Statement& s, int32_t limit) {
+  TaskPage page;
+  while (true) {
+    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return page;
+    if (static_cast<int32_t>(page.items.size()) == limit) {
+      page.next_after_id = page.items.back().id;
+      return page;
+    }
+    page.items.push_back(ReadTask(s, 0));
+  }
+}
+
 // Binds the filters of `query` in the order the ListTasks/CountMatchingTasks
 // SQL variants below expect them.
 void BindFilters(Statement& s, const TaskQuery& query) {
@@ -1040,17 +1055,7 @@ Result<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
                     " AND t.id > ?5 ORDER BY t.id LIMIT ?6"));
       s.BindAll(*query.batch_id, query.project_id, query.state, query.annotator_id,
                 query.after_id, query.limit + 1);
-      TaskPage page;
-      while (true) {
-        PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-        if (!row) break;
-        if (static_cast<int32_t>(page.items.size()) == query.limit) {
-          page.next_after_id = page.items.back().id;
-          break;
-        }
-        page.items.push_back(ReadTask(s, 0));
-      }
-      return page;
+      return ReadTaskPage(s, query.limit);
     });
   }
   // Each variant walks index ranges in id order from after_id: those of
@@ -1077,17 +1082,7 @@ Result<TaskPage> SqliteStore::ListTasks(const TaskQuery& query) {
     BindFilters(s, query);
     // One row more than asked tells whether another page follows.
     s.BindAll(query.after_id, query.limit + 1);
-    TaskPage page;
-    while (true) {
-      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      if (static_cast<int32_t>(page.items.size()) == query.limit) {
-        page.next_after_id = page.items.back().id;
-        break;
-      }
-      page.items.push_back(ReadTask(s, 0));
-    }
-    return page;
+    return ReadTaskPage(s, query.limit);
   });
 }
 
@@ -1259,12 +1254,13 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
     PLUMB_RETURN_IF_ERROR(DeleteLease(c, *rev.lease_id));
     int64_t annotation_id = 0;
     {
-      // kind 1: an annotation of a golden task, which never counts.
+      // An annotation of a golden task never counts.
       PLUMB_ASSIGN_OR_RETURN(
           Statement s,
           c.Prepare("INSERT INTO annotations (project_id, task_id, user_id, created_at, kind)"
                     " VALUES (?, ?, ?, ?, ?) RETURNING id"));
-      s.BindAll(task.project_id, rev.task_id, rev.user_id, now_ms, task.golden ? 1 : 0);
+      s.BindAll(task.project_id, rev.task_id, rev.user_id, now_ms,
+                task.golden ? kGoldenAnnotation : kCountingAnnotation);
       PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return Status::Internal("annotation insert returned no id");
       annotation_id = s.Int(0);

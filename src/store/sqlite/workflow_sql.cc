@@ -11,11 +11,6 @@
 namespace plumb::store::sqlite {
 namespace {
 
-// annotations.kind
-constexpr int kCountingAnnotation = 0;
-constexpr int kGoldenAnnotation = 1;
-constexpr int kReviewerAnnotation = 2;
-
 template <typename T, typename Read>
 Result<std::vector<T>> ReadAll(Statement& s, Read&& read) {
   std::vector<T> out;
