@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, setUnauthenticatedHandler, type User } from './api';
 import { TopBar } from './components/TopBar';
 import { matchRoute, navigate, paths, usePath, type Route } from './router';
+import { AnalyticsScreen } from './screens/Analytics';
 import { CreateProject } from './screens/CreateProject';
 import { Labeling } from './screens/Labeling';
 import { Login } from './screens/Login';
@@ -71,6 +72,10 @@ function Screen({ route, user }: { route: Route; user: User }) {
       return canManage(user) ? <ProjectPage projectId={route.id} /> : <Forbidden />;
     case 'review':
       return canReview(user) ? <ReviewQueue projectId={route.id} /> : <Forbidden who="reviewers, managers and admins" />;
+    case 'quality':
+    case 'gallery':
+    case 'disagreements':
+      return canManage(user) ? <AnalyticsScreen screen={route.name} projectId={route.id} /> : <Forbidden />;
     case 'workforces':
       return canManage(user) ? <Workforces /> : <Forbidden />;
     case 'not-found':

@@ -461,6 +461,180 @@ export const labelFormats: { format: LabelFormat; label: string; accept: string;
   { format: 'spacy', label: 'spaCy', accept: '.jsonl,.ndjson', file: 'spacy.jsonl' },
 ];
 
+/** From–to of an analytics call: ISO dates or times (UTC), `to` exclusive. */
+export interface DateRange {
+  from?: string;
+  to?: string;
+}
+
+export interface GoldenFigures {
+  graded: number;
+  correct: number;
+  accuracy: number | null;
+  /** The 95 % Wilson interval of `accuracy`. */
+  low: number | null;
+  high: number | null;
+}
+
+export interface Cost {
+  currency: string | null;
+  total: number;
+  per_label: number | null;
+  per_accepted_label: number | null;
+}
+
+/** The figures of docs/analytics.md, for a labeler, a workforce, a day or the whole project. */
+export interface AnalyticsRow {
+  labels: number;
+  active_hours: number;
+  labels_per_hour: number | null;
+  median_active_seconds: number | null;
+  revisions: number;
+  golden: GoldenFigures;
+  agreement: { compared: number; mean: number | null };
+  reviewed: number;
+  rejected: number;
+  rejection_rate: number | null;
+  accepted: number;
+  /** One currency in a row; a list, one per currency, in the summary (and maybe in rows mixing currencies). */
+  cost: Cost | Cost[] | null;
+}
+
+export interface LabelerRow extends AnalyticsRow {
+  user_id: number;
+  username: string;
+  /** The workforce whose pricing applies, or null. */
+  workforce_id: number | null;
+  unpriced: boolean;
+  /** Cohen's κ against the final labels, per single-choice control. */
+  kappa: { control: string; kappa: number | null }[];
+}
+
+export interface WorkforceRow extends AnalyticsRow {
+  workforce_id: number;
+  name: string;
+  kind: WorkforceKind;
+  pricing: Pricing;
+  /** Labelers who labeled (a count, or the labelers themselves). */
+  members: number | UserRef[];
+}
+
+export interface DayRow extends AnalyticsRow {
+  /** A UTC day, e.g. 2026-12-01. */
+  day: string;
+  tasks_done: number;
+  median_turnaround_seconds: number | null;
+}
+
+export interface ControlAgreement {
+  control: string;
+  labels: string[];
+  items: number;
+  fleiss_kappa: number | null;
+  krippendorff_alpha: number | null;
+}
+
+export interface AnalyticsSummary {
+  from: string;
+  to: string;
+  totals: AnalyticsRow & { tasks_done: number; median_turnaround_seconds: number | null };
+  agreement: ControlAgreement[];
+}
+
+export interface Confusion {
+  control: string;
+  labels: string[];
+  /** observed[t][g]: the label g given on tasks whose consensus was t. */
+  observed: number[][];
+  dawid_skene: {
+    fitted_tasks: number;
+    labelers: { user_id: number; username: string; matrix: number[][] }[];
+  } | null;
+}
+
+export interface ConfusionQuery extends DateRange {
+  control?: string;
+  user?: number;
+}
+
+export interface TimeseriesQuery extends DateRange {
+  user?: number;
+  workforce?: number;
+}
+
+/** The analytics tables that answer as CSV with `format=csv`. */
+export type AnalyticsTable = 'summary' | 'labelers' | 'workforces' | 'timeseries' | 'confusion';
+
+export interface SampleQuery extends DateRange {
+  seed?: string;
+  size?: number;
+  user?: number;
+  workforce?: number;
+  label?: string;
+}
+
+/** A sampled label: the current revision of one annotation. */
+export interface SampleAnnotation {
+  id: number;
+  annotator?: UserRef;
+  user_id?: number;
+  username?: string;
+  result: ResultItem[];
+  media?: Media | null;
+  revision?: number;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface Sample {
+  task: Task;
+  annotation: SampleAnnotation;
+}
+
+export interface SamplePage {
+  seed: string | number;
+  total: number;
+  items: Sample[];
+}
+
+export interface SendOutcome {
+  sent: number | number[];
+  skipped: number[];
+}
+
+export interface DisagreementQuery {
+  model?: string;
+  label?: string;
+  min_score?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Disagreement {
+  task_id: number;
+  prediction_id: number;
+  model_name: string;
+  model_version: string | null;
+  score: number;
+  controls: { control: string; score: number }[];
+  /** The classes of the final label. */
+  labels: string[];
+  state: TaskState;
+}
+
+export interface DisagreementPage {
+  items: Disagreement[];
+  next_cursor: string | null;
+  total: number;
+}
+
+export interface TopDisagreements {
+  k: number;
+  model?: string;
+  label?: string;
+  min_score?: number;
+}
+
 export interface ImportOutcome {
   imported: number;
   annotations?: number;
@@ -630,6 +804,30 @@ export const api = {
   deliveries: (webhookId: number) => list<Delivery>('GET', `/webhooks/${webhookId}/deliveries`),
 
   goldenGrades: (projectId: number) => request<GoldenGrades>('GET', `/projects/${projectId}/golden/grades`),
+
+  analyticsSummary: (projectId: number, range: DateRange) =>
+    request<AnalyticsSummary>('GET', `/projects/${projectId}/analytics/summary${query({ ...range })}`),
+  analyticsLabelers: (projectId: number, range: DateRange) =>
+    list<LabelerRow>('GET', `/projects/${projectId}/analytics/labelers${query({ ...range })}`),
+  analyticsWorkforces: (projectId: number, range: DateRange) =>
+    list<WorkforceRow>('GET', `/projects/${projectId}/analytics/workforces${query({ ...range })}`),
+  analyticsTimeseries: (projectId: number, q: TimeseriesQuery) =>
+    list<DayRow>('GET', `/projects/${projectId}/analytics/timeseries${query({ ...q })}`),
+  analyticsConfusion: (projectId: number, q: ConfusionQuery) =>
+    request<Confusion>('GET', `/projects/${projectId}/analytics/confusion${query({ ...q })}`),
+  /** The same table as CSV (a download link). */
+  analyticsCsvUrl: (projectId: number, table: AnalyticsTable, q: Record<string, string | number | undefined>) =>
+    `${base}/projects/${projectId}/analytics/${table}${query({ ...q, format: 'csv' })}`,
+
+  samples: (projectId: number, q: SampleQuery) =>
+    request<SamplePage>('GET', `/projects/${projectId}/samples${query({ ...q })}`),
+  /** Done tasks become `reviewing`; the others come back in `skipped`. */
+  sendToReview: (projectId: number, taskIds: number[]) =>
+    request<SendOutcome>('POST', `/projects/${projectId}/review/send`, { json: { task_ids: taskIds } }),
+  disagreements: (projectId: number, q: DisagreementQuery) =>
+    request<DisagreementPage>('GET', `/projects/${projectId}/disagreements${query({ ...q })}`),
+  sendTopDisagreements: (projectId: number, top: TopDisagreements) =>
+    request<{ sent: number; task_ids: number[] }>('POST', `/projects/${projectId}/disagreements/review`, { json: top }),
 
   exportUrl: (id: number, format: ExportFormat) => `${base}/projects/${id}/export?format=${format}`,
 

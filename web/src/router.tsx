@@ -9,20 +9,25 @@ export type Route =
   | { name: 'project'; id: number }
   | { name: 'label'; id: number }
   | { name: 'review'; id: number }
+  | { name: 'quality'; id: number }
+  | { name: 'gallery'; id: number }
+  | { name: 'disagreements'; id: number }
   | { name: 'workforces' }
   | { name: 'not-found' };
+
+/** The screens under /projects/:id/ (the regular expression below lists the same). */
+type ProjectScreen = 'label' | 'review' | 'quality' | 'gallery' | 'disagreements';
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/projects' || path === '/projects/') return { name: 'projects' };
   if (path === '/login') return { name: 'login' };
   if (path === '/projects/new') return { name: 'new-project' };
   if (path === '/workforces' || path === '/workforces/') return { name: 'workforces' };
-  const project = /^\/projects\/(\d+)(?:\/(label|review))?\/?$/.exec(path);
+  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements))?\/?$/.exec(path);
   if (project) {
     const id = Number(project[1]);
-    if (project[2] === 'label') return { name: 'label', id };
-    if (project[2] === 'review') return { name: 'review', id };
-    return { name: 'project', id };
+    const screen = project[2] as ProjectScreen | undefined;
+    return screen ? { name: screen, id } : { name: 'project', id };
   }
   return { name: 'not-found' };
 }
@@ -34,6 +39,9 @@ export const paths = {
   project: (id: number) => `/projects/${id}`,
   label: (id: number) => `/projects/${id}/label`,
   review: (id: number) => `/projects/${id}/review`,
+  quality: (id: number) => `/projects/${id}/quality`,
+  gallery: (id: number) => `/projects/${id}/gallery`,
+  disagreements: (id: number) => `/projects/${id}/disagreements`,
   workforces: () => '/workforces',
 };
 

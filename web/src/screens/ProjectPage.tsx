@@ -35,6 +35,15 @@ export function ProjectPage({ projectId }: { projectId: number }) {
           <div className="heading">
             <h1>{p.name}</h1>
             <div className="row">
+              <Link to={paths.quality(p.id)} className="button" data-testid="open-quality">
+                Quality
+              </Link>
+              <Link to={paths.gallery(p.id)} className="button" data-testid="open-gallery">
+                Sample gallery
+              </Link>
+              <Link to={paths.disagreements(p.id)} className="button" data-testid="open-disagreements">
+                Disagreements
+              </Link>
               <button type="button" onClick={() => navigate(paths.review(p.id))} data-testid="open-review">
                 Review
               </button>
