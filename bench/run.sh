@@ -11,7 +11,9 @@
 #   4. the same on PostgreSQL (a throw-away cluster): `plumb import` vs raw
 #      COPY of the same rows, then next+submit with one server (overlap 1,
 #      then overlap 3 with golden tasks) and with two servers on the one
-#      database.
+#      database;
+#   5. quality: Dawid-Skene on 1,000,000 simulated labels vs majority vote on
+#      the same labels (time, and accuracy against the simulated truth).
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
 # PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_EXPORT_TASKS
@@ -44,8 +46,9 @@ GEN=$BUILD/bench/plumb_bench_gen_tasks
 RAW=$BUILD/bench/plumb_bench_sqlite_insert
 LOAD=$BUILD/bench/plumb_bench_load
 PG_COPY=$BUILD/bench/plumb_bench_pg_copy
+QUALITY=$BUILD/bench/plumb_bench_quality
 PG_CLUSTER=$(dirname "$0")/../scripts/pg-test-cluster.sh
-for bin in "$PLUMB" "$GEN" "$RAW" "$LOAD" "$PG_COPY"; do
+for bin in "$PLUMB" "$GEN" "$RAW" "$LOAD" "$PG_COPY" "$QUALITY"; do
   [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -316,6 +319,11 @@ if [[ $POSTGRES == 1 ]]; then
   [[ -n $PG1_OUT && -n $PG2_OUT ]] || { log "the load generator failed on PostgreSQL"; exit 1; }
 fi
 
+# --- quality -------------------------------------------------------------------
+
+log "Dawid-Skene on 1,000,000 simulated labels (333,334 items x 3, 200 labelers, 4 classes)"
+QUALITY_OUT=$("$QUALITY")
+
 # --- the table ---------------------------------------------------------------
 
 IMPORTED=$(sed -n 's/^plumb: imported \([0-9]*\) tasks.*/\1/p' "$WORK/import.log")
@@ -404,6 +412,14 @@ for format in coco jsonl; do
     "< 100 MB (streams): $(verdict "<" "$rss" $((100 * 1024)))"
   row "$name export file" "$(awk -v b="${EXPORT_BYTES[$format]}" 'BEGIN { printf "%.0f MB", b / 1048576 }')" "-" "-"
 done
+DS_ACC=$(field ds_accuracy "$QUALITY_OUT")
+MV_ACC=$(field majority_accuracy "$QUALITY_OUT")
+DS_S=$(field ds_seconds "$QUALITY_OUT")
+row "Dawid-Skene 1M labels: s (iterations)" "$DS_S ($(field ds_iterations "$QUALITY_OUT"))" \
+  "$(field majority_seconds "$QUALITY_OUT") s majority vote" "< 10 s: $(verdict "<" "$DS_S" 10)"
+row "Dawid-Skene 1M labels: CPU s" "$(field ds_cpu_seconds "$QUALITY_OUT")" "-" "-"
+row "Dawid-Skene 1M labels: accuracy" "$DS_ACC" "$MV_ACC majority vote" \
+  ">= majority: $(verdict ">=" "$DS_ACC" "$MV_ACC")"
 echo
 echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
   "measured windows: annotate $(field seconds "$ANNOTATE_OUT") s," \

@@ -68,8 +68,14 @@ DawidSkeneFit FitDawidSkene(int32_t num_labels, const std::vector<ChoiceVote>& v
     for (double& x : row) x /= sum;
   }
 
-  std::vector<double> prior(k);
+  std::vector<double> prior(k), log_prior(k);
   std::vector<Matrix> confusion(num_labelers, Matrix(k, std::vector<double>(k)));
+  // The E-step's buffers, kept across iterations (at a million votes,
+  // allocating a row per item and taking a logarithm per vote and class made
+  // up most of an iteration's time). The values and the order of the sums
+  // are the same as when every log was taken where it is used.
+  std::vector<Matrix> log_confusion(num_labelers, Matrix(k, std::vector<double>(k)));
+  Matrix logs(num_items, std::vector<double>(k));
   int32_t max_iterations = std::max(options.max_iterations, 1);
   for (int32_t iteration = 1; iteration <= max_iterations; ++iteration) {
     // M-step.
@@ -94,18 +100,21 @@ DawidSkeneFit FitDawidSkene(int32_t num_labels, const std::vector<ChoiceVote>& v
       }
     }
     // E-step.
-    Matrix logs(num_items, std::vector<double>(k));
-    for (auto& row : logs) {
-      for (size_t c = 0; c < k; ++c) row[c] = std::log(prior[c]);
+    for (size_t c = 0; c < k; ++c) log_prior[c] = std::log(prior[c]);
+    for (size_t l = 0; l < num_labelers; ++l) {
+      for (size_t c = 0; c < k; ++c) {
+        for (size_t j = 0; j < k; ++j) log_confusion[l][c][j] = std::log(confusion[l][c][j]);
+      }
     }
+    for (auto& row : logs) std::copy(log_prior.begin(), log_prior.end(), row.begin());
     for (const auto& v : dense.votes) {
-      for (size_t c = 0; c < k; ++c) logs[v.item][c] += std::log(confusion[v.labeler][c][v.label]);
+      for (size_t c = 0; c < k; ++c) logs[v.item][c] += log_confusion[v.labeler][c][v.label];
     }
     double change = 0;
     for (size_t i = 0; i < num_items; ++i) {
-      std::vector<double> next = Normalize(std::move(logs[i]));
-      for (size_t c = 0; c < k; ++c) change = std::max(change, std::abs(next[c] - t[i][c]));
-      t[i] = std::move(next);
+      logs[i] = Normalize(std::move(logs[i]));
+      for (size_t c = 0; c < k; ++c) change = std::max(change, std::abs(logs[i][c] - t[i][c]));
+      std::swap(t[i], logs[i]);  // the old posterior's row becomes the next iteration's buffer
     }
     fit.iterations = iteration;
     if (change < options.tolerance) break;
