@@ -41,7 +41,9 @@ class [[nodiscard]] Status {
   static Status PermissionDenied(std::string msg) {
     return Status(StatusCode::kPermissionDenied, std::move(msg));
   }
-  static Status NotFound(std::string msg) { return Status(StatusCode::kNotFound, std::move(msg)); }
+  static Status NotFound(std::string msg, std::string field = {}) {
+    return Status(StatusCode::kNotFound, std::move(msg), std::move(field));
+  }
   static Status Conflict(std::string msg) { return Status(StatusCode::kConflict, std::move(msg)); }
   static Status LeaseExpired(std::string msg) {
     return Status(StatusCode::kLeaseExpired, std::move(msg));

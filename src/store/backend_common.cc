@@ -209,7 +209,8 @@ std::span<const DumpTable> SchemaTables() {
       {"batch_workforces", {"batch_id", "workforce_id"}, "batch_id, workforce_id", ""},
       {"tasks",
        {"id", "project_id", "priority", "state", "annotation_count", "lease_count", "open_slots",
-        "created_at", "data", "deadline", "batch_id", "routed", "golden", "rejected_count"},
+        "created_at", "data", "deadline", "batch_id", "routed", "golden", "rejected_count",
+        "resent"},
        "id",
        "id"},
       {"leases",
@@ -259,6 +260,14 @@ std::span<const DumpTable> SchemaTables() {
         "last_status", "last_error", "next_attempt_at", "delivered_at"},
        "id",
        "id"},
+      {"stat_counters",
+       {"project_id", "user_id", "day", "metric", "n", "total"},
+       "project_id, day, user_id, metric",
+       ""},
+      {"disagreements",
+       {"prediction_id", "project_id", "task_id", "score", "controls", "labels", "computed_at"},
+       "prediction_id",
+       ""},
   };
   return kTables;
 }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/core.h"
@@ -134,6 +135,80 @@ struct TaskPage {
   std::optional<int64_t> next_after_id;
 };
 
+// An addition to a running counter (project, user, UTC day of the write,
+// metric) of docs/analytics.md; names in core/stats.h.
+struct StatDelta {
+  int64_t user_id = 0;  // 0: the project as a whole
+  std::string metric;
+  int64_t count = 0;
+  double sum = 0;
+};
+
+struct StatRow {
+  int64_t user_id = 0;
+  int64_t day = 0;  // days since 1970-01-01 UTC (stats::DayOf)
+  std::string metric;
+  int64_t count = 0;
+  double sum = 0;
+};
+
+struct StatQuery {
+  int64_t project_id = 0;
+  int64_t from_day = 0;  // inclusive
+  int64_t to_day = 0;    // exclusive
+};
+
+// How far a prediction is from its task's final label (docs/analytics.md).
+struct Disagreement {
+  int64_t prediction_id = 0;
+  int64_t task_id = 0;
+  double score = 0;           // 0..1
+  std::string controls_json;  // [{"control", "score"}]
+  std::string labels_json;    // the final label's classes, a JSON list of strings
+  int64_t computed_at_ms = 0;
+  // Filled in by ListDisagreements.
+  std::string model_name;
+  std::string model_version;
+  TaskState state = TaskState::kDone;
+};
+
+struct DisagreementQuery {
+  int64_t project_id = 0;
+  std::optional<std::string> model_name;
+  std::optional<std::string> label;  // one of the final label's classes
+  double min_score = 0;
+  int32_t limit = 50;  // 1..1000
+  // Keyset pagination in (score descending, prediction id) order: rows after
+  // this (score, prediction_id).
+  std::optional<std::pair<double, int64_t>> after;
+};
+
+struct DisagreementPage {
+  std::vector<Disagreement> items;
+  bool more = false;  // rows are left after the last item
+  int64_t total = 0;  // rows matching the filters (after ignored)
+};
+
+// A prediction for an existing task.
+struct TaskPrediction {
+  int64_t task_id = 0;
+  NewPrediction prediction;
+};
+
+// Counting annotations of a project (not golden, not a reviewer's).
+struct AnnotationQuery {
+  int64_t project_id = 0;
+  std::vector<int64_t> user_ids;  // only these authors; empty: everyone
+  int64_t from_ms = 0;            // created in [from_ms, to_ms)
+  int64_t to_ms = 0;
+};
+
+struct AnnotationRef {
+  int64_t annotation_id = 0;
+  int64_t task_id = 0;
+  int64_t user_id = 0;
+};
+
 // Which rule of ClaimNextTask / ClaimGoldenTask handed out a task.
 enum class ClaimRule : int8_t { kExistingLease = 0, kRework, kGolden, kPriority };
 
@@ -151,6 +226,11 @@ struct Claim {
 struct Completion {
   TaskState state = TaskState::kDone;
   FinalLabel label;  // task_id, decided_by and updated_at are filled in by the store
+  // Counters the workflow computes from the annotations (agreement with the
+  // final label, κ/α sums; docs/analytics.md), added with the completion.
+  std::vector<StatDelta> stats;
+  // The disagreement of each of the task's predictions with the final label.
+  std::vector<Disagreement> disagreements;
 };
 
 // Facts the workflow decides a completion from.
@@ -161,6 +241,7 @@ struct CompletionInput {
   // reviewer's), by annotation id; includes the one just written.
   std::vector<Revision> current;
   bool after_rework = false;  // the task was sent back by a reviewer before
+  std::vector<Prediction> predictions;  // the task's, in import order
 };
 
 // A golden task's grade, computed by the workflow from the answer.
@@ -392,6 +473,31 @@ class Store {
   // --- predictions -----------------------------------------------------------
   // The predictions of each task, by task id then prediction id (import order).
   virtual Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) = 0;
+  // Adds predictions to tasks of the project in one transaction, returning
+  // them stored, in order. kNotFound (field "[i].task_id") when a task is not
+  // the project's or is gone; then nothing is stored.
+  virtual Result<std::vector<Prediction>> AddPredictions(
+      int64_t project_id, const std::vector<TaskPrediction>& predictions, int64_t now_ms) = 0;
+  // Stores (or replaces, by prediction_id) disagreement scores. kNotFound
+  // when a prediction is gone; then nothing is stored.
+  virtual Status SetDisagreements(const std::vector<Disagreement>& disagreements) = 0;
+  virtual Result<DisagreementPage> ListDisagreements(const DisagreementQuery& query) = 0;
+
+  // --- running statistics (docs/analytics.md) ----------------------------------
+  // The store adds to them in the transaction of the write they count: labels
+  // and revisions (with active time), golden grades, reviews, acceptance, done
+  // tasks with their turnaround; Completion::stats adds the workflow's.
+  // Every counter of the project in the day range, by user, day and metric.
+  virtual Result<std::vector<StatRow>> ReadStats(const StatQuery& query) = 0;
+
+  // --- trust but verify ---------------------------------------------------------
+  // The project's counting annotations created in the range, by id.
+  virtual Result<std::vector<AnnotationRef>> ListAnnotationRefs(const AnnotationQuery& query) = 0;
+  // Sends done tasks (not golden) to review: each becomes reviewing with its
+  // final label kept. Returns the ids moved, in the order given; others are
+  // left alone.
+  virtual Result<std::vector<int64_t>> SendToReview(const std::vector<int64_t>& task_ids,
+                                                    int64_t now_ms) = 0;
 
   // --- workforces -------------------------------------------------------------
   // kAlreadyExists (field "name") when the name is taken.
@@ -482,7 +588,8 @@ class Store {
   // project_members, workforces, workforce_members, project_workforces,
   // batches, batch_workforces, tasks, leases, annotations, revisions, skips,
   // predictions, golden_answers, golden_grades, final_labels, reviews,
-  // review_leases, webhooks, events, deliveries), rows by
+  // review_leases, webhooks, events, deliveries, stat_counters,
+  // disagreements), rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.
   virtual Status DumpTables(const DumpRowFn& fn) = 0;

@@ -245,6 +245,24 @@ void Populate(Store& store, int64_t t0) {
                        {.model_name = "rules", .result_json = "[]"}}}));
   Ok(writer->Commit());
   writer.reset();
+  // The disagreement of its first prediction (docs/analytics.md); the
+  // submits above have filled stat_counters.
+  {
+    std::vector<int64_t> q_ids;
+    for (const Task& t : Ok(store.ListTasks({.project_id = q.id, .limit = 1000})).items) {
+      q_ids.push_back(t.id);
+    }
+    const std::vector<Prediction> predictions = Ok(store.ListPredictions(q_ids));
+    if (predictions.empty()) {
+      ADD_FAILURE() << "no prediction";
+      return;
+    }
+    Ok(store.SetDisagreements({{.prediction_id = predictions[0].id,
+                                .score = 0.125,
+                                .controls_json = R"([{"control":"pet","score":0.125}])",
+                                .labels_json = R"(["dog", "say \"hi\""])",
+                                .computed_at_ms = t0 + 85}}));
+  }
 
   // r (overlap 1), the workflow engine's tables: carol labels it through a
   // workforce; a routed batch with a deadline; a golden task she is graded

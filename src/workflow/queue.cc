@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "quality/quality.h"
+#include "workflow/scores.h"
 #include "workflow/workflow.h"
 
 namespace plumb::workflow {
@@ -23,6 +24,7 @@ struct CachedModels {
   int64_t fitted_at_ms = 0;
   int64_t submits_since = 0;
   std::string schema_json;  // the schema the models were fitted for
+  int64_t tasks = 0;        // done tasks the fit read
 };
 
 std::mutex models_mu;
@@ -33,7 +35,7 @@ std::unordered_map<int64_t, CachedModels>& ModelCache() {
 
 // Fits one model per single-choice control over the project's done tasks.
 Result<std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceModel>>> FitModels(
-    store::Store& store, const Project& project, const Schema& schema) {
+    store::Store& store, const Project& project, const Schema& schema, int64_t* tasks_read) {
   std::unordered_map<std::string, std::vector<quality::ChoiceVote>> votes;
   store::TaskQuery query;
   query.project_id = project.id;
@@ -61,6 +63,7 @@ Result<std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceMode
     if (!page.next_after_id) break;
     query.after_id = *page.next_after_id;
   }
+  *tasks_read = seen;
   auto models = std::make_shared<std::unordered_map<std::string, quality::ChoiceModel>>();
   for (const Control& c : schema.controls) {
     if (c.type != ControlType::kChoice || c.multiple) continue;
@@ -87,13 +90,15 @@ Result<std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceMode
     }
   }
   // Two submits may both refit at once; the later fit wins, which is harmless.
-  PLUMB_ASSIGN_OR_RETURN(auto models, FitModels(store, project, schema));
+  int64_t tasks = 0;
+  PLUMB_ASSIGN_OR_RETURN(auto models, FitModels(store, project, schema, &tasks));
   std::lock_guard<std::mutex> lock(models_mu);
   CachedModels& cached = ModelCache()[project.id];
   cached.models = models;
   cached.fitted_at_ms = now_ms;
   cached.submits_since = 0;
   cached.schema_json = project.schema_json;
+  cached.tasks = tasks;
   return models;
 }
 
@@ -235,6 +240,13 @@ Result<Revision> Queue::Submit(const Project& project, const Task& task, const U
       completion.label.agreement = consensus.agreement;
     }
     completion.state = RouteCompleted(input, completion.label.agreement);
+    // A completion after a rework was counted when the task first completed.
+    if (!input.after_rework) {
+      completion.stats = AgreementStats(*schema, input.current, completion.label.result_json,
+                                        input.settings.iou_threshold);
+    }
+    completion.disagreements = DisagreementScores(
+        *schema, input.predictions, completion.label.result_json, input.settings.iou_threshold);
     return completion;
   };
   hooks.grade = [&](const store::GoldenAnswer& answer,
@@ -319,7 +331,104 @@ Status Queue::Decide(const Project& project, const Task& task, const User& revie
                            ValidateAnnotation(*schema, task.data_json, result_json, media_json));
     review.label = store::GoldenAnswer{std::move(valid.result_json), std::move(valid.media_json)};
   }
-  return store_.RecordReview(review, clock_.NowMs());
+  const int64_t now_ms = clock_.NowMs();
+  PLUMB_RETURN_IF_ERROR(store_.RecordReview(review, now_ms));
+  if (!review.label) return Status::Ok();
+  // The reviewer's label is the final one now: the predictions are scored
+  // against it (after the decision committed; a crash in between leaves the
+  // consensus's scores, which the next fix or import refreshes).
+  return RescorePredictions(project, task.id, review.label->result_json, now_ms);
+}
+
+Result<LabelerModels> Queue::FitLabelerModels(const Project& project) {
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                         ParseSchemaCached(project.schema_json));
+  const int64_t now_ms = clock_.NowMs();
+  std::shared_ptr<const std::unordered_map<std::string, quality::ChoiceModel>> models;
+  int64_t tasks = 0;
+  {
+    std::lock_guard<std::mutex> lock(models_mu);
+    auto it = ModelCache().find(project.id);
+    if (it != ModelCache().end() && it->second.models &&
+        it->second.schema_json == project.schema_json &&
+        now_ms - it->second.fitted_at_ms < kRefitEveryMs) {
+      models = it->second.models;
+      tasks = it->second.tasks;
+    }
+  }
+  if (!models) {
+    // Counts as a submit toward the refit schedule, which is harmless.
+    PLUMB_ASSIGN_OR_RETURN(models, ModelsFor(store_, project, *schema, now_ms));
+    std::lock_guard<std::mutex> lock(models_mu);
+    tasks = ModelCache()[project.id].tasks;
+  }
+  LabelerModels out;
+  out.tasks = tasks;
+  for (const auto& [name, model] : *models) {
+    LabelerModels::Control& control = out.controls[name];
+    control.prior = model.prior;
+    control.confusion.assign(model.confusion.begin(), model.confusion.end());
+    std::sort(control.confusion.begin(), control.confusion.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  return out;
+}
+
+Result<std::vector<store::Prediction>> Queue::AddPredictions(
+    const Project& project, std::vector<store::TaskPrediction> predictions) {
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                         ParseSchemaCached(project.schema_json));
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const std::string at = "[" + std::to_string(i) + "]";
+    store::NewPrediction& p = predictions[i].prediction;
+    Result<Task> task = store_.GetTask(predictions[i].task_id);
+    if (!task.ok() || task->project_id != project.id) {
+      if (!task.ok() && task.status().code() != StatusCode::kNotFound) return task.status();
+      return Status::NotFound("task " + std::to_string(predictions[i].task_id) +
+                                  " is not a task of this project",
+                              at + ".task_id");
+    }
+    Result<ValidAnnotation> valid =
+        ValidateAnnotation(*schema, task->data_json, p.result_json, p.media_json);
+    if (!valid.ok()) {
+      return Status::InvalidResult(valid.status().message(), at + "." + valid.status().field());
+    }
+    p.result_json = std::move(valid->result_json);
+    p.media_json = std::move(valid->media_json);
+  }
+  const int64_t now_ms = clock_.NowMs();
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::Prediction> stored,
+                         store_.AddPredictions(project.id, predictions, now_ms));
+  std::vector<int64_t> task_ids;
+  for (const store::Prediction& p : stored) task_ids.push_back(p.task_id);
+  PLUMB_ASSIGN_OR_RETURN(std::vector<FinalLabel> finals, store_.FinalLabels(task_ids));
+  std::unordered_map<int64_t, const FinalLabel*> final_of;
+  for (const FinalLabel& f : finals) final_of[f.task_id] = &f;
+  std::vector<store::Disagreement> scores;
+  for (const store::Prediction& p : stored) {
+    auto it = final_of.find(p.task_id);
+    if (it == final_of.end()) continue;
+    for (store::Disagreement& d : DisagreementScores(*schema, {p}, it->second->result_json,
+                                                     project.settings.iou_threshold)) {
+      d.computed_at_ms = now_ms;
+      scores.push_back(std::move(d));
+    }
+  }
+  if (!scores.empty()) PLUMB_RETURN_IF_ERROR(store_.SetDisagreements(scores));
+  return stored;
+}
+
+Status Queue::RescorePredictions(const Project& project, int64_t task_id,
+                                 const std::string& final_result_json, int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::Prediction> predictions,
+                         store_.ListPredictions({task_id}));
+  if (predictions.empty()) return Status::Ok();
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                         ParseSchemaCached(project.schema_json));
+  std::vector<store::Disagreement> scores = DisagreementScores(
+      *schema, predictions, final_result_json, project.settings.iou_threshold);
+  for (store::Disagreement& d : scores) d.computed_at_ms = now_ms;
+  return store_.SetDisagreements(scores);
 }
 
 Status Queue::SetGolden(const Project& project, const Task& task,

@@ -10,6 +10,7 @@
 // Dawid–Skene labeler models.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -59,6 +60,17 @@ struct Submission {
   int64_t lead_time_ms = 0;
 };
 
+// The Dawid–Skene fit of a project's single-choice controls (docs/analytics.md).
+struct LabelerModels {
+  struct Control {
+    std::vector<double> prior;
+    // By labeler id: confusion[true label][given label], rows summing to 1.
+    std::vector<std::pair<int64_t, std::vector<std::vector<double>>>> confusion;
+  };
+  std::map<std::string, Control> controls;  // by control name
+  int64_t tasks = 0;                        // done tasks the fit read
+};
+
 class Queue {
  public:
   Queue(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
@@ -91,6 +103,24 @@ class Queue {
   // Validates and sets (or with nullopt clears) a task's golden answer.
   Status SetGolden(const Project& project, const Task& task,
                    const std::optional<Submission>& answer);
+
+  // Adds model predictions to tasks of the project, all or none: each result
+  // (and media) is validated against the schema and its task's data
+  // (kInvalidResult, field "[i].result..."), an unknown task or one of
+  // another project is kNotFound (field "[i].task_id"). Then the
+  // predictions of tasks that have a final label get their disagreement
+  // scores. Returns the predictions stored.
+  Result<std::vector<store::Prediction>> AddPredictions(
+      const Project& project, std::vector<store::TaskPrediction> predictions);
+
+  // The project's labeler models: those consensus keeps (refitted on its
+  // schedule), else fitted now over up to 5,000 done tasks and kept.
+  Result<LabelerModels> FitLabelerModels(const Project& project);
+
+  // Scores the task's predictions against its final label
+  // (docs/analytics.md, "Disagreement queue").
+  Status RescorePredictions(const Project& project, int64_t task_id,
+                            const std::string& final_result_json, int64_t now_ms);
 
  private:
   store::Store& store_;

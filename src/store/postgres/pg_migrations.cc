@@ -310,7 +310,45 @@ CREATE INDEX deliveries_by_webhook ON deliveries(webhook_id, id);
 CREATE INDEX deliveries_by_batch ON deliveries(batch_id, id) WHERE batch_id IS NOT NULL;
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3};
+// Version 4: analytics (docs/analytics.md), the SQLite one's twin: running
+// counters, the disagreement of predictions with final labels, the
+// annotations' time index for the sample gallery, and tasks.resent.
+//
+// Differences, and why:
+// - stat_counters.total and disagreements.score are double precision, not
+//   text as v3's doubles: they are added to in SQL and sorted by.
+// - controls and labels are text, not jsonb: a dump carries them byte for
+//   byte, like SQLite. The label filter of ListDisagreements reads labels as
+//   jsonb, so the store writes only JSON arrays that jsonb can hold there.
+// - metric is COLLATE "C": ReadStats and dumps order by it byte-wise, as
+//   SQLite does, whatever the database's collation.
+// - disagreements_by_task serves the cascade from tasks (see v1).
+constexpr const char* kV4 = R"sql(
+CREATE TABLE stat_counters (
+  project_id bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id bigint NOT NULL,
+  day bigint NOT NULL,
+  metric text COLLATE "C" NOT NULL,
+  n bigint NOT NULL,
+  total double precision NOT NULL,
+  PRIMARY KEY (project_id, day, user_id, metric)
+);
+CREATE TABLE disagreements (
+  prediction_id bigint PRIMARY KEY REFERENCES predictions(id) ON DELETE CASCADE,
+  project_id bigint NOT NULL,
+  task_id bigint NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  score double precision NOT NULL,
+  controls text NOT NULL,
+  labels text NOT NULL,
+  computed_at bigint NOT NULL
+);
+CREATE INDEX disagreements_ranked ON disagreements(project_id, score DESC, prediction_id);
+CREATE INDEX disagreements_by_task ON disagreements(task_id);
+CREATE INDEX annotations_by_time ON annotations(project_id, created_at);
+ALTER TABLE tasks ADD COLUMN resent integer NOT NULL DEFAULT 0;
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4};
 
 // The advisory lock servers take to migrate ("plumb" in ASCII). Single-key
 // advisory locks live apart from the two-key ones the store takes per user.

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "core/core.h"
+#include "core/stats.h"
 #include "store/backend_common.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_migrations.h"
@@ -558,6 +559,19 @@ class PgLoader final : public DatabaseLoader {
     if (!unbatched.empty()) {
       return failed_ = Status::InvalidArgument("task " + unbatched.front().Text(0) +
                                                " names a batch that is not loaded");
+    }
+    // ListDisagreements reads labels as jsonb: a row it could not read would
+    // fail every query filtering by label. (A value that is no JSON at all
+    // fails the cast here, which Check reports as bad input.)
+    {
+      auto labels = txn_.conn().Query(
+          "SELECT prediction_id FROM disagreements"
+          " WHERE jsonb_typeof(labels::jsonb) <> 'array' LIMIT 1");
+      PLUMB_RETURN_IF_ERROR(Check(labels.status()));
+      if (!labels->empty()) {
+        return failed_ = Status::InvalidArgument("the labels of the disagreement of prediction " +
+                                                 labels->front().Text(0) + " are not a JSON array");
+      }
     }
     // Sequences move forward only: past the loaded ids, never back.
     for (const DumpTable& table : SchemaTables()) {
@@ -1154,11 +1168,11 @@ Result<Task> LockTask(PgConnection& c, int64_t task_id) {
 namespace {
 
 // A new revision of the caller's own annotation (row `own`: id, current
-// revision id and number, rejected). A rework lease has done its job; on an
-// annotation a reviewer sent back, it counts again, and the task completes
-// once no rejected annotation is left.
+// revision id and number, rejected), counted in `revisions`. A rework lease
+// has done its job; on an annotation a reviewer sent back, it counts again,
+// and the task completes once no rejected annotation is left.
 Result<int64_t> ReviseOwnAnnotation(PgConnection& c, const NewRevision& rev, const PgRow& own,
-                                    int64_t project_id, int64_t now_ms) {
+                                    int64_t project_id, StatBatch& counters, int64_t now_ms) {
   const int64_t annotation_id = own.Int(0);
   const int32_t number = static_cast<int32_t>(own.Int(2)) + 1;
   const bool rejected = own.Int(3) != 0;
@@ -1172,6 +1186,7 @@ Result<int64_t> ReviseOwnAnnotation(PgConnection& c, const NewRevision& rev, con
   }
   PLUMB_ASSIGN_OR_RETURN(int64_t id,
                          InsertRevision(c, rev, annotation_id, number, own.Int(1), now_ms));
+  counters.Add(rev.user_id, stats::kRevisions, 1, static_cast<double>(rev.lead_time_ms));
   PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM leases WHERE task_id = $1 AND user_id = $2"
                                 " AND counted = 0",
                                 rev.task_id, rev.user_id)
@@ -1185,7 +1200,7 @@ Result<int64_t> ReviseOwnAnnotation(PgConnection& c, const NewRevision& rev, con
                                  rev.task_id));
   if (left.front().Int(0) == 0 && left.front().Int(1) >= settings->overlap) {
     PLUMB_RETURN_IF_ERROR(
-        CompleteTask(c, *task, *settings, /*after_rework=*/true, rev.hooks, now_ms));
+        CompleteTask(c, *task, *settings, /*after_rework=*/true, rev.hooks, counters, now_ms));
   }
   return id;
 }
@@ -1212,6 +1227,8 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
                                                  rev.user_id, rev.idempotency_key));
       if (!r.empty()) return LoadRevision(c, r.front().Int(0));
     }
+    // What this submit counts (docs/analytics.md), written last: see StatBatch.
+    StatBatch counters(project_id, now_ms);
     {
       // Editing one's own annotation needs no lease: it adds a revision and
       // leaves the task's counts alone (unless it was sent back).
@@ -1221,8 +1238,9 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
                                      " WHERE a.task_id = $1 AND a.user_id = $2",
                                      rev.task_id, rev.user_id));
       if (!r.empty()) {
-        PLUMB_ASSIGN_OR_RETURN(int64_t id,
-                               ReviseOwnAnnotation(c, rev, r.front(), project_id, now_ms));
+        PLUMB_ASSIGN_OR_RETURN(
+            int64_t id, ReviseOwnAnnotation(c, rev, r.front(), project_id, counters, now_ms));
+        PLUMB_RETURN_IF_ERROR(counters.Flush(c));
         return LoadRevision(c, id);
       }
     }
@@ -1247,6 +1265,10 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
                 project_id, rev.task_id, rev.user_id, now_ms, task.golden ? 1 : 0));
     PLUMB_ASSIGN_OR_RETURN(int64_t id, InsertRevision(c, rev, annotation.front().Int(0),
                                                       /*number=*/1, std::nullopt, now_ms));
+    // A new label, golden ones included (they are paid for).
+    counters.Add(rev.user_id, stats::kLabels, 1, static_cast<double>(rev.lead_time_ms));
+    counters.Add(rev.user_id,
+                 stats::kLeadPrefix + std::to_string(stats::DurationBucket(rev.lead_time_ms)), 1);
     const int leases_used = counted ? 1 : 0;
     if (task.golden) {
       // A lease from before the task turned golden still held a slot.
@@ -1256,7 +1278,9 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
                 .status());
       }
       PLUMB_ASSIGN_OR_RETURN(Revision stored, LoadRevision(c, id));
-      PLUMB_RETURN_IF_ERROR(GradeGolden(c, rev.task_id, project_id, stored, rev.hooks, now_ms));
+      PLUMB_RETURN_IF_ERROR(
+          GradeGolden(c, rev.task_id, project_id, stored, rev.hooks, counters, now_ms));
+      PLUMB_RETURN_IF_ERROR(counters.Flush(c));
       return stored;
     }
     // A counted lease turns into an annotation: lease_count - 1,
@@ -1278,8 +1302,9 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
     if (in_queue && !sent_back && annotations >= settings.overlap) {
       task.state = TaskState::kAnnotating;
       PLUMB_RETURN_IF_ERROR(
-          CompleteTask(c, task, settings, /*after_rework=*/false, rev.hooks, now_ms));
+          CompleteTask(c, task, settings, /*after_rework=*/false, rev.hooks, counters, now_ms));
     }
+    PLUMB_RETURN_IF_ERROR(counters.Flush(c));
     return LoadRevision(c, id);
   });
 }

@@ -2,11 +2,13 @@
 // Internal to the PostgreSQL backend: the PgStore class, split over
 // pg_store.cc (users, projects, tasks, the queue, annotations, dumps) and
 // pg_workflow.cc (golden tasks, review, workforces, batches, events and
-// webhooks), and the helpers both use. See pg_store.cc's top comment for the
+// webhooks, predictions added later, disagreements and running statistics),
+// and the helpers both use. See pg_store.cc's top comment for the
 // locking rules every write follows.
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,17 +54,45 @@ Result<std::vector<T>> ReadAll(const PgResult& r, Read&& read) {
   return out;
 }
 
+// --- running statistics (pg_workflow.cc) -------------------------------------------
+
+// The additions one transaction makes to a project's stat_counters
+// (docs/analytics.md), all on the UTC day of `now_ms`, gathered while it runs
+// and written by Flush at its end. Counter rows are shared by every
+// transaction of the project (its `done`, say), so they are locked last,
+// held only until COMMIT, and in one order (user, metric): transactions
+// adding to the same counters queue briefly and never deadlock on them.
+class StatBatch {
+ public:
+  StatBatch(int64_t project_id, int64_t now_ms);
+  void Add(int64_t user_id, std::string_view metric, int64_t count, double sum = 0);
+  // Upserts every addition (n += count, total += sum) in one statement.
+  // kInternal for a sum that is not finite (a bug of the workflow's stats).
+  Status Flush(PgConnection& c);
+
+ private:
+  int64_t project_id_;
+  int64_t day_;
+  std::map<std::pair<int64_t, std::string>, std::pair<int64_t, double>> deltas_;
+};
+
 // --- completion (pg_workflow.cc) ---------------------------------------------------
 
 // Completes task `task` (locked FOR UPDATE by the caller, in project
 // `settings`): asks hooks->complete (DefaultCompletion without one) for its
-// final label and state, stores both, and when it is done writes its events.
+// final label and state, given the task's predictions, stores both with the
+// completion's disagreements, and when it is done writes its events. Adds the
+// completion's stats to `stats`, and when the task is done (and was not done
+// before, see tasks.resent) the project's `done`/`turn.B` and each
+// annotator's `accepted`.
 Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& settings,
-                    bool after_rework, const RevisionHooks* hooks, int64_t now_ms);
+                    bool after_rework, const RevisionHooks* hooks, StatBatch& counters,
+                    int64_t now_ms);
 // Grades the first submission of golden task `task_id` with hooks->grade
-// (nothing without one); a user's grade of a task is never replaced.
+// (nothing without one); a user's grade of a task is never replaced. A
+// stored grade adds to `golden` (and `golden_correct`) in `stats`.
 Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const Revision& rev,
-                   const RevisionHooks* hooks, int64_t now_ms);
+                   const RevisionHooks* hooks, StatBatch& counters, int64_t now_ms);
 
 class PgStore final : public Store {
  public:
@@ -115,6 +145,16 @@ class PgStore final : public Store {
   Result<Progress> GetProgress(int64_t project_id, int64_t user_id) override;
 
   Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) override;
+  Result<std::vector<Prediction>> AddPredictions(int64_t project_id,
+                                                 const std::vector<TaskPrediction>& predictions,
+                                                 int64_t now_ms) override;
+  Status SetDisagreements(const std::vector<Disagreement>& disagreements) override;
+  Result<DisagreementPage> ListDisagreements(const DisagreementQuery& query) override;
+
+  Result<std::vector<StatRow>> ReadStats(const StatQuery& query) override;
+  Result<std::vector<AnnotationRef>> ListAnnotationRefs(const AnnotationQuery& query) override;
+  Result<std::vector<int64_t>> SendToReview(const std::vector<int64_t>& task_ids,
+                                            int64_t now_ms) override;
 
   Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
                                                int64_t now_ms) override;

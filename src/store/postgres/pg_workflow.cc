@@ -16,15 +16,27 @@
 // - Deliveries are claimed with FOR UPDATE SKIP LOCKED and pushed to a later
 //   next_attempt_at in the same statement, so servers polling at once take
 //   different ones.
+// - Running statistics (stat_counters) are added to in the transaction of
+//   the write they count, after everything else it locks (StatBatch), so a
+//   counter is exactly as durable as what it counts.
+// - SendToReview locks its task rows in id order, then batch rows (rule 5).
+//   AddPredictions and SetDisagreements take KEY SHARE locks on the task
+//   rows first (in id order), so they wait for a completion under way
+//   rather than cross it: the completion sees the predictions, or the
+//   caller sees the task complete.
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/core.h"
+#include "core/stats.h"
 #include "store/backend_common.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_store.h"
@@ -169,12 +181,141 @@ Batch ReadBatchWithWorkforces(const PgRow& row) {
   return b;
 }
 
+// A text[] literal, {"a","b"}, to bind as one parameter.
+std::string TextArray(const std::vector<std::string_view>& values) {
+  std::string out = "{";
+  for (std::string_view v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+// Whether SendToReview moved the task (it was done once before).
+Result<bool> WasResent(PgConnection& c, int64_t task_id) {
+  PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT resent FROM tasks WHERE id = $1", task_id));
+  return !r.empty() && r.front().Int(0) != 0;
+}
+
+// The project's counters of a task that just became done.
+void CountDone(StatBatch& counters, const Task& task, int64_t now_ms) {
+  const int64_t turnaround = now_ms - task.created_at_ms;
+  counters.Add(0, stats::kDone, 1, static_cast<double>(turnaround));
+  counters.Add(0, stats::kTurnPrefix + std::to_string(stats::DurationBucket(turnaround)), 1);
+}
+
+// kInvalidArgument (fields prefixed with `at`) unless `d` can be stored: a
+// finite score, and labels a JSON array of strings that jsonb can hold (the
+// label filter of ListDisagreements reads them as jsonb).
+Status CheckDisagreement(const Disagreement& d, const std::string& at) {
+  if (!std::isfinite(d.score)) {
+    return Status::InvalidArgument("a disagreement score must be a finite number", at + "score");
+  }
+  const auto labels = nlohmann::json::parse(d.labels_json, nullptr, /*allow_exceptions=*/false);
+  const bool strings =
+      labels.is_array() && std::all_of(labels.begin(), labels.end(),
+                                       [](const nlohmann::json& l) { return l.is_string(); });
+  if (!strings) {
+    return Status::InvalidArgument("labels must be a JSON array of strings", at + "labels");
+  }
+  return CheckJsonbStorable(d.labels_json, (at + "labels").c_str());
+}
+
+// Stores (or replaces) the disagreement of prediction `d.prediction_id`, of
+// task `task_id` in project `project_id`.
+Status UpsertDisagreement(PgConnection& c, const Disagreement& d, int64_t project_id,
+                          int64_t task_id, int64_t computed_at_ms) {
+  return c
+      .Query(
+          "INSERT INTO disagreements (prediction_id, project_id, task_id, score, controls,"
+          " labels, computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+          " ON CONFLICT (prediction_id) DO UPDATE SET project_id = EXCLUDED.project_id,"
+          " task_id = EXCLUDED.task_id, score = EXCLUDED.score, controls = EXCLUDED.controls,"
+          " labels = EXCLUDED.labels, computed_at = EXCLUDED.computed_at",
+          d.prediction_id, project_id, task_id, ScoreText(d.score), d.controls_json, d.labels_json,
+          computed_at_ms)
+      .status();
+}
+
+// The disagreements a completion of `task` computed, each of one of the
+// task's `predictions`; anything else is a bug of the workflow (kInternal).
+Status WriteCompletionDisagreements(PgConnection& c, const Task& task,
+                                    const std::vector<Prediction>& predictions,
+                                    const std::vector<Disagreement>& disagreements,
+                                    int64_t now_ms) {
+  for (const Disagreement& d : disagreements) {
+    const bool of_task = std::any_of(predictions.begin(), predictions.end(),
+                                     [&](const Prediction& p) { return p.id == d.prediction_id; });
+    if (!of_task) {
+      return Status::Internal("the completion of task " + std::to_string(task.id) +
+                              " scores prediction " + std::to_string(d.prediction_id) +
+                              ", which is not the task's");
+    }
+    Status valid = CheckDisagreement(d, "");
+    if (!valid.ok()) {
+      return Status::Internal("the completion of task " + std::to_string(task.id) +
+                              " gave a disagreement that cannot be stored: " + valid.message());
+    }
+    PLUMB_RETURN_IF_ERROR(UpsertDisagreement(c, d, task.project_id, task.id, now_ms));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+// --- running statistics ----------------------------------------------------------------
+
+StatBatch::StatBatch(int64_t project_id, int64_t now_ms)
+    : project_id_(project_id), day_(stats::DayOf(now_ms)) {}
+
+void StatBatch::Add(int64_t user_id, std::string_view metric, int64_t count, double sum) {
+  auto& [n, total] = deltas_[{user_id, std::string(metric)}];
+  n += count;
+  total += sum;
+}
+
+Status StatBatch::Flush(PgConnection& c) {
+  if (deltas_.empty()) return Status::Ok();
+  std::vector<int64_t> users, counts;
+  std::vector<std::string_view> metrics;
+  std::string sums = "{";
+  for (const auto& [key, delta] : deltas_) {
+    if (!std::isfinite(delta.second)) {
+      return Status::Internal("counter " + key.second + " of user " + std::to_string(key.first) +
+                              " would add a sum that is not a finite number");
+    }
+    users.push_back(key.first);
+    metrics.push_back(key.second);
+    counts.push_back(delta.first);
+    if (sums.size() > 1) sums += ',';
+    sums += *ScoreText(delta.second);
+  }
+  sums += '}';
+  // One row per (user, metric): the map has merged repeats, which one
+  // INSERT ... ON CONFLICT could not update twice.
+  PLUMB_RETURN_IF_ERROR(
+      c.Query("INSERT INTO stat_counters AS s (project_id, user_id, day, metric, n, total)"
+              " SELECT $1, d.u, $2, d.m, d.n, d.t"
+              " FROM unnest($3::bigint[], $4::text[], $5::bigint[], $6::float8[]) AS d(u, m, n, t)"
+              " ON CONFLICT (project_id, day, user_id, metric)"
+              " DO UPDATE SET n = s.n + EXCLUDED.n, total = s.total + EXCLUDED.total",
+              project_id_, day_, BigintArray(users), TextArray(metrics), BigintArray(counts), sums)
+          .status());
+  deltas_.clear();
+  return Status::Ok();
+}
 
 // --- completion ----------------------------------------------------------------------
 
 Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& settings,
-                    bool after_rework, const RevisionHooks* hooks, int64_t now_ms) {
+                    bool after_rework, const RevisionHooks* hooks, StatBatch& counters,
+                    int64_t now_ms) {
   PLUMB_ASSIGN_OR_RETURN(
       PgResult r, c.Query("SELECT " PLUMB_REVISION_COLS
                           " FROM annotations a JOIN revisions r ON r.id = a.current_revision_id"
@@ -187,6 +328,15 @@ Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& se
   PLUMB_ASSIGN_OR_RETURN(
       input.current, ReadAll<Revision>(r, [](const PgRow& row) { return ReadRevision(row, 0); }));
   input.after_rework = after_rework;
+  {
+    PLUMB_ASSIGN_OR_RETURN(PgResult p, c.Query("SELECT " PLUMB_PREDICTION_COLS
+                                               " FROM predictions p WHERE p.task_id = $1"
+                                               " ORDER BY p.id",
+                                               task.id));
+    PLUMB_ASSIGN_OR_RETURN(input.predictions, ReadAll<Prediction>(p, [](const PgRow& row) {
+                             return ReadPrediction(row, 0);
+                           }));
+  }
   Completion completion;
   if (hooks != nullptr && hooks->complete) {
     PLUMB_ASSIGN_OR_RETURN(completion, hooks->complete(input));
@@ -204,27 +354,40 @@ Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& se
   label.updated_at_ms = now_ms;
   PLUMB_RETURN_IF_ERROR(UpsertFinalLabel(c, label));
   PLUMB_RETURN_IF_ERROR(SetTaskState(c, task.id, completion.state));
+  PLUMB_RETURN_IF_ERROR(
+      WriteCompletionDisagreements(c, task, input.predictions, completion.disagreements, now_ms));
+  for (const StatDelta& d : completion.stats) counters.Add(d.user_id, d.metric, d.count, d.sum);
   if (completion.state != TaskState::kDone) return Status::Ok();
+  // A task sent back to review after it was done, then reworked, was
+  // counted done (and its labels accepted) the first time.
+  PLUMB_ASSIGN_OR_RETURN(bool resent, WasResent(c, task.id));
+  if (!resent) {
+    CountDone(counters, task, now_ms);
+    for (const Revision& rev : input.current) counters.Add(rev.user_id, stats::kAccepted, 1);
+  }
   Task done = task;
   done.state = TaskState::kDone;
   return TaskDone(c, done, label, now_ms);
 }
 
 Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const Revision& rev,
-                   const RevisionHooks* hooks, int64_t now_ms) {
+                   const RevisionHooks* hooks, StatBatch& counters, int64_t now_ms) {
   if (hooks == nullptr || !hooks->grade) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(
       PgResult a, c.Query("SELECT result, media FROM golden_answers WHERE task_id = $1", task_id));
   if (a.empty()) return Status::Ok();
   const GoldenAnswer answer{a.front().Json(0), a.front().Json(1)};
   PLUMB_ASSIGN_OR_RETURN(GoldenGrade grade, hooks->grade(answer, rev));
-  return c
-      .Query(
-          "INSERT INTO golden_grades (task_id, user_id, project_id, revision_id, score, correct,"
-          " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-          task_id, rev.user_id, project_id, rev.id, ScoreText(grade.score), grade.correct ? 1 : 0,
-          now_ms)
-      .status();
+  PLUMB_ASSIGN_OR_RETURN(
+      PgResult stored,
+      c.Query("INSERT INTO golden_grades (task_id, user_id, project_id, revision_id, score,"
+              " correct, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+              task_id, rev.user_id, project_id, rev.id, ScoreText(grade.score),
+              grade.correct ? 1 : 0, now_ms));
+  if (stored.affected() == 0) return Status::Ok();
+  counters.Add(rev.user_id, stats::kGolden, 1, grade.score);
+  if (grade.correct) counters.Add(rev.user_id, stats::kGoldenCorrect, 1);
+  return Status::Ok();
 }
 
 // --- golden tasks ----------------------------------------------------------------------
@@ -413,6 +576,21 @@ Status PgStore::RecordReview(const Review& review, int64_t now_ms) {
                                   review.task_id, review.reviewer_id, review.decision,
                                   review.comment, now_ms)
                               .status());
+    // The decision's counters: every counting annotation's author was
+    // reviewed (and rejected, or accepted), the reviewer made a review.
+    StatBatch counters(project_id, now_ms);
+    std::vector<int64_t> authors;
+    {
+      PLUMB_ASSIGN_OR_RETURN(PgResult a, c.Query("SELECT user_id FROM annotations"
+                                                 " WHERE task_id = $1 AND kind = 0 ORDER BY id",
+                                                 task.id));
+      for (int i = 0; i < a.rows(); ++i) authors.push_back(a.row(i).Int(0));
+    }
+    counters.Add(review.reviewer_id, stats::kReviews, 1);
+    for (int64_t author : authors) {
+      counters.Add(author, stats::kReviewed, 1);
+      if (review.decision == Decision::kReject) counters.Add(author, stats::kRejected, 1);
+    }
     if (review.decision == Decision::kReject) {
       // Every counting annotation goes back to its annotator; the task waits
       // for all of them (AppendRevision completes it again).
@@ -423,9 +601,19 @@ Status PgStore::RecordReview(const Review& review, int64_t now_ms) {
                                     " rejected_count = $2 WHERE id = $1",
                                     task.id, sent.affected())
                                 .status());
-      return WriteEvent(c, project_id, "review.rejected", task.id, task.batch_id,
-                        ReviewRejectedData(task.id, review.reviewer_id, review.comment),
-                        std::nullopt, now_ms);
+      PLUMB_RETURN_IF_ERROR(WriteEvent(
+          c, project_id, "review.rejected", task.id, task.batch_id,
+          ReviewRejectedData(task.id, review.reviewer_id, review.comment), std::nullopt, now_ms));
+      return counters.Flush(c);
+    }
+    // A task SendToReview took from done was counted done (with its labels
+    // accepted) then; deciding it again counts only the review.
+    PLUMB_ASSIGN_OR_RETURN(bool resent, WasResent(c, task.id));
+    if (!resent) {
+      CountDone(counters, task, now_ms);
+      if (review.decision == Decision::kAccept) {
+        for (int64_t author : authors) counters.Add(author, stats::kAccepted, 1);
+      }
     }
     PLUMB_ASSIGN_OR_RETURN(std::optional<FinalLabel> label, LoadFinalLabel(c, task.id));
     if (!label) label = FinalLabel{task.id, "[]", "", "single", 1, std::nullopt, now_ms};
@@ -443,7 +631,8 @@ Status PgStore::RecordReview(const Review& review, int64_t now_ms) {
     PLUMB_RETURN_IF_ERROR(UpsertFinalLabel(c, *label));
     PLUMB_RETURN_IF_ERROR(SetTaskState(c, task.id, TaskState::kDone));
     task.state = TaskState::kDone;
-    return TaskDone(c, task, *label, now_ms);
+    PLUMB_RETURN_IF_ERROR(TaskDone(c, task, *label, now_ms));
+    return counters.Flush(c);
   });
 }
 
@@ -789,6 +978,226 @@ Result<int64_t> PgStore::CountTasksDueBefore(int64_t project_id, int64_t before_
                                                " AND state <> 2 AND golden = 0",
                                                project_id, before_ms));
     return r.front().Int(0);
+  });
+}
+
+// --- predictions, disagreements, statistics, review on demand --------------------------
+
+namespace {
+
+// Status `s` with its field (or none) named under item `i` of a list: "[i].field".
+Status AtItem(const Status& s, size_t i) {
+  const std::string at = "[" + std::to_string(i) + "]";
+  const std::string field = s.field().empty() ? at : at + "." + s.field();
+  return s.code() == StatusCode::kNotFound ? Status::NotFound(s.message(), field)
+                                           : Status::InvalidArgument(s.message(), field);
+}
+
+}  // namespace
+
+Result<std::vector<Prediction>> PgStore::AddPredictions(
+    int64_t project_id, const std::vector<TaskPrediction>& predictions, int64_t now_ms) {
+  std::vector<int64_t> task_ids;
+  for (const TaskPrediction& p : predictions) task_ids.push_back(p.task_id);
+  const std::string ids = BigintArray(task_ids);
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::vector<Prediction>> {
+    // Rule 2: the project stays until the predictions are in. Rule 4, in
+    // KEY SHARE: a completion of one of the tasks under way finishes first
+    // (and this call then sees it done), or waits and reads these too.
+    PLUMB_RETURN_IF_ERROR(LockSettings(c, project_id).status());
+    std::set<int64_t> of_project;
+    {
+      PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                             c.Query("SELECT id FROM tasks WHERE id = ANY ($1::bigint[])"
+                                     " AND project_id = $2 ORDER BY id FOR KEY SHARE",
+                                     ids, project_id));
+      for (int i = 0; i < r.rows(); ++i) of_project.insert(r.row(i).Int(0));
+    }
+    // The first bad item is the one reported, whatever is wrong with it.
+    for (size_t i = 0; i < predictions.size(); ++i) {
+      const TaskPrediction& p = predictions[i];
+      Status valid = CheckPrediction(p.prediction);
+      if (valid.ok()) valid = CheckJsonbStorable(p.prediction.result_json, "result");
+      if (valid.ok()) valid = CheckJsonbStorable(p.prediction.media_json, "media");
+      if (valid.ok() && of_project.count(p.task_id) == 0) {
+        valid = Status::NotFound("task " + std::to_string(p.task_id) +
+                                     " is not a task of project " + std::to_string(project_id),
+                                 "task_id");
+      }
+      if (!valid.ok()) return AtItem(valid, i);
+    }
+    std::vector<Prediction> stored;
+    stored.reserve(predictions.size());
+    for (const TaskPrediction& tp : predictions) {
+      const NewPrediction& p = tp.prediction;
+      PLUMB_ASSIGN_OR_RETURN(
+          PgResult r,
+          c.Query("INSERT INTO predictions AS p (project_id, task_id, model_name, model_version,"
+                  " score, result_json, media, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                  " RETURNING " PLUMB_PREDICTION_COLS,
+                  project_id, tp.task_id, p.model_name, p.model_version, ScoreText(p.score),
+                  p.result_json, UnlessEmpty(p.media_json), now_ms));
+      stored.push_back(ReadPrediction(r.front(), 0));
+    }
+    return stored;
+  });
+}
+
+Status PgStore::SetDisagreements(const std::vector<Disagreement>& disagreements) {
+  std::vector<int64_t> prediction_ids;
+  for (size_t i = 0; i < disagreements.size(); ++i) {
+    PLUMB_RETURN_IF_ERROR(CheckDisagreement(disagreements[i], "[" + std::to_string(i) + "]."));
+    prediction_ids.push_back(disagreements[i].prediction_id);
+  }
+  if (disagreements.empty()) return Status::Ok();
+  const std::string ids = BigintArray(prediction_ids);
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    // The tasks first, in KEY SHARE and id order (as AddPredictions): a
+    // completion under way, which writes these rows too, finishes first.
+    std::map<int64_t, std::pair<int64_t, int64_t>> owner;  // prediction -> (project, task)
+    {
+      PLUMB_ASSIGN_OR_RETURN(
+          PgResult r, c.Query("SELECT p.id, p.project_id, p.task_id FROM predictions p"
+                              " JOIN tasks t ON t.id = p.task_id"
+                              " WHERE p.id = ANY ($1::bigint[]) ORDER BY t.id FOR KEY SHARE OF t",
+                              ids));
+      for (int i = 0; i < r.rows(); ++i) {
+        owner[r.row(i).Int(0)] = {r.row(i).Int(1), r.row(i).Int(2)};
+      }
+    }
+    for (size_t i = 0; i < disagreements.size(); ++i) {
+      if (owner.count(disagreements[i].prediction_id) == 0) {
+        return Status::NotFound(
+            "prediction " + std::to_string(disagreements[i].prediction_id) + " not found",
+            "[" + std::to_string(i) + "].prediction_id");
+      }
+    }
+    for (const Disagreement& d : disagreements) {
+      const auto& [project_id, task_id] = owner[d.prediction_id];
+      PLUMB_RETURN_IF_ERROR(UpsertDisagreement(c, d, project_id, task_id, d.computed_at_ms));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<DisagreementPage> PgStore::ListDisagreements(const DisagreementQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxPageSize) {
+    return Status::InvalidArgument("limit must be from 1 to 1000", "limit");
+  }
+  // $1 project, $2 model name or NULL, $3 label or NULL, $4 min score. The
+  // label is an element of the labels array, compared as jsonb reads it, so
+  // escapes (quotes, backslashes, \u sequences) in either never matter.
+#define PLUMB_DISAGREEMENT_FILTER                                        \
+  " FROM disagreements d JOIN predictions p ON p.id = d.prediction_id"   \
+  " JOIN tasks t ON t.id = d.task_id"                                    \
+  " WHERE d.project_id = $1 AND ($2::text IS NULL OR p.model_name = $2)" \
+  " AND ($3::text IS NULL OR jsonb_exists(d.labels::jsonb, $3)) AND d.score >= $4::float8"
+  return Transact(Mode::kSnapshot, [&](PgConnection& c) -> Result<DisagreementPage> {
+    const std::optional<std::string> after_score =
+        query.after ? ScoreText(query.after->first) : std::nullopt;
+    const int64_t after_id = query.after ? query.after->second : 0;  // read only with $5
+    // The cursor's `score <= ` bounds the range of disagreements_ranked a
+    // page reads, so a later page starts where the last one ended rather
+    // than skipping the rows before it.
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT d.prediction_id, d.task_id, d.score, d.controls, d.labels, d.computed_at,"
+                " p.model_name, p.model_version, t.state" PLUMB_DISAGREEMENT_FILTER
+                " AND d.score <= COALESCE($5::float8, 'Infinity')"
+                " AND ($5::float8 IS NULL OR d.score < $5::float8"
+                " OR (d.score = $5::float8 AND d.prediction_id > $6::bigint))"
+                " ORDER BY d.score DESC, d.prediction_id LIMIT $7",
+                query.project_id, query.model_name, query.label, ScoreText(query.min_score),
+                after_score, after_id, query.limit + 1));
+    PLUMB_ASSIGN_OR_RETURN(PgResult total,
+                           c.Query("SELECT COUNT(*)" PLUMB_DISAGREEMENT_FILTER, query.project_id,
+                                   query.model_name, query.label, ScoreText(query.min_score)));
+    DisagreementPage page;
+    for (int i = 0; i < r.rows() && i < query.limit; ++i) {
+      const PgRow row = r.row(i);
+      Disagreement d;
+      d.prediction_id = row.Int(0);
+      d.task_id = row.Int(1);
+      d.score = ParseScore(row.View(2)).value_or(0);
+      d.controls_json = row.Text(3);
+      d.labels_json = row.Text(4);
+      d.computed_at_ms = row.Int(5);
+      d.model_name = row.Text(6);
+      d.model_version = row.Text(7);
+      d.state = static_cast<TaskState>(row.Int(8));
+      page.items.push_back(std::move(d));
+    }
+    page.more = r.rows() > query.limit;
+    page.total = total.front().Int(0);
+    return page;
+  });
+#undef PLUMB_DISAGREEMENT_FILTER
+}
+
+Result<std::vector<StatRow>> PgStore::ReadStats(const StatQuery& query) {
+  return Read([&](PgConnection& c) -> Result<std::vector<StatRow>> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("SELECT user_id, day, metric, n, total FROM stat_counters"
+                                   " WHERE project_id = $1 AND day >= $2 AND day < $3"
+                                   " ORDER BY user_id, day, metric",
+                                   query.project_id, query.from_day, query.to_day));
+    return ReadAll<StatRow>(r, [](const PgRow& row) {
+      return StatRow{row.Int(0), row.Int(1), row.Text(2), row.Int(3),
+                     ParseScore(row.View(4)).value_or(0)};
+    });
+  });
+}
+
+Result<std::vector<AnnotationRef>> PgStore::ListAnnotationRefs(const AnnotationQuery& query) {
+  const std::optional<std::string> users =
+      query.user_ids.empty() ? std::nullopt : std::optional(BigintArray(query.user_ids));
+  return Read([&](PgConnection& c) -> Result<std::vector<AnnotationRef>> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("SELECT id, task_id, user_id FROM annotations"
+                                   " WHERE project_id = $1 AND created_at >= $2 AND created_at < $3"
+                                   " AND kind = 0 AND ($4::bigint[] IS NULL OR user_id = ANY ($4))"
+                                   " ORDER BY id",
+                                   query.project_id, query.from_ms, query.to_ms, users));
+    return ReadAll<AnnotationRef>(r, [](const PgRow& row) {
+      return AnnotationRef{row.Int(0), row.Int(1), row.Int(2)};
+    });
+  });
+}
+
+Result<std::vector<int64_t>> PgStore::SendToReview(const std::vector<int64_t>& task_ids,
+                                                   int64_t now_ms) {
+  if (task_ids.empty()) return std::vector<int64_t>();
+  const std::string ids = BigintArray(task_ids);
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::vector<int64_t>> {
+    // Rule 4 in id order; a row another transaction is changing is waited
+    // for and checked again as it committed (READ COMMITTED re-reads it).
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("UPDATE tasks t SET state = 3, open_slots = 0, resent = 1"
+                                   " FROM (SELECT id FROM tasks WHERE id = ANY ($1::bigint[])"
+                                   " AND state = 2 AND golden = 0"
+                                   " AND project_id IN (SELECT id FROM projects WHERE deleted = 0)"
+                                   " ORDER BY id FOR UPDATE OF tasks) picked"
+                                   " WHERE t.id = picked.id RETURNING t.id, t.batch_id",
+                                   ids));
+    std::set<int64_t> moved;
+    std::map<int64_t, int64_t> per_batch;  // batch id -> its tasks moved
+    for (int i = 0; i < r.rows(); ++i) {
+      moved.insert(r.row(i).Int(0));
+      if (!r.row(i).IsNull(1)) ++per_batch[r.row(i).Int(1)];
+    }
+    // A batch's done counts its tasks in state done: these are no longer.
+    // Deciding them again counts them back (TaskDone), and the batch's last
+    // one writes batch.completed again, with the labels the review left.
+    for (const auto& [batch_id, n] : per_batch) {
+      PLUMB_RETURN_IF_ERROR(
+          c.Query("UPDATE batches SET done = GREATEST(done - $2, 0) WHERE id = $1", batch_id, n)
+              .status());
+    }
+    std::vector<int64_t> out;
+    for (int64_t id : task_ids) {
+      if (moved.erase(id) > 0) out.push_back(id);
+    }
+    return out;
   });
 }
 

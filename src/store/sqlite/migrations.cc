@@ -329,7 +329,36 @@ CREATE INDEX deliveries_by_webhook ON deliveries(webhook_id, id);
 CREATE INDEX deliveries_by_batch ON deliveries(batch_id, id) WHERE batch_id IS NOT NULL;
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3};
+// Version 4: analytics (docs/analytics.md): running counters, the
+// disagreement of predictions with final labels, and the annotations' time
+// index for the sample gallery.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE stat_counters (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL,  -- 0: the project as a whole
+  day INTEGER NOT NULL,      -- days since 1970-01-01 UTC
+  metric TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  total REAL NOT NULL,
+  PRIMARY KEY (project_id, day, user_id, metric)
+) WITHOUT ROWID;
+CREATE TABLE disagreements (
+  prediction_id INTEGER PRIMARY KEY REFERENCES predictions(id) ON DELETE CASCADE,
+  project_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  score REAL NOT NULL,
+  controls TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  computed_at INTEGER NOT NULL
+);
+CREATE INDEX disagreements_ranked ON disagreements(project_id, score DESC, prediction_id);
+CREATE INDEX annotations_by_time ON annotations(project_id, created_at);
+-- Set by SendToReview: the task was done once, so deciding it again does not
+-- count it done (or its labels accepted) a second time.
+ALTER TABLE tasks ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

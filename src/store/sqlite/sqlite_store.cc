@@ -28,6 +28,7 @@
 
 #include "core/core.h"
 #include "store/backend_common.h"
+#include "store/sqlite/analytics_sql.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/queries.h"
 #include "store/sqlite/sqlite_db.h"
@@ -134,6 +135,29 @@ class SqliteStore final : public Store {
   Result<Progress> GetProgress(int64_t project_id, int64_t user_id) override;
 
   Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) override;
+  Result<std::vector<Prediction>> AddPredictions(int64_t project_id,
+                                                 const std::vector<TaskPrediction>& predictions,
+                                                 int64_t now_ms) override {
+    return Write([&](Connection& c) {
+      return sqlite::AddPredictions(c, project_id, predictions, now_ms);
+    });
+  }
+  Status SetDisagreements(const std::vector<Disagreement>& disagreements) override {
+    return Write([&](Connection& c) { return UpsertDisagreements(c, disagreements, std::nullopt); });
+  }
+  Result<DisagreementPage> ListDisagreements(const DisagreementQuery& query) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::ListDisagreements(c, query); });
+  }
+  Result<std::vector<StatRow>> ReadStats(const StatQuery& query) override {
+    return Read([&](Connection& c) { return sqlite::ReadStats(c, query); });
+  }
+  Result<std::vector<AnnotationRef>> ListAnnotationRefs(const AnnotationQuery& query) override {
+    return Read([&](Connection& c) { return sqlite::ListAnnotationRefs(c, query); });
+  }
+  Result<std::vector<int64_t>> SendToReview(const std::vector<int64_t>& task_ids,
+                                            int64_t /*now_ms*/) override {
+    return Write([&](Connection& c) { return sqlite::SendToReview(c, task_ids); });
+  }
 
   Status ForEachTaskWithAnnotations(
       int64_t project_id,
@@ -1267,6 +1291,7 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
     }
     PLUMB_ASSIGN_OR_RETURN(
         int64_t id, InsertRevision(c, rev, annotation_id, /*number=*/1, std::nullopt, now_ms));
+    PLUMB_RETURN_IF_ERROR(CountRevision(c, task.project_id, rev, /*first=*/true, now_ms));
     if (task.golden) {
       if (lease.counted) {
         // Leased before the task became golden.

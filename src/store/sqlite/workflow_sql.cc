@@ -5,7 +5,11 @@
 #include <string>
 #include <utility>
 
+#include <sqlite3.h>
+
+#include "core/stats.h"
 #include "store/backend_common.h"
+#include "store/sqlite/analytics_sql.h"
 #include "store/sqlite/queries.h"
 
 namespace plumb::store::sqlite {
@@ -180,6 +184,15 @@ Status CompleteTask(Connection& c, const Task& task, const ProjectSettings& sett
     PLUMB_ASSIGN_OR_RETURN(
         input.current, ReadAll<Revision>(s, [](const Statement& r) { return ReadRevision(r, 0); }));
   }
+  {
+    PLUMB_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT " PLUMB_PREDICTION_COLS
+                                     " FROM predictions p WHERE p.task_id = ? ORDER BY p.id"));
+    s.Bind(task.id);
+    PLUMB_ASSIGN_OR_RETURN(input.predictions, ReadAll<Prediction>(s, [](const Statement& r) {
+                             return ReadPrediction(r, 0);
+                           }));
+  }
   Completion completion;
   if (hooks != nullptr && hooks->complete) {
     PLUMB_ASSIGN_OR_RETURN(completion, hooks->complete(input));
@@ -198,7 +211,19 @@ Status CompleteTask(Connection& c, const Task& task, const ProjectSettings& sett
   PLUMB_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare("UPDATE tasks SET state = ?, open_slots = 0 WHERE id = ?"));
   PLUMB_RETURN_IF_ERROR(s.BindAll(completion.state, task.id).Run());
+  PLUMB_RETURN_IF_ERROR(AddStats(c, task.project_id, completion.stats, now_ms));
+  PLUMB_RETURN_IF_ERROR(UpsertDisagreements(c, completion.disagreements, now_ms));
   if (completion.state != TaskState::kDone) return Status::Ok();
+  // A task sent back to review after it was done was counted done then.
+  PLUMB_ASSIGN_OR_RETURN(int64_t resent,
+                         QueryInt(c, "SELECT resent FROM tasks WHERE id = ?", task.id));
+  if (resent == 0) {
+    PLUMB_RETURN_IF_ERROR(CountDone(c, task, now_ms));
+    for (const Revision& r : input.current) {
+      PLUMB_RETURN_IF_ERROR(
+          AddStat(c, task.project_id, r.user_id, stats::kAccepted, 1, 0, now_ms));
+    }
+  }
   return OnTaskDone(c, task, label, now_ms);
 }
 
@@ -207,6 +232,7 @@ Result<int64_t> AppendToOwnAnnotation(Connection& c, const NewRevision& rev, con
                                       bool rejected, int64_t now_ms) {
   PLUMB_ASSIGN_OR_RETURN(int64_t id,
                          InsertRevision(c, rev, annotation_id, number, parent_id, now_ms));
+  PLUMB_RETURN_IF_ERROR(CountRevision(c, task.project_id, rev, /*first=*/false, now_ms));
   // A rework lease has done its job.
   {
     PLUMB_ASSIGN_OR_RETURN(
@@ -248,10 +274,14 @@ Status GradeGolden(Connection& c, const NewRevision& rev, const Task& task, int6
       c.Prepare("INSERT OR IGNORE INTO golden_grades"
                 " (task_id, user_id, project_id, revision_id, score, correct, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  return s
-      .BindAll(task.id, rev.user_id, task.project_id, revision_id, ScoreText(grade.score),
-               grade.correct ? 1 : 0, now_ms)
-      .Run();
+  PLUMB_RETURN_IF_ERROR(s.BindAll(task.id, rev.user_id, task.project_id, revision_id,
+                                  ScoreText(grade.score), grade.correct ? 1 : 0, now_ms)
+                            .Run());
+  if (sqlite3_changes(c.handle()) == 0) return Status::Ok();  // graded before
+  PLUMB_RETURN_IF_ERROR(
+      AddStat(c, task.project_id, rev.user_id, stats::kGolden, 1, grade.score, now_ms));
+  if (!grade.correct) return Status::Ok();
+  return AddStat(c, task.project_id, rev.user_id, stats::kGoldenCorrect, 1, 0, now_ms);
 }
 
 // --- the queue's extra rules ------------------------------------------------------------
@@ -473,6 +503,30 @@ Status RecordReview(Connection& c, const Store::Review& review, int64_t now_ms) 
     PLUMB_RETURN_IF_ERROR(
         s.BindAll(task.id, review.reviewer_id, review.decision, review.comment, now_ms).Run());
   }
+  // The authors whose labels the decision was about.
+  std::vector<int64_t> authors;
+  bool resent = false;
+  {
+    PLUMB_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT user_id FROM annotations WHERE task_id = ?"
+                                     " AND kind = 0 ORDER BY id"));
+    s.Bind(task.id);
+    PLUMB_ASSIGN_OR_RETURN(authors,
+                           ReadAll<int64_t>(s, [](const Statement& r) { return r.Int(0); }));
+    PLUMB_ASSIGN_OR_RETURN(int64_t flag,
+                           QueryInt(c, "SELECT resent FROM tasks WHERE id = ?", task.id));
+    resent = flag != 0;
+  }
+  PLUMB_RETURN_IF_ERROR(
+      AddStat(c, task.project_id, review.reviewer_id, stats::kReviews, 1, 0, now_ms));
+  for (int64_t author : authors) {
+    PLUMB_RETURN_IF_ERROR(AddStat(c, task.project_id, author, stats::kReviewed, 1, 0, now_ms));
+    if (review.decision == Decision::kReject) {
+      PLUMB_RETURN_IF_ERROR(AddStat(c, task.project_id, author, stats::kRejected, 1, 0, now_ms));
+    } else if (review.decision == Decision::kAccept && !resent) {
+      PLUMB_RETURN_IF_ERROR(AddStat(c, task.project_id, author, stats::kAccepted, 1, 0, now_ms));
+    }
+  }
   if (review.decision == Decision::kReject) {
     int64_t rejected = 0;
     {
@@ -544,6 +598,7 @@ Status RecordReview(Connection& c, const Store::Review& review, int64_t now_ms) 
   PLUMB_RETURN_IF_ERROR(UpsertFinalLabel(c, *label));
   PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("UPDATE tasks SET state = 2 WHERE id = ?"));
   PLUMB_RETURN_IF_ERROR(s.Bind(task.id).Run());
+  if (!resent) PLUMB_RETURN_IF_ERROR(CountDone(c, task, now_ms));
   return OnTaskDone(c, task, *label, now_ms);
 }
 

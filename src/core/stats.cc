@@ -1,0 +1,45 @@
+#include "core/stats.h"
+
+#include <cmath>
+
+namespace plumb::stats {
+
+std::string ConfusionMetric(int control, int truth, int given) {
+  return "cm." + std::to_string(control) + "." + std::to_string(truth) + "." +
+         std::to_string(given);
+}
+
+std::string FleissMetric(int control) { return "fleiss." + std::to_string(control); }
+
+std::string FleissCategoryMetric(int control, int label) {
+  return "fcat." + std::to_string(control) + "." + std::to_string(label);
+}
+
+std::string CoincidenceMetric(int control, int a, int b) {
+  return "coinc." + std::to_string(control) + "." + std::to_string(a) + "." + std::to_string(b);
+}
+
+namespace {
+constexpr double kFirstBucketMs = 100;
+constexpr double kBucketsPerDoubling = 8;
+constexpr int kMaxBucket = 400;  // ~10^12 ms; keeps garbage durations in range
+}  // namespace
+
+int DurationBucket(int64_t ms) {
+  if (ms < kFirstBucketMs) return 0;
+  const double b = std::floor(std::log2(static_cast<double>(ms) / kFirstBucketMs) *
+                              kBucketsPerDoubling) + 1;
+  return b > kMaxBucket ? kMaxBucket : static_cast<int>(b);
+}
+
+double BucketMiddleMs(int bucket) {
+  if (bucket <= 0) return kFirstBucketMs / 2;
+  return kFirstBucketMs * std::exp2((bucket - 0.5) / kBucketsPerDoubling);
+}
+
+int64_t DayOf(int64_t ms) {
+  constexpr int64_t kDayMs = 86'400'000;
+  return ms >= 0 ? ms / kDayMs : -((-ms + kDayMs - 1) / kDayMs);
+}
+
+}  // namespace plumb::stats

@@ -1,0 +1,44 @@
+#pragma once
+// Running statistics (docs/analytics.md): the counters the store adds to in
+// the transaction of the write they count, named once here for the store
+// that writes them, the workflow that computes some of them and the
+// analytics that read them.
+
+#include <cstdint>
+#include <string>
+
+namespace plumb::stats {
+
+// Per labeler.
+inline constexpr const char* kLabels = "labels";        // count; sum: active ms
+inline constexpr const char* kRevisions = "revisions";  // count; sum: active ms
+inline constexpr const char* kLeadPrefix = "lead.";     // + bucket: active-time histogram
+inline constexpr const char* kGolden = "golden";        // count; sum: grade scores
+inline constexpr const char* kGoldenCorrect = "golden_correct";
+inline constexpr const char* kAgree = "agree";  // count; sum: scores against the final label
+inline constexpr const char* kAccepted = "accepted";
+inline constexpr const char* kReviewed = "reviewed";
+inline constexpr const char* kRejected = "rejected";
+inline constexpr const char* kReviews = "reviews";  // decisions made, by the reviewer
+// Per project (user 0).
+inline constexpr const char* kDone = "done";          // count; sum: turnaround ms
+inline constexpr const char* kTurnPrefix = "turn.";   // + bucket: turnaround histogram
+
+// "cm.C.T.G": labeler gave label G where the consensus of single-choice
+// control index C was T.
+std::string ConfusionMetric(int control, int truth, int given);
+// "fleiss.C": items (count) and their P_i (sum); "fcat.C.L": ratings of label L.
+std::string FleissMetric(int control);
+std::string FleissCategoryMetric(int control, int label);
+// "coinc.C.A.B": Krippendorff coincidences (sum).
+std::string CoincidenceMetric(int control, int a, int b);
+
+// Histogram buckets: 0 below 100 ms, then 8 per doubling.
+int DurationBucket(int64_t ms);
+// The geometric middle of a bucket, in ms (50 for bucket 0).
+double BucketMiddleMs(int bucket);
+
+// Days since 1970-01-01 UTC (floor, so negative times fall on earlier days).
+int64_t DayOf(int64_t ms);
+
+}  // namespace plumb::stats
