@@ -10,6 +10,7 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include "http/analytics_internal.h"
 #include "http/api_internal.h"
 #include "http/metrics.h"
 #include "http/request_util.h"
@@ -46,7 +47,8 @@ bool MatchPattern(const char* pattern, const std::string& path, std::vector<int6
 const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
-    for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes}) {
+    for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes,
+                       AnalyticsRoutes, TrustRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }
@@ -242,12 +244,16 @@ std::optional<std::string> Request::Query(const std::string& name) const {
 
 bool IsUploadRoute(const std::string& method, const std::string& path) {
   std::vector<int64_t> ids;
-  return method == "POST" && MatchPattern(kImportRoute, path, ids);
+  return method == "POST" &&
+         (MatchPattern(kImportRoute, path, ids) || MatchPattern(kPredictionsRoute, path, ids));
 }
 
 Status CheckUpload(const Services& services, const Request& request) {
   std::vector<int64_t> ids;
-  if (!MatchPattern(kImportRoute, request.path, ids)) return Status::Ok();
+  if (!MatchPattern(kImportRoute, request.path, ids) &&
+      !MatchPattern(kPredictionsRoute, request.path, ids)) {
+    return Status::Ok();
+  }
   PLUMB_ASSIGN_OR_RETURN(User user, Authenticate(services, request));
   Ctx ctx{services, request, ids, user};
   PLUMB_RETURN_IF_ERROR(RequireRole(user, Role::kManager));

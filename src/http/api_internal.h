@@ -30,6 +30,8 @@ struct Route {
 
 // The import route: its body is streamed to a file (see IsUploadRoute).
 inline constexpr char kImportRoute[] = "/api/v1/projects/{id}/tasks";
+// Predictions for existing tasks: streamed like an import.
+inline constexpr char kPredictionsRoute[] = "/api/v1/projects/{id}/predictions";
 
 std::vector<Route> AuthRoutes();
 std::vector<Route> ProjectRoutes();
