@@ -598,7 +598,11 @@ export interface SamplePage {
 }
 
 export interface SendOutcome {
+  /** How many were sent (or, from an older server, their ids). */
   sent: number | number[];
+  /** The tasks sent. */
+  task_ids?: number[];
+  /** The tasks that were not done, left alone. */
   skipped: number[];
 }
 

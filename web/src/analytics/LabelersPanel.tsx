@@ -65,8 +65,8 @@ function Labelers({ rows, workforces }: { rows: LabelerRow[]; workforces: Workfo
               <th>Workforce</th>
               <FigureHeads />
               {controls.map((c) => (
-                <th key={c} className="num">
-                  κ {controls.length > 1 ? c : 'vs consensus'}
+                <th key={c} className="num" title={`Cohen's κ of ${c} against the final labels`}>
+                  κ {controls.length > 1 ? c : ''}
                 </th>
               ))}
             </tr>

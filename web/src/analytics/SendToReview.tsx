@@ -6,6 +6,7 @@ type Outcome = { kind: 'idle' } | { kind: 'busy' } | { kind: 'sent' } | { kind: 
 /** Whether the reply to POST …/review/send says this task was sent (`sent` is a count or the ids). */
 export function wasSent(outcome: SendOutcome, taskId: number): boolean {
   if (outcome.skipped?.includes(taskId)) return false;
+  if (outcome.task_ids) return outcome.task_ids.includes(taskId);
   return Array.isArray(outcome.sent) ? outcome.sent.includes(taskId) : outcome.sent > 0;
 }
 

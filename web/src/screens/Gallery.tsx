@@ -15,6 +15,8 @@ import { formatTime } from '../format';
 import { useAsync } from '../useAsync';
 
 const sizes = [12, 24, 48, 96, 200];
+// The server takes a whole number; up to 15 digits it survives a JavaScript number unchanged.
+const seedPattern = /^\d{1,15}$/;
 
 function annotatorName(sample: Sample): string {
   const a = sample.annotation;
@@ -76,9 +78,17 @@ export function Gallery({ projectId }: { projectId: number }) {
         <Picker label="Size" value={size || '24'} onChange={setSize} choices={plainChoices(sizes)} testId="gallery-size" />
         <label className="inline">
           Seed
-          <input className="seed" value={draft} onChange={(e) => setDraft(e.target.value)} data-testid="gallery-seed" />
+          <input
+            className="seed"
+            inputMode="numeric"
+            pattern="\d{1,15}"
+            title="a whole number of up to 15 digits"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            data-testid="gallery-seed"
+          />
         </label>
-        <button type="submit" disabled={draft.trim() === seed} data-testid="gallery-draw">
+        <button type="submit" disabled={draft.trim() === seed || !seedPattern.test(draft.trim())} data-testid="gallery-draw">
           Draw
         </button>
         <button type="button" onClick={() => setSeed(randomSeed())} data-testid="gallery-reshuffle">
