@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { api, setUnauthenticatedHandler, type User } from './api';
 import { TopBar } from './components/TopBar';
 import { matchRoute, navigate, paths, usePath, type Route } from './router';
@@ -11,6 +11,16 @@ import { ProjectsList } from './screens/ProjectsList';
 import { ReviewQueue } from './screens/ReviewQueue';
 import { Workforces } from './screens/Workforces';
 import { canManage, canReview } from './session';
+
+// The manager's screens of instructions, dataset versions and the audit log,
+// loaded on first use (the editor brings the diff library).
+const Instructions = lazy(() => import('./screens/Instructions').then((m) => ({ default: m.Instructions })));
+const DatasetVersions = lazy(() => import('./screens/DatasetVersions').then((m) => ({ default: m.DatasetVersions })));
+const Audit = lazy(() => import('./screens/Audit').then((m) => ({ default: m.Audit })));
+
+function Later({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<p className="muted">Loading…</p>}>{children}</Suspense>;
+}
 
 /** undefined while the session is being checked, null when logged out. */
 type Session = User | null | undefined;
@@ -76,6 +86,12 @@ function Screen({ route, user }: { route: Route; user: User }) {
     case 'gallery':
     case 'disagreements':
       return canManage(user) ? <AnalyticsScreen screen={route.name} projectId={route.id} /> : <Forbidden />;
+    case 'instructions':
+      return canManage(user) ? <Later><Instructions projectId={route.id} /></Later> : <Forbidden />;
+    case 'versions':
+      return canManage(user) ? <Later><DatasetVersions projectId={route.id} /></Later> : <Forbidden />;
+    case 'audit':
+      return canManage(user) ? <Later><Audit /></Later> : <Forbidden />;
     case 'workforces':
       return canManage(user) ? <Workforces /> : <Forbidden />;
     case 'not-found':

@@ -217,6 +217,8 @@ export interface TaskAnnotation {
   result: ResultItem[];
   revision: number;
   updated_at: string;
+  /** The instructions version in force when the current revision was made (0: none). */
+  instructions_version?: number;
 }
 
 export interface Task {
@@ -292,6 +294,7 @@ export interface ReviewAnnotation {
   username: string;
   result: ResultItem[];
   media?: Media | null;
+  instructions_version?: number;
 }
 
 /** The label consensus proposes; `method` e.g. majority, dawid_skene, review_fix. */
@@ -439,6 +442,7 @@ export interface Revision {
   source: string;
   parent_id: number | null;
   created_at: string;
+  instructions_version?: number;
 }
 
 export interface Token {
@@ -639,6 +643,155 @@ export interface TopDisagreements {
   min_score?: number;
 }
 
+export type ExampleKind = 'example' | 'counter_example';
+
+/** An example or counter-example of the instructions (docs/instructions.md). */
+export interface InstructionsExample {
+  kind: ExampleKind;
+  title: string;
+  /** Markdown. */
+  text: string;
+  /** The SHA-256 of an uploaded image, or null. */
+  image: string | null;
+  task_id: number | null;
+}
+
+/** A task an example links, with its correct label (its golden answer, else its final label). */
+export interface ExampleTask {
+  task: Task;
+  label: ResultItem[] | (InitialResult & { method?: string }) | null;
+}
+
+export interface InstructionsVersion {
+  version: number;
+  /** Markdown. */
+  body: string;
+  examples: InstructionsExample[];
+  note: string | null;
+  author: UserRef | null;
+  created_at: string;
+  /** With GET …/instructions/{version}: the tasks the examples link, by id. */
+  tasks?: Record<string, ExampleTask>;
+}
+
+export type InstructionsVersionSummary = Pick<InstructionsVersion, 'version' | 'note' | 'author' | 'created_at'>;
+
+export interface InstructionsState {
+  /** The current version, or null when the project has no instructions. */
+  current: number | null;
+  /** The caller's newest acknowledged version, 0 if none. */
+  acknowledged: number;
+}
+
+export interface NewInstructions {
+  body: string;
+  examples?: InstructionsExample[];
+  note?: string;
+}
+
+export interface InstructionsAck {
+  user_id: number;
+  username: string;
+  /** The newest version the member acknowledged, 0 if none. */
+  acknowledged: number;
+  at: string | null;
+}
+
+export interface InstructionsAcks {
+  current: number | null;
+  items: InstructionsAck[];
+}
+
+export interface UploadedImage {
+  hash: string;
+  url: string;
+}
+
+/** An immutable snapshot of a project's final labels (docs/datasets.md). */
+export interface DatasetVersion {
+  id: number;
+  name: string;
+  note: string | null;
+  hash: string;
+  tasks: number;
+  created_by: UserRef | null;
+  created_at: string;
+}
+
+export interface DatasetDiff {
+  from: string;
+  to: string;
+  added: number;
+  removed: number;
+  relabeled: number;
+  unchanged: number;
+  classes: { class: string; added: number; removed: number }[];
+  /** At most 1,000 ids each. */
+  tasks: { added: number[]; removed: number[]; relabeled: number[] };
+}
+
+export type HistorySource = 'human' | 'import' | 'review_fix' | 'adjudication';
+
+export interface HistoryRevision {
+  revision: number;
+  annotation_id: number;
+  annotator: UserRef | null;
+  created_at: string;
+  source: HistorySource | string;
+  /** Why a revision after the first was made: edit, rework, instructions, review_fix, adjudication. */
+  reason: string | null;
+  /** The reviewer's comment of a rework. */
+  comment?: string | null;
+  instructions_version: number;
+  result: ResultItem[];
+  media?: Media | null;
+}
+
+export interface HistoryReview {
+  reviewer: UserRef | string | null;
+  decision: string;
+  comment: string | null;
+  created_at: string;
+}
+
+export interface HistoryFinal {
+  result: ResultItem[];
+  media?: Media | null;
+  method: string;
+  decided_by: UserRef | string | null;
+  updated_at: string;
+}
+
+export interface TaskHistory {
+  task_id?: number;
+  /** Every revision of every annotation, oldest first (`revisions` from some servers). */
+  items?: HistoryRevision[];
+  revisions?: HistoryRevision[];
+  reviews?: HistoryReview[];
+  final?: HistoryFinal | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  user: UserRef | null;
+  action: string;
+  project_id: number | null;
+  target: string | number | null;
+  details: unknown;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  next_cursor: string | null;
+}
+
+export interface AuditQuery {
+  project?: number;
+  limit?: number;
+  cursor?: string;
+}
+
 export interface ImportOutcome {
   imported: number;
   annotations?: number;
@@ -651,14 +804,17 @@ export class ApiError extends Error {
   readonly code: string;
   readonly field?: string;
   readonly line?: number;
+  /** With `instructions_not_acknowledged`: the version to acknowledge. */
+  readonly version?: number;
 
-  constructor(status: number, code: string, message: string, field?: string, line?: number) {
+  constructor(status: number, code: string, message: string, field?: string, line?: number, version?: number) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
     this.line = line;
+    this.version = version;
   }
 }
 
@@ -704,10 +860,11 @@ async function readError(response: Response): Promise<ApiError> {
   const fallback = `${response.status} ${response.statusText}`.trim();
   try {
     const body = (await response.json()) as {
-      error?: { code?: string; message?: string; field?: string; line?: number };
+      error?: { code?: string; message?: string; field?: string; line?: number; version?: number };
     };
     const e = body.error ?? {};
-    return new ApiError(response.status, e.code ?? 'unknown', e.message || fallback, e.field, e.line);
+    const version = typeof e.version === 'number' ? e.version : undefined;
+    return new ApiError(response.status, e.code ?? 'unknown', e.message || fallback, e.field, e.line, version);
   } catch {
     return new ApiError(response.status, 'unknown', fallback);
   }
@@ -726,6 +883,11 @@ function query(params: Record<string, string | number | undefined>): string {
   }
   const text = search.toString();
   return text ? `?${text}` : '';
+}
+
+/** Where an uploaded instructions image is served (docs/instructions.md, Images). */
+export function instructionsImageUrl(hash: string): string {
+  return `${base}/instructions/images/${hash}`;
 }
 
 export const api = {
@@ -832,6 +994,39 @@ export const api = {
     request<DisagreementPage>('GET', `/projects/${projectId}/disagreements${query({ ...q })}`),
   sendTopDisagreements: (projectId: number, top: TopDisagreements) =>
     request<{ sent: number; task_ids: number[] }>('POST', `/projects/${projectId}/disagreements/review`, { json: top }),
+
+  instructions: (projectId: number) => request<InstructionsState>('GET', `/projects/${projectId}/instructions`),
+  instructionsVersions: (projectId: number) =>
+    list<InstructionsVersionSummary>('GET', `/projects/${projectId}/instructions/versions`),
+  instructionsVersion: (projectId: number, version: number) =>
+    request<InstructionsVersion>('GET', `/projects/${projectId}/instructions/${version}`),
+  /** Every save is a new version; resolves to it. */
+  saveInstructions: (projectId: number, instructions: NewInstructions) =>
+    request<InstructionsVersion>('PUT', `/projects/${projectId}/instructions`, { json: instructions }),
+  uploadInstructionsImage: (projectId: number, file: Blob) =>
+    request<UploadedImage>('POST', `/projects/${projectId}/instructions/images`, {
+      body: file,
+      headers: { 'Content-Type': file.type || 'application/octet-stream' },
+    }),
+  /** 409 when `version` is no longer the current one. */
+  acknowledgeInstructions: (projectId: number, version: number) =>
+    request<void>('POST', `/projects/${projectId}/instructions/ack`, { json: { version } }),
+  instructionsAcks: (projectId: number) => request<InstructionsAcks>('GET', `/projects/${projectId}/instructions/acks`),
+  outdatedTasks: (projectId: number, q: { before?: number; limit?: number; cursor?: string } = {}) =>
+    request<TaskPage>('GET', `/projects/${projectId}/instructions/outdated${query({ ...q })}`),
+  reworkOutdated: (projectId: number, body: { before?: number; task_ids?: number[] } = {}) =>
+    request<{ sent: number }>('POST', `/projects/${projectId}/instructions/rework`, { json: body }),
+
+  createDatasetVersion: (projectId: number, name: string, note?: string) =>
+    request<DatasetVersion>('POST', `/projects/${projectId}/versions`, { json: note ? { name, note } : { name } }),
+  datasetVersions: (projectId: number) => list<DatasetVersion>('GET', `/projects/${projectId}/versions`),
+  datasetDiff: (projectId: number, from: string, to: string) =>
+    request<DatasetDiff>('GET', `/projects/${projectId}/versions/diff${query({ from, to })}`),
+  datasetExportUrl: (projectId: number, name: string, format: 'json' | 'jsonl' | 'csv') =>
+    `${base}/projects/${projectId}/versions/${encodeURIComponent(name)}/export?format=${format}`,
+
+  taskHistory: (taskId: number) => request<TaskHistory>('GET', `/tasks/${taskId}/history`),
+  audit: (q: AuditQuery = {}) => request<AuditPage>('GET', `/audit${query({ ...q })}`),
 
   exportUrl: (id: number, format: ExportFormat) => `${base}/projects/${id}/export?format=${format}`,
 

@@ -12,18 +12,22 @@ export type Route =
   | { name: 'quality'; id: number }
   | { name: 'gallery'; id: number }
   | { name: 'disagreements'; id: number }
+  | { name: 'instructions'; id: number }
+  | { name: 'versions'; id: number }
   | { name: 'workforces' }
+  | { name: 'audit' }
   | { name: 'not-found' };
 
 /** The screens under /projects/:id/ (the regular expression below lists the same). */
-type ProjectScreen = 'label' | 'review' | 'quality' | 'gallery' | 'disagreements';
+type ProjectScreen = 'label' | 'review' | 'quality' | 'gallery' | 'disagreements' | 'instructions' | 'versions';
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/projects' || path === '/projects/') return { name: 'projects' };
   if (path === '/login') return { name: 'login' };
   if (path === '/projects/new') return { name: 'new-project' };
   if (path === '/workforces' || path === '/workforces/') return { name: 'workforces' };
-  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements))?\/?$/.exec(path);
+  if (path === '/audit' || path === '/audit/') return { name: 'audit' };
+  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements|instructions|versions))?\/?$/.exec(path);
   if (project) {
     const id = Number(project[1]);
     const screen = project[2] as ProjectScreen | undefined;
@@ -42,7 +46,11 @@ export const paths = {
   quality: (id: number) => `/projects/${id}/quality`,
   gallery: (id: number) => `/projects/${id}/gallery`,
   disagreements: (id: number) => `/projects/${id}/disagreements`,
+  instructions: (id: number) => `/projects/${id}/instructions`,
+  versions: (id: number) => `/projects/${id}/versions`,
   workforces: () => '/workforces',
+  /** The audit log, of one project when `project` is given. */
+  audit: (project?: number) => (project === undefined ? '/audit' : `/audit?project=${project}`),
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

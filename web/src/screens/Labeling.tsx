@@ -19,9 +19,12 @@ import { TaskEditor } from '../editor/TaskEditor';
 import { formatCount } from '../format';
 import { Link, paths } from '../router';
 import { useAsync } from '../useAsync';
+import { isInstructionsGate } from '../instructions/gate';
+import { InstructionsGateLater, InstructionsPanelLater } from '../instructions/Later';
 
 type View =
   | { kind: 'loading' }
+  | { kind: 'instructions'; version?: number }
   | { kind: 'task'; task: Task; lease: Lease; rule?: QueueRule; review?: ReviewNote }
   | { kind: 'empty' }
   | { kind: 'expired'; message: string }
@@ -67,6 +70,9 @@ function LabelingSession({ project }: { project: Project }) {
   const [progress, setProgress] = useState<Progress>();
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [reading, setReading] = useState(false);
+  const [acknowledged, setAcknowledged] = useState(0);
+  const instructions = useAsync(() => api.instructions(project.id).catch(() => null), [project.id, acknowledged]);
   const shownAt = useRef(0);
   const attempt = useRef<Attempt | null>(null);
   const loads = useRef(0);
@@ -80,7 +86,13 @@ function LabelingSession({ project }: { project: Project }) {
     if (load !== loads.current) return;
     if (counts.status === 'fulfilled') setProgress(counts.value);
     if (next.status === 'rejected') {
-      setView({ kind: 'failed', message: (next.reason as Error).message });
+      const reason = next.reason as Error;
+      if (isInstructionsGate(reason)) {
+        setReading(false);
+        setView({ kind: 'instructions', version: reason.version });
+      } else {
+        setView({ kind: 'failed', message: reason.message });
+      }
       return;
     }
     attempt.current = null;
@@ -150,8 +162,14 @@ function LabelingSession({ project }: { project: Project }) {
 
   // The editor has its own keys while a task is shown; these are for the
   // screens in between.
+  const hasInstructions = Boolean(instructions.data?.current);
   const onKey = (event: KeyboardEvent) => {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    if (event.key.toLowerCase() === 'i' && hasInstructions && view.kind !== 'instructions' && !event.defaultPrevented) {
+      event.preventDefault();
+      if (!event.repeat) setReading((r) => !r);
+      return;
+    }
     if ((view.kind === 'expired' || view.kind === 'failed') && event.key === 'Enter') {
       event.preventDefault();
       if (!event.repeat) void loadNext();
@@ -167,7 +185,31 @@ function LabelingSession({ project }: { project: Project }) {
         <span className="progress" data-testid="progress">
           {progress && progressLine(progress)}
         </span>
+        {hasInstructions && view.kind !== 'instructions' && (
+          <button
+            type="button"
+            onClick={() => setReading((r) => !r)}
+            aria-pressed={reading}
+            data-testid="open-instructions"
+          >
+            Instructions{instructions.data?.current ? ` (version ${instructions.data.current})` : ''} <kbd>I</kbd>
+          </button>
+        )}
       </div>
+      {reading && view.kind !== 'instructions' && (
+        <InstructionsPanelLater projectId={project.id} controls={controls} onClose={() => setReading(false)} />
+      )}
+      {view.kind === 'instructions' && (
+        <InstructionsGateLater
+          projectId={project.id}
+          version={view.version}
+          controls={controls}
+          onAcknowledged={() => {
+            setAcknowledged((n) => n + 1);
+            void loadNext();
+          }}
+        />
+      )}
       {view.kind === 'loading' && <p className="muted">Loading the next task…</p>}
       {view.kind === 'task' && (view.rule === 'rework' || view.review) && <ReworkNote review={view.review} />}
       {view.kind === 'task' && view.task.deadline_soon && (

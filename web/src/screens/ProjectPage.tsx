@@ -44,6 +44,15 @@ export function ProjectPage({ projectId }: { projectId: number }) {
               <Link to={paths.disagreements(p.id)} className="button" data-testid="open-disagreements">
                 Disagreements
               </Link>
+              <Link to={paths.instructions(p.id)} className="button" data-testid="open-instructions-editor">
+                Instructions
+              </Link>
+              <Link to={paths.versions(p.id)} className="button" data-testid="open-versions">
+                Dataset versions
+              </Link>
+              <Link to={paths.audit(p.id)} className="button" data-testid="open-audit">
+                Audit log
+              </Link>
               <button type="button" onClick={() => navigate(paths.review(p.id))} data-testid="open-review">
                 Review
               </button>
@@ -69,7 +78,7 @@ export function ProjectPage({ projectId }: { projectId: number }) {
           <BatchesPanel projectId={p.id} version={version} />
           <WebhooksPanel projectId={p.id} />
           <GoldenGrades projectId={p.id} version={version} />
-          <TaskTable projectId={p.id} version={version} />
+          <TaskTable projectId={p.id} version={version} controls={p.schema.controls} />
         </>
       )}
     </section>

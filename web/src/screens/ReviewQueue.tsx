@@ -2,7 +2,7 @@
 // every annotator's annotation side by side with the label consensus proposes,
 // and the decisions of docs/workflow.md (accept, reject with a comment, fix;
 // in adjudication resolve with one annotation or an edited label).
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import {
   api,
   ApiError,
@@ -22,9 +22,14 @@ import { TaskEditor } from '../editor/TaskEditor';
 import { ResultView } from '../review/ResultView';
 import { Link, paths } from '../router';
 import { useAsync } from '../useAsync';
+import { instructionsVersionText, isInstructionsGate } from '../instructions/gate';
+import { InstructionsGateLater } from '../instructions/Later';
+
+const TaskHistoryPanel = lazy(() => import('../versions/TaskHistory').then((m) => ({ default: m.TaskHistoryPanel })));
 
 type View =
   | { kind: 'loading' }
+  | { kind: 'instructions'; version?: number }
   | { kind: 'item'; item: ReviewItem }
   | { kind: 'empty' }
   | { kind: 'expired'; message: string }
@@ -57,6 +62,7 @@ function ReviewSession({ project }: { project: Project }) {
   const [stage, setStage] = useState<ReviewStage | ''>('');
   const [view, setView] = useState<View>({ kind: 'loading' });
   const [editing, setEditing] = useState(false);
+  const [showHistory, setShowHistory] = useState(false);
   const [comment, setComment] = useState('');
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -68,6 +74,7 @@ function ReviewSession({ project }: { project: Project }) {
     const load = ++loads.current;
     setView({ kind: 'loading' });
     setEditing(false);
+    setShowHistory(false);
     setComment('');
     setNotice(undefined);
     try {
@@ -76,7 +83,8 @@ function ReviewSession({ project }: { project: Project }) {
       setView(item ? { kind: 'item', item } : { kind: 'empty' });
     } catch (e) {
       if (load !== loads.current) return;
-      setView({ kind: 'failed', message: (e as Error).message });
+      if (isInstructionsGate(e)) setView({ kind: 'instructions', version: e.version });
+      else setView({ kind: 'failed', message: (e as Error).message });
     }
   }, [project.id, stage]);
 
@@ -179,14 +187,36 @@ function ReviewSession({ project }: { project: Project }) {
         </label>
       </div>
       {view.kind === 'loading' && <p className="muted">Loading the next task…</p>}
+      {view.kind === 'instructions' && (
+        <InstructionsGateLater
+          projectId={project.id}
+          version={view.version}
+          controls={controls}
+          onAcknowledged={() => void loadNext()}
+        />
+      )}
       {item && (
         <div data-testid="review-task" data-task-id={item.task.id} data-stage={item.stage}>
           <p>
             <span className={`state state-${item.stage === 'adjudication' ? 'adjudicating' : 'reviewing'}`}>
               {item.stage}
             </span>{' '}
-            Task {item.task.id} {item.task.deadline_soon && <DeadlineBadge deadline={item.task.deadline} />}
+            Task {item.task.id} {item.task.deadline_soon && <DeadlineBadge deadline={item.task.deadline} />}{' '}
+            <button
+              type="button"
+              className="link"
+              onClick={() => setShowHistory((s) => !s)}
+              aria-expanded={showHistory}
+              data-testid="review-history"
+            >
+              {showHistory ? 'Hide history' : 'History'}
+            </button>
           </p>
+          {showHistory && (
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              <TaskHistoryPanel taskId={item.task.id} controls={controls} />
+            </Suspense>
+          )}
           {editing ? (
             <>
               <p className="muted">
@@ -225,7 +255,15 @@ function ReviewSession({ project }: { project: Project }) {
                     data-username={a.username}
                   >
                     <div className="heading">
-                      <h2>{a.username}</h2>
+                      <h2>
+                        {a.username}
+                        {a.instructions_version !== undefined && (
+                          <span className="muted small" data-testid="annotation-instructions-version">
+                            {' '}
+                            {instructionsVersionText(a.instructions_version)}
+                          </span>
+                        )}
+                      </h2>
                       {adjudicating && (
                         <button
                           type="button"
