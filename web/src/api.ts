@@ -738,11 +738,12 @@ export interface HistoryRevision {
   annotator: UserRef | null;
   created_at: string;
   source: HistorySource | string;
-  /** Why a revision after the first was made: edit, rework, instructions, review_fix, adjudication. */
+  /** Why the revision was made: first, edit, rework, instructions, review_fix, adjudication. */
   reason: string | null;
   /** The reviewer's comment of a rework. */
   comment?: string | null;
-  instructions_version: number;
+  /** Null from a server that does not record it. */
+  instructions_version: number | null;
   result: ResultItem[];
   media?: Media | null;
 }
@@ -758,7 +759,8 @@ export interface HistoryFinal {
   result: ResultItem[];
   media?: Media | null;
   method: string;
-  decided_by: UserRef | string | null;
+  /** The deciding reviewer's id (review_fix, adjudication), or null. */
+  decided_by: UserRef | string | number | null;
   updated_at: string;
 }
 

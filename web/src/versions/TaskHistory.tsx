@@ -18,6 +18,7 @@ const sourceNames: Record<string, string> = {
 };
 
 const reasonNames: Record<string, string> = {
+  first: 'first',
   edit: 'edited',
   rework: 'rework',
   instructions: 'instructions changed',
@@ -25,8 +26,10 @@ const reasonNames: Record<string, string> = {
   adjudication: 'adjudicated',
 };
 
-function who(user: UserRef | string | null | undefined): string {
-  if (!user) return '—';
+/** A user as the server names one: a reference, a username, or (decided_by) an id. */
+function who(user: UserRef | string | number | null | undefined): string {
+  if (user === null || user === undefined || user === '') return '—';
+  if (typeof user === 'number') return `user #${user}`;
   return typeof user === 'string' ? user : user.username;
 }
 
@@ -59,10 +62,16 @@ function RevisionRow({ revision, controls }: { revision: HistoryRevision; contro
       <td>{formatTime(revision.created_at)}</td>
       <td>{sourceNames[revision.source] ?? revision.source}</td>
       <td>
-        {revision.reason ? (reasonNames[revision.reason] ?? revision.reason) : <span className="muted">first</span>}
+        {!revision.reason || revision.reason === 'first' ? (
+          <span className="muted">first</span>
+        ) : (
+          (reasonNames[revision.reason] ?? revision.reason)
+        )}
         {revision.comment && <div className="small rework-comment">{revision.comment}</div>}
       </td>
-      <td data-testid="history-instructions-version">{instructionsVersionText(revision.instructions_version ?? 0)}</td>
+      <td data-testid="history-instructions-version">
+        {typeof revision.instructions_version === 'number' ? instructionsVersionText(revision.instructions_version) : '—'}
+      </td>
       <td>
         <ResultLines result={revision.result} controls={controls} />
       </td>
