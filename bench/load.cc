@@ -27,11 +27,24 @@
 //   plumb_bench_load healthz --port P [--concurrency 64] [--seconds 10] [--warmup 1]
 //                    [--max-rounds N]
 //     The baseline: the same client and concurrency, looping GET /healthz.
+//   plumb_bench_load stats --port P --user NAME --password PW --project ID [--requests 100]
+//                    [--seconds 20]
+//     Signs in as NAME (a manager) and, one endpoint after the other on one
+//     keep-alive connection, sends 5 warm-up GETs then --requests timed ones
+//     (fewer when they take longer than --seconds in all), one at a time, to
+//     each of the project's analytics endpoints (summary, labelers,
+//     workforces, timeseries, confusion; default range: the last 30 days)
+//     and to two that are not stats endpoints (samples?seed=1&size=24,
+//     disagreements?limit=50), then to /healthz the same way, the baseline.
+//     Any status but 200 stops the run. Prints one key=value line per
+//     endpoint: endpoint=NAME kind=stats|other|baseline requests p50_ms
+//     p99_ms max_ms first_ms (the first warm-up) reply_bytes.
 //
-// Only round trips that start after the warm-up and end inside the measured
-// window count. Both modes stop at the deadline or after --max-rounds round
-// trips in all, whichever comes first, and every request times out after
-// 10 s, so a stuck server cannot hold the run. Prints one key=value line.
+// In annotate and healthz only round trips that start after the warm-up and
+// end inside the measured window count; both stop at the deadline or after
+// --max-rounds round trips in all, whichever comes first, and print one
+// key=value line. Every request of every mode times out after 10 s, so a
+// stuck server cannot hold the run.
 
 #include <algorithm>
 #include <atomic>
@@ -72,6 +85,7 @@ struct Options {
   std::string mode;
   std::vector<uint16_t> ports;  // setup uses the first
   std::string admin = "admin";
+  std::string user;  // stats: who signs in
   std::string password;
   std::string tokens_path;
   int64_t project = 0;
@@ -86,6 +100,7 @@ struct Options {
   double warmup = 1;
   int64_t max_rounds = 2'000'000;
   int threads = 1;
+  int requests = 100;  // stats: timed requests per endpoint
 };
 
 // One request. Callers build it with the plain functions below and keep it
@@ -627,12 +642,93 @@ int Load(const Options& o) {
   return all.errors == 0 ? 0 : 1;
 }
 
+// --- stats -----------------------------------------------------------------
+
+constexpr int kStatsWarmup = 5;
+
+struct Endpoint {
+  std::string name;
+  std::string target;
+  const char* kind;  // "stats" (the < 100 ms target), "other" (measured beside), "baseline"
+};
+
+std::vector<Endpoint> StatsEndpoints(int64_t project_id) {
+  const std::string p = "/api/v1/projects/" + std::to_string(project_id);
+  return {{"summary", p + "/analytics/summary", "stats"},
+          {"labelers", p + "/analytics/labelers", "stats"},
+          {"workforces", p + "/analytics/workforces", "stats"},
+          {"timeseries", p + "/analytics/timeseries", "stats"},
+          {"confusion", p + "/analytics/confusion", "stats"},
+          {"samples", p + "/samples?seed=1&size=24", "other"},
+          {"disagreements", p + "/disagreements?limit=50", "other"},
+          // The same client and connection with a handler that does nothing.
+          {"healthz", "/healthz", "baseline"}};
+}
+
+struct EndpointTimes {
+  std::vector<double> us;
+  size_t bytes = 0;     // of the last reply
+  double first_ms = 0;  // the first warm-up request (cold caches, a first model fit)
+};
+
+awaitable<void> MeasureStats(const Options& o, const std::vector<Endpoint>& endpoints,
+                             std::vector<EndpointTimes>* times) {
+  Connection conn(co_await asio::this_coro::executor, o.ports.front());
+  const Call login_call = Post("/api/v1/auth/login", LoginBody(o.user, o.password), "");
+  const Reply login = co_await conn.Send(login_call);
+  if (login.status != 200 || login.cookie.empty()) throw Unexpected("login " + o.user, login);
+  for (size_t e = 0; e < endpoints.size(); ++e) {
+    Call call = Get(endpoints[e].target);
+    call.cookie = login.cookie;
+    EndpointTimes& t = (*times)[e];
+    Clock::time_point deadline = Clock::time_point::max();
+    for (int i = 0; i < kStatsWarmup + o.requests && Clock::now() < deadline; ++i) {
+      if (i == kStatsWarmup) {
+        deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(o.seconds));
+      }
+      const auto t0 = Clock::now();
+      const Reply reply = co_await conn.Send(call);
+      const auto t1 = Clock::now();
+      if (reply.status != 200) throw Unexpected("GET " + call.target, reply);
+      if (i == 0) t.first_ms = Micros(t1 - t0) / 1000;
+      if (i >= kStatsWarmup) t.us.push_back(Micros(t1 - t0));
+      t.bytes = reply.body.size();
+    }
+  }
+}
+
+int Stats(const Options& o) {
+  if (o.user.empty() || o.password.empty() || o.project <= 0 || o.requests < 1 || o.seconds <= 0) {
+    std::fprintf(stderr,
+                 "stats needs --user, --password, --project, --requests >= 1 and --seconds > 0\n");
+    return 2;
+  }
+  const std::vector<Endpoint> endpoints = StatsEndpoints(o.project);
+  std::vector<EndpointTimes> times(endpoints.size());
+  RunAll(1, [&](asio::io_context& ioc, auto done) {
+    asio::co_spawn(ioc, MeasureStats(o, endpoints, &times), done);
+  });
+  for (size_t e = 0; e < endpoints.size(); ++e) {
+    const EndpointTimes& t = times[e];
+    const double max_us = *std::max_element(t.us.begin(), t.us.end());
+    std::printf(
+        "mode=stats endpoint=%s kind=%s requests=%zu p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
+        "first_ms=%.2f reply_bytes=%zu\n",
+        endpoints[e].name.c_str(), endpoints[e].kind, t.us.size(), QuantileMs(t.us, 0.50),
+        QuantileMs(t.us, 0.99), max_us / 1000, t.first_ms, t.bytes);
+  }
+  return 0;
+}
+
 int Usage() {
   std::fprintf(stderr,
-               "usage: plumb_bench_load setup|annotate|healthz --port P[,P2...] [--password PW] "
-               "[--admin NAME] [--users N] [--tokens FILE] [--name NAME] [--overlap N] "
-               "[--golden-rate R] [--golden-tasks N] [--existing-users] [--project ID] "
-               "[--concurrency C] [--seconds S] [--warmup S] [--max-rounds N] [--threads T]\n");
+               "usage: plumb_bench_load setup|annotate|healthz|stats --port P[,P2...] "
+               "[--password PW] [--admin NAME] [--user NAME] [--users N] [--tokens FILE] "
+               "[--name NAME] [--overlap N] [--golden-rate R] [--golden-tasks N] "
+               "[--existing-users] [--project ID] "
+               "[--concurrency C] [--seconds S] [--warmup S] [--max-rounds N] [--threads T] "
+               "[--requests N]\n");
   return 2;
 }
 
@@ -660,6 +756,10 @@ bool ParseOptions(int argc, char** argv, Options* o) {
         }
       } else if (name == "--admin") {
         o->admin = value;
+      } else if (name == "--user") {
+        o->user = value;
+      } else if (name == "--requests") {
+        o->requests = std::stoi(value);
       } else if (name == "--password") {
         o->password = value;
       } else if (name == "--users") {
@@ -704,6 +804,7 @@ int main(int argc, char** argv) {
   try {
     if (options.mode == "setup") return Setup(options);
     if (options.mode == "annotate" || options.mode == "healthz") return Load(options);
+    if (options.mode == "stats") return Stats(options);
     return Usage();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "plumb_bench_load: %s\n", e.what());

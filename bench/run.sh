@@ -13,7 +13,11 @@
 #      then overlap 3 with golden tasks) and with two servers on the one
 #      database;
 #   5. quality: Dawid-Skene on 1,000,000 simulated labels vs majority vote on
-#      the same labels (time, and accuracy against the simulated truth).
+#      the same labels (time, and accuracy against the simulated truth);
+#   6. stats: the analytics endpoints of a project with 1,000,000 annotations
+#      (generated and loaded directly, counters included), p50/p99 of each vs
+#      the 100 ms target, on SQLite and (with PLUMB_BENCH_POSTGRES=1) on
+#      PostgreSQL.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
 # PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_EXPORT_TASKS
@@ -22,7 +26,11 @@
 # PLUMB_BENCH_GOLDEN_TASKS (1000), PLUMB_BENCH_SERVE_ARGS (extra
 # `plumb serve` flags, e.g. "--workers 8"), PLUMB_BENCH_POSTGRES (1; 0 leaves
 # the PostgreSQL rows out), PLUMB_BENCH_PG_FSYNC (on; off keeps the test
-# cluster's fsync=off).
+# cluster's fsync=off), PLUMB_BENCH_STATS (1; 0 leaves the stats rows out),
+# PLUMB_BENCH_STATS_ANNOTATIONS (1000000), PLUMB_BENCH_STATS_REQUESTS (100
+# per endpoint), PLUMB_BENCH_STATS_SECONDS (20: fewer requests when an
+# endpoint takes longer), PLUMB_BENCH_ONLY (stats: run the stats rows alone,
+# with PostgreSQL's unless PLUMB_BENCH_POSTGRES=0).
 set -euo pipefail
 
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
@@ -37,6 +45,16 @@ OVERLAP=${PLUMB_BENCH_OVERLAP:-3}
 GOLDEN_RATE=${PLUMB_BENCH_GOLDEN_RATE:-0.1}
 GOLDEN_TASKS=${PLUMB_BENCH_GOLDEN_TASKS:-1000}
 PG_FSYNC=${PLUMB_BENCH_PG_FSYNC:-on}
+STATS=${PLUMB_BENCH_STATS:-1}
+STATS_ANNOTATIONS=${PLUMB_BENCH_STATS_ANNOTATIONS:-1000000}
+STATS_REQUESTS=${PLUMB_BENCH_STATS_REQUESTS:-100}
+STATS_SECONDS=${PLUMB_BENCH_STATS_SECONDS:-20}
+ONLY=${PLUMB_BENCH_ONLY:-}
+case $ONLY in
+  "" | stats) ;;
+  *) echo "bench: PLUMB_BENCH_ONLY must be empty or stats" >&2; exit 1 ;;
+esac
+[[ $ONLY != stats ]] || STATS=1
 # Round-trip bounds on top of the time limits, far above what the time
 # limits allow on this class of machine.
 MAX_ROUNDS=2000000
@@ -47,8 +65,11 @@ RAW=$BUILD/bench/plumb_bench_sqlite_insert
 LOAD=$BUILD/bench/plumb_bench_load
 PG_COPY=$BUILD/bench/plumb_bench_pg_copy
 QUALITY=$BUILD/bench/plumb_bench_quality
+ANALYTICS=$BUILD/bench/plumb_bench_analytics
 PG_CLUSTER=$(dirname "$0")/../scripts/pg-test-cluster.sh
-for bin in "$PLUMB" "$GEN" "$RAW" "$LOAD" "$PG_COPY" "$QUALITY"; do
+BINS=("$PLUMB" "$LOAD" "$ANALYTICS")
+[[ $ONLY == stats ]] || BINS+=("$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+for bin in "${BINS[@]}"; do
   [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -59,6 +80,9 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/plumb-bench.XXXXXX")
 declare -A EXPORT_BYTES
+# The stats section's outputs, by backend (sqlite, pg): the generator's line,
+# its /usr/bin/time file, the stats lines, and the first error ("" if none).
+declare -A STATS_GEN STATS_OUT STATS_ERROR
 SERVER_PIDS=()
 SERVER_PID=""
 PG_STARTED=""
@@ -163,6 +187,150 @@ first_error() {
 wall_seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }' <<<"$1"; }
 time_field() { sed -n "s/^[[:space:]]*$1: //p" "$2"; }
 
+# Starts the throw-away PostgreSQL cluster; sets PG_ADMIN (its admin URL)
+# and PG_SETTINGS.
+start_pg_cluster() {
+  log "starting a throw-away PostgreSQL cluster"
+  PG_STARTED=1
+  # The test cluster runs with fsync off; the SQLite rows are synced
+  # (synchronous = FULL), so sync here too unless told otherwise.
+  local durable=1
+  [[ $PG_FSYNC == on ]] || durable=0
+  PLUMB_PG_DURABLE=$durable bash "$PG_CLUSTER" start "$WORK/pg" >&2
+  PG_ADMIN=$(cat "$WORK/pg/url")
+  PG_SETTINGS=$(psql "$PG_ADMIN" -Atc "SELECT 'fsync=' || current_setting('fsync')
+    || ' synchronous_commit=' || current_setting('synchronous_commit')
+    || ' shared_buffers=' || current_setting('shared_buffers')")
+}
+
+STATS_PASSWORD=bench-manager-password
+# "1M", "20k" or the number itself.
+short_count() {
+  awk -v n="$1" 'BEGIN {
+    if (n % 1000000 == 0) printf "%dM", n / 1000000
+    else if (n % 1000 == 0) printf "%dk", n / 1000
+    else printf "%d", n }'
+}
+STATS_SIZE=$(short_count "$STATS_ANNOTATIONS")
+# Milliseconds to fit the table: whole ones from 100 up.
+short_ms() { awk -v v="$1" 'BEGIN { printf (v >= 100 ? "%.0f" : "%.2f"), v }'; }
+
+# The stats section on BACKEND (sqlite or pg) with DB, a new SQLite path or
+# an empty PostgreSQL database: generate the project, serve it, measure each
+# endpoint, stop the server. A failure is recorded in STATS_ERROR (and shown
+# under the table) rather than ending the bench: the other rows stand.
+run_stats() {
+  local backend=$1 db=$2 gen out
+  log "$backend: generating a project with $STATS_ANNOTATIONS annotations for the stats endpoints"
+  if ! gen=$(/usr/bin/time -v -o "$WORK/stats_$backend.time" "$ANALYTICS" generate --db "$db" \
+    --annotations "$STATS_ANNOTATIONS" --labelers 200 --days 30 --password "$STATS_PASSWORD" \
+    2>"$WORK/stats_$backend.gen.err"); then
+    STATS_ERROR[$backend]="generate: $(tail -1 "$WORK/stats_$backend.gen.err" | head -c 200)"
+    log "$backend: ${STATS_ERROR[$backend]}"
+    return 0
+  fi
+  STATS_GEN[$backend]=$gen
+  log "$backend: $STATS_REQUESTS requests (at most ${STATS_SECONDS} s) per endpoint, one at a time"
+  start_server "$db"
+  if ! out=$("$LOAD" stats --port "$PORT" --user bench-manager --password "$STATS_PASSWORD" \
+    --project "$(field project "$gen")" --requests "$STATS_REQUESTS" --seconds "$STATS_SECONDS" \
+    2>"$WORK/stats_$backend.err"); then
+    STATS_ERROR[$backend]="$(tail -1 "$WORK/stats_$backend.err" | head -c 200)"
+    log "$backend: ${STATS_ERROR[$backend]}"
+  fi
+  STATS_OUT[$backend]=$out
+  stop_server
+}
+
+# The stats rows of BACKEND for the table; PREFIX starts each figure's name.
+stats_rows() {
+  local backend=$1 prefix=$2 gen=${STATS_GEN[$1]:-} out=${STATS_OUT[$1]:-} line endpoint
+  local h_p50 h_p99 p50 p99
+  if [[ -n $gen ]]; then
+    row "${prefix}stats DB: generate s ($STATS_SIZE annotations)" "$(field seconds "$gen") s" \
+      "$(mb "$(time_field 'Maximum resident set size (kbytes)' "$WORK/stats_$backend.time")") peak RSS" "-"
+    row "${prefix}stats DB: stat_counters rows" "$(field stat_counters "$gen")" \
+      "$(field rows "$gen") rows in all" "-"
+  else
+    row "${prefix}stats DB: generate s ($STATS_SIZE annotations)" "failed" "-" "see below"
+  fi
+  line=$(grep ' endpoint=healthz ' <<<"$out" || true)
+  h_p50=$(field p50_ms "$line")
+  h_p99=$(field p99_ms "$line")
+  for endpoint in summary labelers workforces timeseries confusion samples disagreements; do
+    line=$(grep " endpoint=$endpoint " <<<"$out" || true)
+    local name="${prefix}stats $endpoint p50/p99 ($STATS_SIZE annotations)"
+    [[ $(field kind "$line") != other ]] || name="${prefix}$endpoint p50/p99 ($STATS_SIZE annotations)"
+    if [[ -z $line ]]; then
+      row "$name" "failed" "-" "see below"
+      continue
+    fi
+    p50=$(field p50_ms "$line")
+    p99=$(field p99_ms "$line")
+    local shown
+    shown="$(short_ms "$p50") / $(short_ms "$p99")"
+    if [[ $(field kind "$line") == stats ]]; then
+      row "$name" "$shown" "$h_p50 / $h_p99 /healthz" "< 100 ms: $(verdict "<" "$p99" 100) (p99)"
+    else
+      row "$name" "$shown" "$h_p50 / $h_p99 /healthz" "- (not a stats endpoint)"
+    fi
+  done
+}
+
+# The lines under the table about BACKEND's stats rows.
+stats_note() {
+  local backend=$1 label=$2 gen=${STATS_GEN[$1]:-} out=${STATS_OUT[$1]:-} each=""
+  local endpoint line
+  for endpoint in summary labelers workforces timeseries confusion samples disagreements; do
+    line=$(grep " endpoint=$endpoint " <<<"$out" || true)
+    [[ -z $line ]] || each+=" $endpoint $(field requests "$line")/$(field first_ms "$line")/$(field max_ms "$line");"
+  done
+  if [[ -z $gen ]]; then
+    echo "$label stats: error: ${STATS_ERROR[$backend]:-unknown}"
+    return 0
+  fi
+  echo "$label stats: one generated project, $(field annotations "$gen") annotations" \
+    "($(field done_tasks "$gen") done tasks x 3, $(field golden_labels "$gen") golden labels on" \
+    "$(field golden_tasks "$gen") golden tasks), $(field labelers "$gen") labelers, $(field days "$gen")" \
+    "days, loaded directly in $(field seconds "$gen") s; default ranges (30 days; samples 7);" \
+    "one request at a time after 5 warm-ups, up to $STATS_REQUESTS or ${STATS_SECONDS} s per endpoint;" \
+    "error: ${STATS_ERROR[$backend]:-none}"
+  echo "$label stats per endpoint, requests measured / first warm-up ms / max ms:${each:- none}"
+}
+
+# verdict OP VALUE LIMIT: "met" or "missed" for VALUE OP LIMIT.
+verdict() {
+  awk -v v="$2" -v l="$3" -v op="$1" 'BEGIN {
+    ok = (op == ">=") ? v >= l : v < l; print ok ? "met" : "MISSED" }'
+}
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
+# A table row; FIGURE_WIDTH fits the longest figure name of the table.
+FIGURE_WIDTH=44
+row() { printf "| %-${FIGURE_WIDTH}s | %14s | %24s | %-28s |\n" "$@"; }
+
+if [[ $ONLY == stats ]]; then
+  # Only the stats rows (PLUMB_BENCH_ONLY=stats).
+  run_stats sqlite "$WORK/stats.db"
+  rm -f "$WORK"/stats.db*
+  if [[ $POSTGRES == 1 ]]; then
+    start_pg_cluster
+    psql "$PG_ADMIN" -qc 'CREATE DATABASE plumb_stats'
+    run_stats pg "${PG_ADMIN%/*}/plumb_stats"
+  fi
+  echo
+  echo "Plumb stats benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+  echo
+  row "figure" "plumb" "baseline" "target"
+  row "---" "---" "---" "---"
+  stats_rows sqlite ""
+  [[ $POSTGRES != 1 ]] || stats_rows pg "PG "
+  echo
+  stats_note sqlite SQLite
+  [[ $POSTGRES != 1 ]] || stats_note pg PostgreSQL
+  exit 0
+fi
+
 DB=$WORK/plumb.db
 TASKS=$WORK/tasks.jsonl
 ADMIN_PASSWORD=bench-admin-password
@@ -265,20 +433,17 @@ log "raw SQLite baseline: the sqlite3 shell reading the same rows"
 EXPORT_RAW_ROWS=$(wc -l <"$WORK/export_raw.out")
 rm -f "$WORK/export_raw.out"
 
+# --- stats ----------------------------------------------------------------------
+
+if [[ $STATS == 1 ]]; then
+  run_stats sqlite "$WORK/stats.db"
+  rm -f "$WORK"/stats.db*
+fi
+
 # --- PostgreSQL ----------------------------------------------------------------
 
 if [[ $POSTGRES == 1 ]]; then
-  log "starting a throw-away PostgreSQL cluster"
-  PG_STARTED=1
-  # The test cluster runs with fsync off; the SQLite rows above are synced
-  # (synchronous = FULL), so sync here too unless told otherwise.
-  durable=1
-  [[ $PG_FSYNC == on ]] || durable=0
-  PLUMB_PG_DURABLE=$durable bash "$PG_CLUSTER" start "$WORK/pg" >&2
-  PG_ADMIN=$(cat "$WORK/pg/url")
-  PG_SETTINGS=$(psql "$PG_ADMIN" -Atc "SELECT 'fsync=' || current_setting('fsync')
-    || ' synchronous_commit=' || current_setting('synchronous_commit')
-    || ' shared_buffers=' || current_setting('shared_buffers')")
+  start_pg_cluster
   psql "$PG_ADMIN" -qc 'CREATE DATABASE plumb_bench' -c 'CREATE DATABASE plumb_raw'
   PG_DB=${PG_ADMIN%/*}/plumb_bench
   PG_RAW_DB=${PG_ADMIN%/*}/plumb_raw
@@ -317,6 +482,12 @@ if [[ $POSTGRES == 1 ]]; then
     --max-rounds "$MAX_ROUNDS") || true
   stop_server
   [[ -n $PG1_OUT && -n $PG2_OUT ]] || { log "the load generator failed on PostgreSQL"; exit 1; }
+
+  if [[ $STATS == 1 ]]; then
+    psql "$PG_ADMIN" -qc 'CREATE DATABASE plumb_stats'
+    run_stats pg "${PG_ADMIN%/*}/plumb_stats"
+    psql "$PG_ADMIN" -qc 'DROP DATABASE plumb_stats' || true
+  fi
 fi
 
 # --- quality -------------------------------------------------------------------
@@ -333,22 +504,11 @@ RAW_RSS_KB=$(time_field 'Maximum resident set size (kbytes)' "$WORK/raw.time")
 IMPORT_RATE=$(awk -v n="$IMPORTED" -v s="$IMPORT_S" 'BEGIN { printf "%.0f", n / s }')
 RAW_RATE=$(field rows_per_s "$RAW_OUT")
 
-# verdict OP VALUE LIMIT: "met" or "missed" for VALUE OP LIMIT.
-verdict() {
-  awk -v v="$2" -v l="$3" -v op="$1" 'BEGIN {
-    ok = (op == ">=") ? v >= l : v < l; print ok ? "met" : "MISSED" }'
-}
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
-
 IMPORT_RATIO=$(awk -v a="$IMPORT_RATE" -v b="$RAW_RATE" 'BEGIN { printf "%.2f", a / b }')
 PAIR_P99=$(field pair_p99_ms "$ANNOTATE_OUT")
 H_RPS=$(field requests_per_s "$HEALTHZ_OUT")
 H_P50=$(field p50_ms "$HEALTHZ_OUT")
 H_P99=$(field p99_ms "$HEALTHZ_OUT")
-
-# A table row; FIGURE_WIDTH fits the longest figure name of the table.
-FIGURE_WIDTH=38
-row() { printf "| %-${FIGURE_WIDTH}s | %14s | %24s | %-28s |\n" "$@"; }
 
 echo
 echo "Plumb benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
@@ -420,6 +580,7 @@ row "Dawid-Skene 1M labels: s (iterations)" "$DS_S ($(field ds_iterations "$QUAL
 row "Dawid-Skene 1M labels: CPU s" "$(field ds_cpu_seconds "$QUALITY_OUT")" "-" "-"
 row "Dawid-Skene 1M labels: accuracy" "$DS_ACC" "$MV_ACC majority vote" \
   ">= majority: $(verdict ">=" "$DS_ACC" "$MV_ACC")"
+[[ $STATS != 1 ]] || stats_rows sqlite ""
 echo
 echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
   "measured windows: annotate $(field seconds "$ANNOTATE_OUT") s," \
@@ -433,6 +594,7 @@ if [[ $GOLDEN == 1 ]]; then
     "done; first error:" \
     "$(first_error "$WORK/golden.err")"
 fi
+[[ $STATS != 1 ]] || stats_note sqlite SQLite
 
 [[ $POSTGRES == 1 ]] || exit 0
 
@@ -448,7 +610,7 @@ PG2_P99=$(field pair_p99_ms "$PG2_OUT")
 PG1_RPS=$(field rounds_per_s "$PG1_OUT")
 PG2_RPS=$(field rounds_per_s "$PG2_OUT")
 PG_SCALE=$(awk -v a="$PG2_RPS" -v b="$PG1_RPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-FIGURE_WIDTH=42  # the PostgreSQL figures' names are longer
+FIGURE_WIDTH=44  # the PostgreSQL figures' names are longer
 
 echo
 echo "PostgreSQL $(field postgres "$PG_RAW_OUT") (throw-away cluster on 127.0.0.1: $PG_SETTINGS);" \
@@ -485,6 +647,7 @@ if [[ $GOLDEN == 1 ]]; then
     "$(field pair_p50_ms "$PG1_OUT") / $PG1_P99 overlap 1" "p99 < 20 ms: $(verdict "<" "$PGG_P99" 20)"
   row "PG overlap $OVERLAP + golden: load errors" "$(field errors "$PG_GOLDEN_OUT")" "-" "0"
 fi
+[[ $STATS != 1 ]] || stats_rows pg "PG "
 echo
 echo "baseline schema check (raw COPY table vs Plumb's tasks table): $(field schema "$PG_RAW_OUT");" \
   "measured windows: 1 server $(field seconds "$PG1_OUT") s, 2 servers $(field seconds "$PG2_OUT") s;" \
@@ -496,3 +659,4 @@ if [[ $GOLDEN == 1 ]]; then
     "done; first error:" \
     "$(first_error "$WORK/pg_golden.err")"
 fi
+[[ $STATS != 1 ]] || stats_note pg PostgreSQL

@@ -91,6 +91,7 @@ int Serve(const ServeOptions& options) {
   services.web_root = options.web_root;
   services.media_root = options.media_root;
   services.metrics = http::NewMetrics();
+  services.analytics_cache = http::NewAnalyticsCache();
   services.secure_cookies = options.secure_cookies;
   if (!options.web_root.empty() && !FileExists(options.web_root + "/index.html")) {
     spdlog::warn("no UI at {} (run `make build` to build it)", options.web_root);

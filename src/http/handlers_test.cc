@@ -223,6 +223,57 @@ TEST_P(HandlersTest, ExpiredLeaseIsRejectedAndTheTaskGoesBackToTheQueue) {
   EXPECT_EQ(Call("ann", "POST", project + "/next").status, 204);
 }
 
+// Settled days come from the analytics cache, recent ones from the store on
+// every call; the two add up, and a new label on a recent day shows at once.
+TEST_P(HandlersTest, AnalyticsAddTheCachedSettledDaysToTheRecentOnes) {
+  services_.analytics_cache = NewAnalyticsCache();
+  Reply created = Call("mia", "POST", "/api/v1/projects",
+                       R"({"name":"p","schema":{"controls":[)"
+                       R"({"name":"c","type":"choice","source":"text","labels":["a","b"]}]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string project =
+      "/api/v1/projects/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
+  ASSERT_EQ(Call("mia", "POST", project + "/tasks",
+                 "{\"data\":{\"text\":\"x\"}}\n{\"data\":{\"text\":\"y\"}}\n",
+                 "application/x-ndjson")
+                .status,
+            201);
+  ASSERT_EQ(Call("mia", "POST", project + "/members",
+                 json{{"user_id", ids_["ann"]}}.dump())
+                .status,
+            204);
+  auto label = [&]() {
+    Reply next = Call("ann", "POST", project + "/next");
+    ASSERT_EQ(next.status, 200) << next.body;
+    json n = json::parse(next.body);
+    Reply sub = Call("ann", "POST",
+                     "/api/v1/tasks/" + std::to_string(n["task"]["id"].get<int64_t>()) +
+                         "/annotations",
+                     json{{"lease_id", n["lease"]["id"]},
+                          {"lead_time_ms", 1000},
+                          {"result", json::parse(R"([{"control":"c","values":["a"]}])")}}
+                         .dump());
+    ASSERT_EQ(sub.status, 201) << sub.body;
+  };
+  auto labels = [&]() {
+    Reply r = Call("mia", "GET", project + "/analytics/summary");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body)["totals"]["labels"].get<int64_t>();
+  };
+  label();
+  EXPECT_EQ(labels(), 1);
+  clock_.AdvanceMs(2 * 86'400'000);  // the first label's day is settled now
+  EXPECT_EQ(labels(), 1);             // from the cache's read
+  label();
+  EXPECT_EQ(labels(), 2);  // one cached, one recent
+  EXPECT_EQ(labels(), 2);
+  Reply days = Call("mia", "GET", project + "/analytics/timeseries");
+  json items = json::parse(days.body)["items"];
+  ASSERT_GE(items.size(), 3u);
+  EXPECT_EQ(items[items.size() - 1]["labels"], 1);
+  EXPECT_EQ(items[items.size() - 3]["labels"], 1);
+}
+
 TEST_P(HandlersTest, UnknownRoutesAndStaticFallback) {
   Reply r = Call("mia", "GET", "/api/v1/nope");
   EXPECT_EQ(r.status, 404);

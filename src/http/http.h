@@ -57,12 +57,18 @@ Reply ErrorReply(const Status& status);
 class Metrics;
 std::shared_ptr<Metrics> NewMetrics();
 
+// The analytics' sums of settled days (docs/analytics.md), kept across calls.
+class AnalyticsCache;
+std::shared_ptr<AnalyticsCache> NewAnalyticsCache();
+
 struct Services {
   store::Store* store = nullptr;
   const Clock* clock = nullptr;
   std::string web_root;    // built UI (web/dist); "" serves no UI
   std::string media_root;  // served under /media/ to signed-in users; "" for none
   std::shared_ptr<Metrics> metrics;
+  // One per store; without it every analytics call reads its whole range.
+  std::shared_ptr<AnalyticsCache> analytics_cache;
   bool secure_cookies = false;  // add "Secure" to the session cookie (behind TLS)
   std::string temp_dir = "/tmp";  // where uploads and exports are spooled
   // Called after a write that may have queued webhook deliveries (a submit,

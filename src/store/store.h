@@ -487,7 +487,8 @@ class Store {
   // The store adds to them in the transaction of the write they count: labels
   // and revisions (with active time), golden grades, reviews, acceptance, done
   // tasks with their turnaround; Completion::stats adds the workflow's.
-  // Every counter of the project in the day range, by user, day and metric.
+  // Every counter of the project in the day range, by day, user and metric
+  // (the primary key's order, so neither backend sorts).
   virtual Result<std::vector<StatRow>> ReadStats(const StatQuery& query) = 0;
 
   // --- trust but verify ---------------------------------------------------------

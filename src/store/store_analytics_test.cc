@@ -659,8 +659,8 @@ TEST_P(StoreConformanceTest, ReadStatsTakesTheDaysFromInclusiveToExclusive) {
             concat({project_on(day, times[1]), on(day, 200)}));
   EXPECT_EQ(
       DescribeAll(Ok(store().ReadStats({p.id, day - 1, day + 2}))),
-      concat({project_on(day - 1, times[0]), project_on(day, times[1]),
-              project_on(day + 1, times[2]), on(day - 1, 100), on(day, 200), on(day + 1, 300)}));
+      concat({project_on(day - 1, times[0]), on(day - 1, 100), project_on(day, times[1]),
+              on(day, 200), project_on(day + 1, times[2]), on(day + 1, 300)}));
   EXPECT_EQ(DescribeAll(Ok(store().ReadStats({p.id, day + 1, day + 30}))),
             concat({project_on(day + 1, times[2]), on(day + 1, 300)}));
   EXPECT_TRUE(Ok(store().ReadStats({p.id, day, day})).empty());

@@ -119,7 +119,14 @@ Result<DisagreementPage> ListDisagreements(Connection& c, const DisagreementQuer
   }
   DisagreementPage page;
   {
-    PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT count(*)" + filters));
+    // The count needs predictions only for the model filter, and never the
+    // tasks: joining them for every row is most of its cost.
+    PLUMB_ASSIGN_OR_RETURN(
+        Statement s,
+        c.Prepare("SELECT count(*) FROM disagreements d WHERE d.project_id = ?1"
+                  " AND d.score >= ?2 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM predictions p"
+                  " WHERE p.id = d.prediction_id AND p.model_name = ?3))"
+                  " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(d.labels) WHERE value = ?4))"));
     bind(s);
     PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
     page.total = row ? s.Int(0) : 0;
@@ -161,14 +168,13 @@ Result<std::vector<StatRow>> ReadStats(Connection& c, const StatQuery& q) {
   PLUMB_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare("SELECT user_id, day, metric, n, total FROM stat_counters"
                                    " WHERE project_id = ? AND day >= ? AND day < ?"
-                                   " ORDER BY user_id, day, metric"));
+                                   " ORDER BY day, user_id, metric"));
   s.BindAll(q.project_id, q.from_day, q.to_day);
   std::vector<StatRow> rows;
   while (true) {
     PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    rows.push_back(
-        StatRow{s.Int(0), s.Int(1), s.Text(2), s.Int(3), ParseScore(s.Text(4)).value_or(0)});
+    rows.push_back(StatRow{s.Int(0), s.Int(1), s.Text(2), s.Int(3), s.Double(4)});
   }
   return rows;
 }

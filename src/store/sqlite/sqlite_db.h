@@ -71,6 +71,8 @@ class Statement {
   void Reset();
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  // A REAL column as stored (reading it as text would round it to 15 digits).
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::optional<int64_t> OptionalInt(int col) const {
     if (IsNull(col)) return std::nullopt;
