@@ -90,6 +90,7 @@ Status Load(Store& store, int64_t tasks) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as it comes
   int64_t tasks = 1'000'000;
   std::string path = "/tmp/plumb-versions-bench.db";
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -174,26 +174,50 @@ Status ForEachVersionLabel(Connection& c, int64_t version_id,
 Result<VersionDiff> DiffVersions(Connection& c, int64_t from_id, int64_t to_id) {
   PLUMB_ASSIGN_OR_RETURN(DatasetVersion from, VersionById(c, from_id));
   PLUMB_RETURN_IF_ERROR(VersionById(c, to_id).status());
-  // Only the tasks whose label hash differs, with both labels' results.
-  PLUMB_ASSIGN_OR_RETURN(
-      Statement s,
-      c.Prepare("SELECT COALESCE(a.task_id, b.task_id), la.result, lb.result FROM"
-                " (SELECT task_id, label_hash FROM dataset_version_labels WHERE version_id = ?1) a"
-                " FULL JOIN"
-                " (SELECT task_id, label_hash FROM dataset_version_labels WHERE version_id = ?2) b"
-                " ON a.task_id = b.task_id"
-                " LEFT JOIN label_blobs la ON la.hash = a.label_hash"
-                " LEFT JOIN label_blobs lb ON lb.hash = b.label_hash"
-                " WHERE a.label_hash IS NOT b.label_hash ORDER BY 1"));
-  s.BindAll(from_id, to_id);
+  // A merge of the two versions' rows, both in task id order by the primary
+  // key: SQLite plans a FULL JOIN of two subqueries as a nested loop.
+  // Two texts, so that the statement cache hands out two statements.
+  PLUMB_ASSIGN_OR_RETURN(Statement a,
+                         c.Prepare("SELECT task_id, label_hash FROM dataset_version_labels"
+                                   " WHERE version_id = ? ORDER BY task_id /* from */"));
+  PLUMB_ASSIGN_OR_RETURN(Statement b,
+                         c.Prepare("SELECT task_id, label_hash FROM dataset_version_labels"
+                                   " WHERE version_id = ? ORDER BY task_id /* to */"));
+  PLUMB_ASSIGN_OR_RETURN(Statement blob,
+                         c.Prepare("SELECT result FROM label_blobs WHERE hash = ?"));
+  a.Bind(from_id);
+  b.Bind(to_id);
+  auto result_of = [&](const std::string& hash) -> Result<std::string> {
+    blob.Reset();
+    blob.Bind(hash);
+    PLUMB_ASSIGN_OR_RETURN(bool row, blob.Step());
+    if (!row) return Status::Internal("label blob " + hash + " is missing");
+    return blob.Text(0);
+  };
   VersionDiffBuilder builder;
-  while (true) {
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    std::optional<std::string> a, b;
-    if (!s.IsNull(1)) a = s.Text(1);
-    if (!s.IsNull(2)) b = s.Text(2);
-    builder.AddChange(s.Int(0), a, b);
+  PLUMB_ASSIGN_OR_RETURN(bool in_a, a.Step());
+  PLUMB_ASSIGN_OR_RETURN(bool in_b, b.Step());
+  while (in_a || in_b) {
+    const int64_t ta = in_a ? a.Int(0) : INT64_MAX;
+    const int64_t tb = in_b ? b.Int(0) : INT64_MAX;
+    if (ta == tb) {
+      const std::string ha = a.Text(1), hb = b.Text(1);
+      if (ha != hb) {
+        PLUMB_ASSIGN_OR_RETURN(std::string ra, result_of(ha));
+        PLUMB_ASSIGN_OR_RETURN(std::string rb, result_of(hb));
+        builder.AddChange(ta, ra, rb);
+      }
+      PLUMB_ASSIGN_OR_RETURN(in_a, a.Step());
+      PLUMB_ASSIGN_OR_RETURN(in_b, b.Step());
+    } else if (ta < tb) {
+      PLUMB_ASSIGN_OR_RETURN(std::string ra, result_of(a.Text(1)));
+      builder.AddChange(ta, ra, std::nullopt);
+      PLUMB_ASSIGN_OR_RETURN(in_a, a.Step());
+    } else {
+      PLUMB_ASSIGN_OR_RETURN(std::string rb, result_of(b.Text(1)));
+      builder.AddChange(tb, std::nullopt, rb);
+      PLUMB_ASSIGN_OR_RETURN(in_b, b.Step());
+    }
   }
   return builder.Finish(from.tasks);
 }
