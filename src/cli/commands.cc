@@ -181,13 +181,19 @@ int Import(const std::string& db, int64_t project_id, const std::string& file,
 }
 
 int Export(const std::string& db, int64_t project_id, const std::string& format_name,
-           const std::string& out_path) {
+           const std::string& out_path, const std::string& version_name) {
   auto format = io::ParseExportFormat(format_name);
   if (!format) return Fail(Status::InvalidArgument(std::string("format must be ") + kFormatNames));
   auto store = OpenStore(db);
   if (!store.ok()) return Fail(store.status());
   auto project = (*store)->GetProject(project_id);
   if (!project.ok()) return Fail(project.status());
+  std::optional<store::DatasetVersion> version;
+  if (!version_name.empty()) {
+    auto found = (*store)->GetDatasetVersion(project_id, version_name);
+    if (!found.ok()) return Fail(found.status());
+    version = std::move(found).value();
+  }
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (out_path != "-") {
@@ -195,7 +201,8 @@ int Export(const std::string& db, int64_t project_id, const std::string& format_
     if (!file) return Fail(Status::Internal("cannot write " + out_path));
     out = &file;
   }
-  Status s = io::ExportTasks(**store, *project, *format, *out);
+  Status s = version ? io::ExportVersion(**store, *project, *version, *format, *out)
+                     : io::ExportTasks(**store, *project, *format, *out);
   out->flush();
   if (s.ok() && !*out) s = Status::Internal("cannot write the export");
   return s.ok() ? 0 : Fail(s);

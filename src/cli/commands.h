@@ -38,8 +38,11 @@ int AddUser(const std::string& db, const std::string& username, const std::strin
 // annotations by `as_user` (a username), or by the project's creator when "".
 int Import(const std::string& db, int64_t project_id, const std::string& file,
            const std::string& format, const std::string& as_user);
+// Exports the project's tasks, or with a non-empty `version` that dataset
+// version's labels (docs/datasets.md: json, jsonl or csv), the same bytes as
+// the API's export.
 int Export(const std::string& db, int64_t project_id, const std::string& format,
-           const std::string& out_path);
+           const std::string& out_path, const std::string& version = "");
 
 // Adds the demo users (unless the database has them) and each demo project with
 // the sample data in `demo_dir` that the database lacks (by name). Prints the

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     user_cmd->add_option("--role", role, "admin, manager, reviewer or annotator");
 
     int64_t project_id = 0;
-    std::string file, import_format, as_user, export_format = "json", out = "-";
+    std::string file, import_format, as_user, export_format = "json", out = "-", version;
     constexpr const char* kFormats =
         "json, jsonl, csv, coco, yolo, voc, conll, spacy or label_studio (docs/formats.md)";
     auto* import_cmd = app.add_subcommand(
@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
     export_cmd->add_option("--project", project_id, "project id")->required();
     export_cmd->add_option("--format", export_format, kFormats);
     export_cmd->add_option("--out", out, "output file, - for stdout");
+    export_cmd->add_option("--version", version,
+                           "a dataset version's labels instead (json, jsonl or csv)");
 
     std::string demo_dir = "demo";
     auto* demo_cmd = app.add_subcommand("demo", "add the demo users and projects");
@@ -85,7 +87,7 @@ int main(int argc, char** argv) {
       return plumb::cli::AddUser(db, username, role, env ? env : "");
     }
     if (*import_cmd) return plumb::cli::Import(db, project_id, file, import_format, as_user);
-    if (*export_cmd) return plumb::cli::Export(db, project_id, export_format, out);
+    if (*export_cmd) return plumb::cli::Export(db, project_id, export_format, out, version);
     if (*demo_cmd) return plumb::cli::Demo(db, demo_dir);
     if (*migrate_cmd) return plumb::cli::Migrate(from, to);
     return 2;

@@ -443,4 +443,23 @@ Status ValidateTaskData(const Schema& schema, std::string_view data_json) {
   return Status::Ok();
 }
 
+std::vector<std::string> ResultClasses(std::string_view result_json) {
+  std::vector<std::string> classes;
+  nlohmann::json items = nlohmann::json::parse(result_json, nullptr, false);
+  if (!items.is_array()) return classes;
+  auto add = [&](const nlohmann::json& v) {
+    if (!v.is_string()) return;
+    const std::string& name = v.get_ref<const std::string&>();
+    if (std::find(classes.begin(), classes.end(), name) == classes.end()) classes.push_back(name);
+  };
+  for (const nlohmann::json& item : items) {
+    if (!item.is_object()) continue;
+    if (auto it = item.find("values"); it != item.end() && it->is_array()) {
+      for (const nlohmann::json& v : *it) add(v);
+    }
+    if (auto it = item.find("label"); it != item.end()) add(*it);
+  }
+  return classes;
+}
+
 }  // namespace plumb

@@ -134,4 +134,9 @@ Result<ValidAnnotation> ValidateAnnotation(const Schema& schema, std::string_vie
                                            std::string_view result_json,
                                            std::string_view media_json);
 
+// The classes of a result (JSON list text): its choice values and region
+// labels, each once, in order of appearance. Empty for text that is not a
+// JSON list.
+std::vector<std::string> ResultClasses(std::string_view result_json);
+
 }  // namespace plumb

@@ -21,9 +21,12 @@ namespace {
 using nlohmann::json;
 
 // Matches `path` against `pattern`, collecting {id} segments as integers.
-bool MatchPattern(const char* pattern, const std::string& path, std::vector<int64_t>& ids) {
+// {id} takes an integer segment, {name} any one segment.
+bool MatchPattern(const char* pattern, const std::string& path, std::vector<int64_t>& ids,
+                  std::vector<std::string>& names) {
   std::string_view p = pattern, s = path;
   ids.clear();
+  names.clear();
   while (!p.empty() && !s.empty()) {
     size_t pe = p.find('/', 1), se = s.find('/', 1);
     std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
@@ -35,6 +38,9 @@ bool MatchPattern(const char* pattern, const std::string& path, std::vector<int6
         v = v * 10 + (c - '0');
       }
       ids.push_back(v);
+    } else if (pseg == "/{name}") {
+      if (sseg.size() < 2) return false;
+      names.emplace_back(sseg.substr(1));
     } else if (pseg != sseg) {
       return false;
     }
@@ -48,7 +54,7 @@ const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
     for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes,
-                       AnalyticsRoutes, TrustRoutes}) {
+                       AnalyticsRoutes, TrustRoutes, VersionRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }
@@ -204,13 +210,14 @@ Reply Dispatch(const Services& s, const Request& req, std::string& route_name) {
     return reply;
   }
   std::vector<int64_t> ids;
+  std::vector<std::string> names;
   bool path_matched = false;
   for (const Route& route : AllRoutes()) {
-    if (!MatchPattern(route.pattern, req.path, ids)) continue;
+    if (!MatchPattern(route.pattern, req.path, ids, names)) continue;
     path_matched = true;
     if (req.method != route.method) continue;
     route_name = route.pattern;
-    Ctx ctx{s, req, ids, User{}};
+    Ctx ctx{s, req, ids, User{}, names};
     if (route.access == Access::kSignedIn) {
       auto user = Authenticate(s, req);
       if (!user.ok()) return ErrorReply(user.status());
@@ -244,18 +251,21 @@ std::optional<std::string> Request::Query(const std::string& name) const {
 
 bool IsUploadRoute(const std::string& method, const std::string& path) {
   std::vector<int64_t> ids;
+  std::vector<std::string> names;
   return method == "POST" &&
-         (MatchPattern(kImportRoute, path, ids) || MatchPattern(kPredictionsRoute, path, ids));
+         (MatchPattern(kImportRoute, path, ids, names) ||
+          MatchPattern(kPredictionsRoute, path, ids, names));
 }
 
 Status CheckUpload(const Services& services, const Request& request) {
   std::vector<int64_t> ids;
-  if (!MatchPattern(kImportRoute, request.path, ids) &&
-      !MatchPattern(kPredictionsRoute, request.path, ids)) {
+  std::vector<std::string> names;
+  if (!MatchPattern(kImportRoute, request.path, ids, names) &&
+      !MatchPattern(kPredictionsRoute, request.path, ids, names)) {
     return Status::Ok();
   }
   PLUMB_ASSIGN_OR_RETURN(User user, Authenticate(services, request));
-  Ctx ctx{services, request, ids, user};
+  Ctx ctx{services, request, ids, user, names};
   PLUMB_RETURN_IF_ERROR(RequireRole(user, Role::kManager));
   return LoadProject(ctx, ids[0]).status();
 }

@@ -17,6 +17,7 @@ struct Ctx {
   const Request& req;
   std::vector<int64_t> ids;  // the {id} parameters of the route, in order
   User user;                 // the caller; unset (id 0) on public routes
+  std::vector<std::string> names;  // the {name} parameters (any one path segment), in order
 };
 
 enum class Access : int8_t { kPublic, kSignedIn };
@@ -38,6 +39,13 @@ std::vector<Route> ProjectRoutes();
 std::vector<Route> TaskRoutes();
 std::vector<Route> WorkflowRoutes();   // review, golden, batches, webhooks
 std::vector<Route> WorkforceRoutes();  // workforces and their project access
+std::vector<Route> VersionRoutes();    // dataset versions, label history, the audit log
+
+// Writes an audit log entry (docs/datasets.md) for an administrative action
+// the caller just did; a failure to write it is logged, not answered (the
+// action is done). E.g. Audit(ctx, "instructions.save", project.id, "v3", {{"version", 3}}).
+void Audit(Ctx& ctx, std::string_view action, std::optional<int64_t> project_id,
+           std::string target = "", const nlohmann::json& details = nlohmann::json::object());
 
 // Adapts a handler written against Result (so that it can use
 // PLUMB_ASSIGN_OR_RETURN) to a route: an error becomes its JSON reply.

@@ -80,6 +80,7 @@ Reply CreateToken(Ctx& ctx) {
   auto id = ctx.services.store->CreateApiToken(HashSecret(secret), ctx.user.id, name,
                                                ctx.services.clock->NowMs());
   if (!id.ok()) return ErrorReply(id.status());
+  Audit(ctx, "token.create", std::nullopt, name, {{"token_id", *id}});
   return JsonReply(201, {{"id", *id}, {"token", secret}, {"name", name}});
 }
 
@@ -112,6 +113,8 @@ Reply CreateUser(Ctx& ctx) {
   auto user =
       ctx.services.store->CreateUser(*username, *hash, *role, ctx.services.clock->NowMs());
   if (!user.ok()) return ErrorReply(user.status());
+  Audit(ctx, "user.create", std::nullopt, user->username,
+        {{"user_id", user->id}, {"role", RoleName(user->role)}});
   return JsonReply(201, UserJson(*user));
 }
 

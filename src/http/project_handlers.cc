@@ -66,6 +66,7 @@ Reply CreateProject(Ctx& ctx) {
   }
   auto created = ctx.services.store->CreateProject(project, ctx.services.clock->NowMs());
   if (!created.ok()) return ErrorReply(created.status());
+  Audit(ctx, "project.create", created->id, created->name);
   return WithCounts(ctx, *created, 201);
 }
 
@@ -99,6 +100,11 @@ Reply PatchProject(Ctx& ctx) {
   }
   auto updated = ctx.services.store->UpdateProject(project->id, update);
   if (!updated.ok()) return ErrorReply(updated.status());
+  nlohmann::json changed = nlohmann::json::array();
+  if (update.name) changed.push_back("name");
+  if (update.schema_json) changed.push_back("schema");
+  if (update.settings) changed.push_back("settings");
+  Audit(ctx, "project.update", updated->id, updated->name, {{"changed", changed}});
   return WithCounts(ctx, *updated, 200);
 }
 
@@ -107,6 +113,7 @@ Reply DeleteProject(Ctx& ctx) {
   auto project = LoadProject(ctx, ctx.ids[0]);
   if (!project.ok()) return ErrorReply(project.status());
   if (Status s = ctx.services.store->DeleteProject(project->id); !s.ok()) return ErrorReply(s);
+  Audit(ctx, "project.delete", project->id, project->name);
   return NoContent();
 }
 
@@ -125,6 +132,7 @@ Reply AddMember(Ctx& ctx) {
   if (Status s = ctx.services.store->AddMember(project->id, user->id); !s.ok()) {
     return ErrorReply(s);
   }
+  Audit(ctx, "member.add", project->id, user->username, {{"user_id", user->id}});
   return NoContent();
 }
 
@@ -185,6 +193,11 @@ Reply ImportTasks(Ctx& ctx) {
   auto imported = io::ImportFile(*ctx.services.store, *project, *format, *in, ctx.user.id,
                                  ctx.services.clock->NowMs());
   if (!imported.ok()) return ErrorReply(imported.status());
+  Audit(ctx, "import", project->id,
+        ctx.req.Query("format").value_or(ctx.req.Header("content-type")),
+        {{"tasks", imported->tasks},
+         {"annotations", imported->annotations},
+         {"predictions", imported->predictions}});
   return JsonReply(201, {{"imported", imported->tasks},
                          {"annotations", imported->annotations},
                          {"predictions", imported->predictions},

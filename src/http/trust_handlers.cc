@@ -160,6 +160,7 @@ Result<Reply> SendToReviewRoute(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
   PLUMB_ASSIGN_OR_RETURN(std::vector<int64_t> ids, TaskIds(body));
   PLUMB_ASSIGN_OR_RETURN(json out, SendToReview(ctx, project, ids));
+  Audit(ctx, "review.send", project.id, "", {{"sent", out["sent"]}, {"task_ids", out["task_ids"]}});
   return JsonReply(200, out);
 }
 
@@ -307,6 +308,8 @@ Result<Reply> ImportPredictions(Ctx& ctx) {
   Result<std::vector<store::Prediction>> stored =
       queue.AddPredictions(project, std::move(predictions));
   if (!stored.ok()) return AtRecord(stored.status(), line_of);
+  Audit(ctx, "predictions.import", project.id, model_name,
+        {{"imported", stored->size()}, {"format", format}, {"model_version", model_version}});
   return JsonReply(201, {{"imported", stored->size()}});
 }
 

@@ -206,6 +206,7 @@ Result<Reply> PutGolden(Ctx& ctx) {
                          ctx.services.store->GetGoldenAnswer(task.id));
   json out = {{"task", TaskJson(updated, {}, ViewFor(ctx, project))}};
   if (stored) out["golden_answer"] = GoldenAnswerJson(*stored);
+  Audit(ctx, "golden.set", project.id, "task " + std::to_string(task.id), {{"task_id", task.id}});
   return JsonReply(200, out);
 }
 
@@ -214,6 +215,8 @@ Result<Reply> DeleteGolden(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(auto loaded, LoadTask(ctx, ctx.ids[0]));
   workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
   PLUMB_RETURN_IF_ERROR(queue.SetGolden(loaded.second, loaded.first, std::nullopt));
+  Audit(ctx, "golden.clear", loaded.second.id, "task " + std::to_string(loaded.first.id),
+        {{"task_id", loaded.first.id}});
   return NoContent();
 }
 
@@ -509,6 +512,8 @@ Result<Reply> CreateWebhook(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(
       store::Store::Webhook created,
       ctx.services.store->CreateWebhook(hook, secret, ctx.services.clock->NowMs()));
+  Audit(ctx, "webhook.create", project.id, created.url,
+        {{"webhook_id", created.id}, {"events", created.events}});
   return JsonReply(201, {{"webhook", WebhookJson(created)}, {"secret", secret}});
 }
 
@@ -531,6 +536,7 @@ Result<store::Store::Webhook> LoadWebhook(Ctx& ctx) {
 Result<Reply> DeleteWebhook(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(store::Store::Webhook hook, LoadWebhook(ctx));
   PLUMB_RETURN_IF_ERROR(ctx.services.store->DeleteWebhook(hook.id));
+  Audit(ctx, "webhook.delete", hook.project_id, hook.url, {{"webhook_id", hook.id}});
   return NoContent();
 }
 

@@ -119,6 +119,7 @@ Result<Reply> CreateWorkforce(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Workforce created, ctx.services.store->CreateWorkforce(
                                                 workforce, ctx.services.clock->NowMs()));
   PLUMB_ASSIGN_OR_RETURN(json out, WorkforceDetail(*ctx.services.store, created));
+  Audit(ctx, "workforce.create", std::nullopt, created.name, {{"workforce_id", created.id}});
   return JsonReply(201, out);
 }
 
@@ -141,6 +142,7 @@ Result<Reply> PatchWorkforce(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Workforce changed, ParseWorkforce(body, workforce, false));
   PLUMB_ASSIGN_OR_RETURN(Workforce updated, ctx.services.store->UpdateWorkforce(changed));
   PLUMB_ASSIGN_OR_RETURN(json out, WorkforceDetail(*ctx.services.store, updated));
+  Audit(ctx, "workforce.update", std::nullopt, updated.name, {{"workforce_id", updated.id}});
   return JsonReply(200, out);
 }
 
@@ -150,12 +152,16 @@ Result<Reply> AddWorkforceMember(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(int64_t user_id, BodyId(body, "user_id"));
   PLUMB_RETURN_IF_ERROR(ctx.services.store->GetUser(user_id).status());
   PLUMB_RETURN_IF_ERROR(ctx.services.store->AddWorkforceMember(workforce.id, user_id));
+  Audit(ctx, "workforce.member_add", std::nullopt, workforce.name,
+        {{"workforce_id", workforce.id}, {"user_id", user_id}});
   return NoContent();
 }
 
 Result<Reply> RemoveWorkforceMember(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Workforce workforce, LoadManagedWorkforce(ctx));
   PLUMB_RETURN_IF_ERROR(ctx.services.store->RemoveWorkforceMember(workforce.id, ctx.ids[1]));
+  Audit(ctx, "workforce.member_remove", std::nullopt, workforce.name,
+        {{"workforce_id", workforce.id}, {"user_id", ctx.ids[1]}});
   return NoContent();
 }
 
@@ -174,6 +180,8 @@ Result<Reply> GrantProjectAccess(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(int64_t workforce_id, BodyId(body, "workforce_id"));
   PLUMB_RETURN_IF_ERROR(ctx.services.store->GetWorkforce(workforce_id).status());
   PLUMB_RETURN_IF_ERROR(ctx.services.store->GrantProjectAccess(project.id, workforce_id));
+  Audit(ctx, "workforce.grant", project.id, "workforce " + std::to_string(workforce_id),
+        {{"workforce_id", workforce_id}});
   return NoContent();
 }
 
@@ -181,6 +189,8 @@ Result<Reply> RevokeProjectAccess(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
   PLUMB_RETURN_IF_ERROR(ctx.services.store->GetWorkforce(ctx.ids[1]).status());
   PLUMB_RETURN_IF_ERROR(ctx.services.store->RevokeProjectAccess(project.id, ctx.ids[1]));
+  Audit(ctx, "workforce.revoke", project.id, "workforce " + std::to_string(ctx.ids[1]),
+        {{"workforce_id", ctx.ids[1]}});
   return NoContent();
 }
 

@@ -21,12 +21,13 @@ constexpr size_t kFlushBytes = 64 * 1024;
 // order; nullopt for a control the result does not answer.
 using ControlValues = std::vector<std::optional<std::vector<std::string>>>;
 
-Result<ControlValues> ValuesOf(const Schema& schema, const Revision& revision) {
+// `what` names the label in errors ("revision 12").
+Result<ControlValues> ValuesOf(const Schema& schema, const std::string& result_json,
+                               const std::string& what) {
   ControlValues values(schema.controls.size());
-  nlohmann::json result = nlohmann::json::parse(revision.result_json, nullptr, false);
+  nlohmann::json result = nlohmann::json::parse(result_json, nullptr, false);
   if (result.is_discarded() || !result.is_array()) {
-    return Status::Internal("revision " + std::to_string(revision.id) +
-                            " has a result that is not a JSON list");
+    return Status::Internal(what + " has a result that is not a JSON list");
   }
   for (const nlohmann::json& item : result) {
     if (!item.is_object()) continue;
@@ -54,8 +55,19 @@ class Exporter {
   Exporter(const Schema& schema, ExportFormat format, std::ostream& out)
       : schema_(schema), format_(format), out_(out) {}
 
-  void Begin() {
+  // `version`: the header of a dataset version's CSV (method for the
+  // annotator columns).
+  void Begin(bool version = false) {
     if (format_ == ExportFormat::kJson) buffer_.append("[");
+    if (format_ == ExportFormat::kCsv && version) {
+      buffer_.append("id,data");
+      for (const Control& c : schema_.controls) {
+        buffer_.push_back(',');
+        AppendCsvCell(&buffer_, c.name);
+      }
+      buffer_.append(",method\r\n");
+      return;
+    }
     if (format_ == ExportFormat::kCsv) {
       buffer_.append("id,state,data");
       for (const Control& c : schema_.controls) {
@@ -70,7 +82,8 @@ class Exporter {
     const Revision* newest = NewestRevision(revisions);
     ControlValues values(schema_.controls.size());
     if (newest != nullptr) {
-      PLUMB_ASSIGN_OR_RETURN(values, ValuesOf(schema_, *newest));
+      PLUMB_ASSIGN_OR_RETURN(
+          values, ValuesOf(schema_, newest->result_json, "revision " + std::to_string(newest->id)));
     }
     PLUMB_RETURN_IF_ERROR(Compact(task.data_json, &data_));
     switch (format_) {
@@ -87,6 +100,39 @@ class Exporter {
         break;
       default:  // the label formats have their own writers (labeled.h)
         return Status::Internal("not a task export format");
+    }
+    first_ = false;
+    if (buffer_.size() >= kFlushBytes) return Flush();
+    return Status::Ok();
+  }
+
+  // A label of a dataset version: {id, data, label, final: {result, method}}
+  // (docs/datasets.md); CSV: id, data, one column per control, method.
+  Status WriteVersionLabel(const store::VersionLabel& label) {
+    PLUMB_ASSIGN_OR_RETURN(ControlValues values,
+                           ValuesOf(schema_, label.result_json,
+                                    "the label of task " + std::to_string(label.task_id)));
+    PLUMB_RETURN_IF_ERROR(Compact(label.data_json, &data_));
+    std::string& b = buffer_;
+    if (format_ == ExportFormat::kCsv) {
+      b.append(std::to_string(label.task_id)).push_back(',');
+      AppendCsvCell(&b, data_);
+      AppendCsvValues(values);
+      b.push_back(',');
+      AppendCsvCell(&b, label.method);
+      b.append("\r\n");
+    } else {
+      if (format_ == ExportFormat::kJson) b.append(first_ ? "\n" : ",\n");
+      b.append("{\"id\":").append(std::to_string(label.task_id));
+      b.append(",\"data\":").append(data_);
+      b.append(",\"label\":");
+      AppendLabelMap(values);
+      // The version's result is canonical compact JSON already.
+      b.append(",\"final\":{\"result\":").append(label.result_json);
+      b.append(",\"method\":");
+      AppendJsonString(&b, label.method);
+      b.append("}}");
+      if (format_ == ExportFormat::kJsonLines) b.push_back('\n');
     }
     first_ = false;
     if (buffer_.size() >= kFlushBytes) return Flush();
@@ -147,7 +193,43 @@ class Exporter {
       AppendJsonString(&b, FormatIsoTime(r.created_at_ms));
       b.push_back('}');
     }
-    b.append("],\"label\":{");
+    b.append("],\"label\":");
+    AppendLabelMap(values);
+    b.append(",\"annotator\":");
+    if (newest == nullptr) {
+      b.append("null,\"annotated_at\":null}");
+    } else {
+      AppendJsonString(&b, newest->username);
+      b.append(",\"annotated_at\":");
+      AppendJsonString(&b, FormatIsoTime(newest->created_at_ms));
+      b.push_back('}');
+    }
+    return Status::Ok();
+  }
+
+  void AppendCsvRow(const Task& task, const Revision* newest, const ControlValues& values) {
+    std::string& b = buffer_;
+    b.append(std::to_string(task.id)).push_back(',');
+    AppendCsvCell(&b, TaskStateName(task.state));
+    b.push_back(',');
+    AppendCsvCell(&b, data_);
+    AppendCsvValues(values);
+    b.push_back(',');
+    if (newest != nullptr) {
+      AppendCsvCell(&b, newest->username);
+      b.push_back(',');
+      AppendCsvCell(&b, FormatIsoTime(newest->created_at_ms));
+    } else {
+      b.push_back(',');
+    }
+    b.append("\r\n");
+  }
+
+  // {"control": value, ...}: a string for a single choice, a list for a
+  // multiple one, null when the label leaves the control out.
+  void AppendLabelMap(const ControlValues& values) {
+    std::string& b = buffer_;
+    b.push_back('{');
     for (size_t i = 0; i < schema_.controls.size(); ++i) {
       const Control& control = schema_.controls[i];
       if (i > 0) b.push_back(',');
@@ -166,24 +248,12 @@ class Exporter {
         AppendJsonString(&b, values[i]->front());
       }
     }
-    b.append("},\"annotator\":");
-    if (newest == nullptr) {
-      b.append("null,\"annotated_at\":null}");
-    } else {
-      AppendJsonString(&b, newest->username);
-      b.append(",\"annotated_at\":");
-      AppendJsonString(&b, FormatIsoTime(newest->created_at_ms));
-      b.push_back('}');
-    }
-    return Status::Ok();
+    b.push_back('}');
   }
 
-  void AppendCsvRow(const Task& task, const Revision* newest, const ControlValues& values) {
+  // One cell per control, values joined by '|'.
+  void AppendCsvValues(const ControlValues& values) {
     std::string& b = buffer_;
-    b.append(std::to_string(task.id)).push_back(',');
-    AppendCsvCell(&b, TaskStateName(task.state));
-    b.push_back(',');
-    AppendCsvCell(&b, data_);
     for (size_t i = 0; i < schema_.controls.size(); ++i) {
       b.push_back(',');
       if (!values[i].has_value()) continue;
@@ -194,15 +264,6 @@ class Exporter {
       }
       AppendCsvCell(&b, joined);
     }
-    b.push_back(',');
-    if (newest != nullptr) {
-      AppendCsvCell(&b, newest->username);
-      b.push_back(',');
-      AppendCsvCell(&b, FormatIsoTime(newest->created_at_ms));
-    } else {
-      b.push_back(',');
-    }
-    b.append("\r\n");
   }
 
   const Schema& schema_;
@@ -288,6 +349,26 @@ Status ExportTasks(store::Store& store, const Project& project, ExportFormat for
       project.id, [&exporter](const Task& task, const std::vector<Revision>& revisions) {
         return exporter.Write(task, revisions);
       }));
+  return exporter.End();
+}
+
+Status ExportVersion(store::Store& store, const Project& project,
+                     const store::DatasetVersion& version, ExportFormat format,
+                     std::ostream& out) {
+  if (format != ExportFormat::kJson && format != ExportFormat::kJsonLines &&
+      format != ExportFormat::kCsv) {
+    return Status::InvalidArgument("a version exports as json, jsonl or csv", "format");
+  }
+  Result<Schema> schema = ParseSchema(project.schema_json);
+  if (!schema.ok()) {
+    return Status::Internal("project " + std::to_string(project.id) +
+                            " has an invalid stored schema: " + schema.status().message());
+  }
+  Exporter exporter(*schema, format, out);
+  exporter.Begin(/*version=*/true);
+  PLUMB_RETURN_IF_ERROR(store.ForEachVersionLabel(
+      version.id,
+      [&exporter](const store::VersionLabel& label) { return exporter.WriteVersionLabel(label); }));
   return exporter.End();
 }
 

@@ -106,4 +106,14 @@ const char* ExportFileExtension(ExportFormat format);
 Status ExportTasks(store::Store& store, const Project& project, ExportFormat format,
                    std::ostream& out);
 
+// Writes a dataset version's labels (docs/datasets.md) in kJson, kJsonLines
+// or kCsv (kInvalidArgument, field "format", for the others), in task id
+// order: records {id, data, label, final: {result, method}}; CSV columns id,
+// data, one per control, method. The same version gives the same bytes on
+// every call: its labels never change, the project's schema (which names the
+// label's controls) aside. kInternal when the stream fails.
+Status ExportVersion(store::Store& store, const Project& project,
+                     const store::DatasetVersion& version, ExportFormat format,
+                     std::ostream& out);
+
 }  // namespace plumb::io

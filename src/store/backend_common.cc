@@ -1,9 +1,12 @@
 #include "store/backend_common.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <system_error>
+
+#include <sodium.h>
 
 #include <nlohmann/json.hpp>
 
@@ -185,6 +188,137 @@ Status CheckPrediction(const NewPrediction& prediction) {
   return Status::Ok();
 }
 
+Status CheckVersionName(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 64 && name != "diff";
+  for (unsigned char c : name) {
+    if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-')) ok = false;
+  }
+  if (!ok) {
+    return Status::InvalidArgument("a version name is 1 to 64 of A-Z a-z 0-9 . _ - (and not \"diff\")",
+                                   "name");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+std::string Hex(const unsigned char* bytes, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(2 * n, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return Hex(digest, sizeof(digest));
+}
+
+Result<CanonicalLabel> CanonicalizeLabel(int64_t task_id, std::string_view result_json,
+                                         std::string_view media_json, std::string_view method) {
+  // nlohmann's objects are std::maps: dump() writes keys sorted, compactly.
+  nlohmann::json result = nlohmann::json::parse(result_json, nullptr, false);
+  nlohmann::json media = media_json.empty() ? nlohmann::json()
+                                            : nlohmann::json::parse(media_json, nullptr, false);
+  if (result.is_discarded() || media.is_discarded()) {
+    return Status::Internal("the final label of task " + std::to_string(task_id) +
+                            " is not valid JSON");
+  }
+  CanonicalLabel label;
+  label.result_json = result.dump();
+  label.media_json = media.is_null() ? "" : media.dump();
+  label.method = std::string(method);
+  std::string text = "{\"media\":";
+  text += media.is_null() ? "null" : label.media_json;
+  text += ",\"method\":";
+  text += nlohmann::json(label.method).dump();
+  text += ",\"result\":";
+  text += label.result_json;
+  text += "}";
+  label.hash = Sha256Hex(text);
+  return label;
+}
+
+static_assert(sizeof(crypto_hash_sha256_state) <= 256);
+
+VersionHasher::VersionHasher() {
+  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
+}
+
+void VersionHasher::Add(int64_t task_id, std::string_view label_hash) {
+  std::string line = std::to_string(task_id);
+  line += ' ';
+  line += label_hash;
+  line += '\n';
+  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_),
+                            reinterpret_cast<const unsigned char*>(line.data()), line.size());
+}
+
+std::string VersionHasher::Finish() {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_), digest);
+  return Hex(digest, sizeof(digest));
+}
+
+void VersionDiffBuilder::AddChange(int64_t task_id, const std::optional<std::string>& from_result,
+                                   const std::optional<std::string>& to_result) {
+  std::vector<int64_t>* ids = nullptr;
+  if (!from_result) {
+    ++diff_.added;
+    ids = &diff_.added_ids;
+  } else if (!to_result) {
+    ++diff_.removed;
+    ids = &diff_.removed_ids;
+  } else {
+    ++diff_.relabeled;
+    ids = &diff_.relabeled_ids;
+  }
+  if (ids->size() < kMaxDiffIds) ids->push_back(task_id);
+  const std::vector<std::string> before =
+      from_result ? ResultClasses(*from_result) : std::vector<std::string>{};
+  const std::vector<std::string> after =
+      to_result ? ResultClasses(*to_result) : std::vector<std::string>{};
+  for (const std::string& c : after) {
+    if (std::find(before.begin(), before.end(), c) == before.end()) ++classes_[c].first;
+  }
+  for (const std::string& c : before) {
+    if (std::find(after.begin(), after.end(), c) == after.end()) ++classes_[c].second;
+  }
+}
+
+VersionDiff VersionDiffBuilder::Finish(int64_t from_tasks) {
+  diff_.unchanged = from_tasks - diff_.removed - diff_.relabeled;
+  for (const auto& [name, counts] : classes_) {
+    diff_.classes.push_back({name, counts.first, counts.second});
+  }
+  return std::move(diff_);
+}
+
+Result<std::string> CheckAuditEntry(const AuditEntry& entry) {
+  if (entry.action.empty() || entry.action.size() > 64) {
+    return Status::InvalidArgument("an audit entry needs an action of at most 64 bytes", "action");
+  }
+  if (entry.details_json.empty()) return std::string("{}");
+  nlohmann::json details = nlohmann::json::parse(entry.details_json, nullptr, false);
+  if (!details.is_object()) {
+    return Status::InvalidArgument("audit details must be a JSON object", "details");
+  }
+  return details.dump();
+}
+
+Status CheckAuditQuery(const AuditQuery& query) {
+  if (query.limit < 1 || query.limit > kMaxPageSize) {
+    return Status::InvalidArgument("limit must be from 1 to 1000", "limit");
+  }
+  return Status::Ok();
+}
+
 std::span<const DumpTable> SchemaTables() {
   static const DumpTable kTables[] = {
       {"users", {"id", "username", "password_hash", "role", "created_at"}, "id", "id"},
@@ -268,6 +402,19 @@ std::span<const DumpTable> SchemaTables() {
        {"prediction_id", "project_id", "task_id", "score", "controls", "labels", "computed_at"},
        "prediction_id",
        ""},
+      {"label_blobs", {"hash", "result", "media", "method"}, "hash", ""},
+      {"dataset_versions",
+       {"id", "project_id", "name", "note", "hash", "tasks", "created_by", "created_at"},
+       "id",
+       "id"},
+      {"dataset_version_labels",
+       {"version_id", "task_id", "label_hash"},
+       "version_id, task_id",
+       ""},
+      {"audit_log",
+       {"id", "at", "user_id", "action", "project_id", "target", "details"},
+       "id",
+       "id"},
   };
   return kTables;
 }

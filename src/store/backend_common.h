@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -254,6 +255,62 @@ struct StoredLease {
 // when it is unknown), without telling whose lease it is.
 Result<StoredLease> CheckOwnLease(const std::optional<StoredLease>& lease, int64_t lease_id,
                                   int64_t task_id, int64_t user_id);
+
+// --- dataset versions and the audit log --------------------------------------------
+
+// kInvalidArgument (field "name") unless `name` is [A-Za-z0-9._-]{1,64} and not
+// "diff" (which the API's diff route takes).
+Status CheckVersionName(std::string_view name);
+
+// SHA-256 of `bytes` as 64 lower-case hex digits.
+std::string Sha256Hex(std::string_view bytes);
+
+// A final label as a version stores it: result and media as compact JSON with
+// keys sorted (so both backends, whose JSON columns hand out different text,
+// give the same bytes), and the hash of the canonical label text
+// {"media":…,"method":…,"result":…}.
+struct CanonicalLabel {
+  std::string hash;
+  std::string result_json;
+  std::string media_json;  // "" when none
+  std::string method;
+};
+// kInternal for stored JSON that does not parse.
+Result<CanonicalLabel> CanonicalizeLabel(int64_t task_id, std::string_view result_json,
+                                         std::string_view media_json, std::string_view method);
+
+// The hash of a version: SHA-256 over "<task id> <label hash>\n" per label, in
+// task id order.
+class VersionHasher {
+ public:
+  VersionHasher();
+  void Add(int64_t task_id, std::string_view label_hash);
+  std::string Finish();  // hex; call once
+
+ private:
+  alignas(64) unsigned char state_[256];  // crypto_hash_sha256_state
+};
+
+// Builds a VersionDiff from the tasks whose labels differ between the two
+// versions, in task id order; `from_result`/`to_result` are the label's result
+// in that version, nullopt when the task is not in it.
+class VersionDiffBuilder {
+ public:
+  void AddChange(int64_t task_id, const std::optional<std::string>& from_result,
+                 const std::optional<std::string>& to_result);
+  // `from_tasks`: the number of labels of the `from` version.
+  VersionDiff Finish(int64_t from_tasks);
+
+ private:
+  VersionDiff diff_;
+  std::map<std::string, std::pair<int64_t, int64_t>> classes_;
+};
+
+// kInvalidArgument unless the action is set and details are "" or a JSON
+// object; returns the details to store ("{}" for "").
+Result<std::string> CheckAuditEntry(const AuditEntry& entry);
+// kInvalidArgument (field "limit") unless the page size is 1..kMaxPageSize.
+Status CheckAuditQuery(const AuditQuery& query);
 
 // --- the whole database ----------------------------------------------------------
 

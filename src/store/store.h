@@ -293,6 +293,76 @@ struct TaskStateCount {
   int64_t count = 0;
 };
 
+// A dataset version (docs/datasets.md): an immutable snapshot of a project's
+// final labels.
+struct DatasetVersion {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string name;  // [A-Za-z0-9._-]{1,64}, unique in the project, not "diff"
+  std::string note;
+  std::string hash;    // SHA-256 hex over its (task id, label hash) pairs in id order
+  int64_t tasks = 0;   // labels in it
+  int64_t created_by = 0;
+  std::string created_by_name;  // the author's username
+  int64_t created_at_ms = 0;
+};
+
+// One label of a version with its task's data. result_json and media_json
+// are the label's canonical text (compact JSON, keys sorted), byte for byte
+// the same on both backends.
+struct VersionLabel {
+  int64_t task_id = 0;
+  std::string label_hash;  // SHA-256 hex of the canonical label text
+  std::string data_json;   // the task's data
+  std::string result_json;
+  std::string media_json;  // "" when none
+  std::string method;      // how the final label was decided
+};
+
+// What changed from one version to another (docs/datasets.md, "diff").
+struct VersionDiff {
+  int64_t added = 0;      // tasks only in `to`
+  int64_t removed = 0;    // tasks only in `from`
+  int64_t relabeled = 0;  // in both, with different labels
+  int64_t unchanged = 0;  // in both, with the same label
+  struct ClassCount {
+    std::string name;
+    int64_t added = 0;    // labels that gained the class going from `from` to `to`
+    int64_t removed = 0;  // labels that lost it
+  };
+  std::vector<ClassCount> classes;  // by class name
+  // Task ids, ascending, at most kMaxDiffIds each.
+  std::vector<int64_t> added_ids;
+  std::vector<int64_t> removed_ids;
+  std::vector<int64_t> relabeled_ids;
+};
+inline constexpr size_t kMaxDiffIds = 1000;
+
+// One entry of the audit log (docs/datasets.md, "Audit log").
+struct AuditEntry {
+  int64_t id = 0;  // set by the store
+  int64_t at_ms = 0;
+  int64_t user_id = 0;
+  std::string username;  // filled in by ListAudit
+  std::string action;    // "project.create", ...
+  std::optional<int64_t> project_id;
+  std::string target;        // what the action was on ("task 12", a name), may be ""
+  std::string details_json;  // a JSON object; "" is stored as {}
+};
+
+struct AuditQuery {
+  std::optional<int64_t> project_id;  // only this project's entries
+  bool projects_only = false;         // only entries that name a project
+  int32_t limit = 50;                 // 1..1000
+  std::optional<int64_t> before_id;   // keyset: entries with id < before_id
+};
+
+struct AuditPage {
+  std::vector<AuditEntry> items;  // newest (highest id) first
+  // The before_id for the next page; nullopt on the last page.
+  std::optional<int64_t> next_before_id;
+};
+
 // Loads a whole database dumped by DumpTables (of either backend) into an
 // empty one, in one transaction: nothing is visible until Commit(), and
 // destroying the loader without Commit() rolls everything back. Rows come
@@ -583,6 +653,42 @@ class Store {
       int64_t project_id,
       const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) = 0;
 
+  // --- dataset versions (docs/datasets.md) ---------------------------------------
+  // Snapshots every final label of the project's tasks in one transaction:
+  // each label is stored once by the SHA-256 of its canonical text (shared
+  // with earlier versions and other tasks), the version as its (task, label
+  // hash) pairs; the version's hash covers them in task id order, so two
+  // versions of the same labels have the same hash. kNotFound for the project
+  // or user, kInvalidArgument (field "name") for a name outside
+  // [A-Za-z0-9._-]{1,64} or "diff", kAlreadyExists (field "name") when the
+  // project has a version of that name. On SQLite it holds the write lock
+  // for its duration (about a second per 1,000,000 labels).
+  virtual Result<DatasetVersion> CreateDatasetVersion(int64_t project_id, std::string_view name,
+                                                      std::string_view note, int64_t user_id,
+                                                      int64_t now_ms) = 0;
+  // The project's versions, newest first.
+  virtual Result<std::vector<DatasetVersion>> ListDatasetVersions(int64_t project_id) = 0;
+  // kNotFound when the project has no version of that name.
+  virtual Result<DatasetVersion> GetDatasetVersion(int64_t project_id, std::string_view name) = 0;
+  // Calls `fn` for each label of the version in task id order, reading in
+  // batches from one consistent snapshot; stops at the first non-OK status
+  // `fn` returns and returns it. kNotFound for an unknown version. On
+  // PostgreSQL it holds a connection throughout, like an export.
+  virtual Status ForEachVersionLabel(int64_t version_id,
+                                     const std::function<Status(const VersionLabel&)>& fn) = 0;
+  // What changed going from version `from_id` to `to_id` (of any project),
+  // from one snapshot. kNotFound for an unknown version.
+  virtual Result<VersionDiff> DiffVersions(int64_t from_id, int64_t to_id) = 0;
+
+  // --- the audit log (docs/datasets.md) -------------------------------------------
+  // Appends an entry (its id is assigned; at_ms is taken as given) and returns
+  // the id. kInvalidArgument for an empty action or details that are not a
+  // JSON object; kNotFound for an unknown user.
+  virtual Result<int64_t> AppendAudit(const AuditEntry& entry) = 0;
+  // Entries newest first, keyset-paged by id. kInvalidArgument (field
+  // "limit") unless the limit is 1..1000.
+  virtual Result<AuditPage> ListAudit(const AuditQuery& query) = 0;
+
   // --- the whole database, for `plumb migrate` --------------------------------
   // Calls `fn` for every row of every table (not the migrations bookkeeping),
   // tables parents first (users, sessions, api_tokens, projects,
@@ -590,7 +696,8 @@ class Store {
   // batches, batch_workforces, tasks, leases, annotations, revisions, skips,
   // predictions, golden_answers, golden_grades, final_labels, reviews,
   // review_leases, webhooks, events, deliveries, stat_counters,
-  // disagreements), rows by
+  // disagreements, label_blobs, dataset_versions, dataset_version_labels,
+  // audit_log), rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.
   virtual Status DumpTables(const DumpRowFn& fn) = 0;

@@ -340,6 +340,16 @@ void Populate(Store& store, int64_t t0) {
                                     .error = "",
                                     .next_attempt_at_ms = t0 + 2131}));
   }
+
+  // A dataset version of every project (one of them with final labels), and
+  // audit entries with and without a project.
+  for (const Project& each : Ok(store.ListProjects(std::nullopt))) {
+    Ok(store.CreateDatasetVersion(each.id, "v1.0", "first \"cut\"", owner.id, t0 + 140));
+  }
+  Ok(store.AppendAudit({.at_ms = t0 + 141, .user_id = alice.id, .action = "user.create",
+                        .target = "bob", .details_json = R"({"role":"annotator"})"}));
+  Ok(store.AppendAudit({.at_ms = t0 + 142, .user_id = owner.id, .action = "version.create",
+                        .project_id = r.id, .target = "v1.0", .details_json = R"({"tasks":1})"}));
 }
 
 namespace {

@@ -111,22 +111,7 @@ std::vector<store::Disagreement> DisagreementScores(
 }
 
 std::string ResultClassesJson(const std::string& result_json) {
-  nlohmann::json classes = nlohmann::json::array();
-  nlohmann::json items = nlohmann::json::parse(result_json, nullptr, false);
-  if (!items.is_array()) return classes.dump();
-  auto add = [&](const nlohmann::json& v) {
-    if (v.is_string() && std::find(classes.begin(), classes.end(), v) == classes.end()) {
-      classes.push_back(v);
-    }
-  };
-  for (const nlohmann::json& item : items) {
-    if (!item.is_object()) continue;
-    if (auto it = item.find("values"); it != item.end() && it->is_array()) {
-      for (const nlohmann::json& v : *it) add(v);
-    }
-    if (auto it = item.find("label"); it != item.end()) add(*it);
-  }
-  return classes.dump();
+  return nlohmann::json(ResultClasses(result_json)).dump();
 }
 
 }  // namespace plumb::workflow

@@ -201,6 +201,18 @@ class PgStore final : public Store {
       int64_t project_id,
       const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) override;
 
+  // pg_versions.cc
+  Result<DatasetVersion> CreateDatasetVersion(int64_t project_id, std::string_view name,
+                                              std::string_view note, int64_t user_id,
+                                              int64_t now_ms) override;
+  Result<std::vector<DatasetVersion>> ListDatasetVersions(int64_t project_id) override;
+  Result<DatasetVersion> GetDatasetVersion(int64_t project_id, std::string_view name) override;
+  Status ForEachVersionLabel(int64_t version_id,
+                             const std::function<Status(const VersionLabel&)>& fn) override;
+  Result<VersionDiff> DiffVersions(int64_t from_id, int64_t to_id) override;
+  Result<int64_t> AppendAudit(const AuditEntry& entry) override;
+  Result<AuditPage> ListAudit(const AuditQuery& query) override;
+
   Status DumpTables(const DumpRowFn& fn) override;
   Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
 

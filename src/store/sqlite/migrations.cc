@@ -358,7 +358,55 @@ CREATE INDEX annotations_by_time ON annotations(project_id, created_at);
 ALTER TABLE tasks ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4};
+// Version 5 is the versioned instructions' (another branch); until that is
+// merged it changes nothing here, so the numbers below stay those of the
+// merged schema.
+constexpr const char* kV5 = "SELECT 1;";
+
+// Version 6: dataset versions, and the audit log (docs/datasets.md).
+// label_blobs holds each distinct final label once, by the SHA-256 of its
+// canonical text; a version is its (task, label hash) pairs.
+// dataset_version_labels.task_id has no foreign key: a version outlives no
+// task (it goes with its project), and the check would cost the snapshot of
+// a large project an index probe per label. audit_log.project_id has none
+// either: a project's entries (its deletion among them) outlive it.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE label_blobs (
+  hash TEXT PRIMARY KEY,
+  result TEXT NOT NULL,
+  media TEXT,
+  method TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE dataset_versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  note TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  tasks INTEGER NOT NULL,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+);
+CREATE TABLE dataset_version_labels (
+  version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL,
+  label_hash TEXT NOT NULL,
+  PRIMARY KEY (version_id, task_id)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  action TEXT NOT NULL,
+  project_id INTEGER,
+  target TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX audit_by_project ON audit_log(project_id, id);
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

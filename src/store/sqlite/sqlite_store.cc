@@ -32,6 +32,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/queries.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/versions_sql.h"
 #include "store/sqlite/workflow_sql.h"
 #include "store/store.h"
 
@@ -162,6 +163,31 @@ class SqliteStore final : public Store {
   Status ForEachTaskWithAnnotations(
       int64_t project_id,
       const std::function<Status(const Task&, const std::vector<Revision>&)>& fn) override;
+
+  // --- dataset versions and the audit log: SQL in versions_sql.cc -------------------
+  Result<DatasetVersion> CreateDatasetVersion(int64_t project_id, std::string_view name,
+                                              std::string_view note, int64_t user_id,
+                                              int64_t now_ms) override;
+  Result<std::vector<DatasetVersion>> ListDatasetVersions(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListDatasetVersions(c, project_id); });
+  }
+  Result<DatasetVersion> GetDatasetVersion(int64_t project_id, std::string_view name) override {
+    return Read([&](Connection& c) { return sqlite::GetDatasetVersion(c, project_id, name); });
+  }
+  Status ForEachVersionLabel(int64_t version_id,
+                             const std::function<Status(const VersionLabel&)>& fn) override {
+    return ReadSnapshot(
+        [&](Connection& c) { return sqlite::ForEachVersionLabel(c, version_id, fn); });
+  }
+  Result<VersionDiff> DiffVersions(int64_t from_id, int64_t to_id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::DiffVersions(c, from_id, to_id); });
+  }
+  Result<int64_t> AppendAudit(const AuditEntry& entry) override {
+    return Write([&](Connection& c) { return sqlite::AppendAudit(c, entry); });
+  }
+  Result<AuditPage> ListAudit(const AuditQuery& query) override {
+    return Read([&](Connection& c) { return sqlite::ListAudit(c, query); });
+  }
 
   Status DumpTables(const DumpRowFn& fn) override;
   Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
@@ -1024,6 +1050,20 @@ Result<ExclusiveWrite> SqliteStore::BeginExclusiveWrite() {
     return txn.status();
   }
   return ExclusiveWrite(std::move(lock), &c, std::move(txn).value());
+}
+
+// A snapshot writes a row per label: it takes the writer alone, with the
+// import's cache, like an import.
+Result<DatasetVersion> SqliteStore::CreateDatasetVersion(int64_t project_id, std::string_view name,
+                                                         std::string_view note, int64_t user_id,
+                                                         int64_t now_ms) {
+  PLUMB_RETURN_IF_ERROR(CheckVersionName(name));
+  PLUMB_ASSIGN_OR_RETURN(ExclusiveWrite write, BeginExclusiveWrite());
+  PLUMB_ASSIGN_OR_RETURN(DatasetVersion version,
+                         sqlite::CreateDatasetVersion(write.conn(), project_id, name, note,
+                                                      user_id, now_ms));
+  PLUMB_RETURN_IF_ERROR(write.Commit());
+  return version;
 }
 
 Result<std::unique_ptr<TaskWriter>> SqliteStore::BeginImport(int64_t project_id, int64_t now_ms) {
