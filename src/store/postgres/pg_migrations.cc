@@ -348,7 +348,35 @@ CREATE INDEX annotations_by_time ON annotations(project_id, created_at);
 ALTER TABLE tasks ADD COLUMN resent integer NOT NULL DEFAULT 0;
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4};
+// Version 5: versioned labeling instructions, as SQLite's v5. examples is
+// text, not jsonb, so a dump carries it byte for byte; images are bytea.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE instructions_versions (
+  project_id bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  version bigint NOT NULL,
+  body text NOT NULL,
+  examples text NOT NULL,
+  note text NOT NULL,
+  author_id bigint NOT NULL REFERENCES users(id),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (project_id, version)
+);
+CREATE TABLE instruction_images (
+  hash text COLLATE "C" PRIMARY KEY,
+  content_type text NOT NULL,
+  data bytea NOT NULL
+);
+CREATE TABLE instruction_acks (
+  project_id bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  version bigint NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (project_id, user_id)
+);
+ALTER TABLE revisions ADD COLUMN instructions_version bigint NOT NULL DEFAULT 0;
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
 
 // The advisory lock servers take to migrate ("plumb" in ASCII). Single-key
 // advisory locks live apart from the two-key ones the store takes per user.
