@@ -20,10 +20,19 @@ namespace {
 
 using nlohmann::json;
 
-// Matches `path` against `pattern`, collecting {id} segments as integers.
-bool MatchPattern(const char* pattern, const std::string& path, std::vector<int64_t>& ids) {
+bool IsHash(std::string_view segment) {
+  return segment.size() == 64 && std::all_of(segment.begin(), segment.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Matches `path` against `pattern`, collecting {id} segments as integers and
+// {hash} segments (64 lowercase hex digits) as strings.
+bool MatchPattern(const char* pattern, const std::string& path, std::vector<int64_t>& ids,
+                  std::vector<std::string>* hashes = nullptr) {
   std::string_view p = pattern, s = path;
   ids.clear();
+  if (hashes != nullptr) hashes->clear();
   while (!p.empty() && !s.empty()) {
     size_t pe = p.find('/', 1), se = s.find('/', 1);
     std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
@@ -35,6 +44,9 @@ bool MatchPattern(const char* pattern, const std::string& path, std::vector<int6
         v = v * 10 + (c - '0');
       }
       ids.push_back(v);
+    } else if (pseg == "/{hash}") {
+      if (!IsHash(sseg.substr(1))) return false;
+      if (hashes != nullptr) hashes->emplace_back(sseg.substr(1));
     } else if (pseg != sseg) {
       return false;
     }
@@ -48,7 +60,7 @@ const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
     for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes,
-                       AnalyticsRoutes, TrustRoutes}) {
+                       AnalyticsRoutes, TrustRoutes, InstructionsRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }
@@ -204,13 +216,14 @@ Reply Dispatch(const Services& s, const Request& req, std::string& route_name) {
     return reply;
   }
   std::vector<int64_t> ids;
+  std::vector<std::string> hashes;
   bool path_matched = false;
   for (const Route& route : AllRoutes()) {
-    if (!MatchPattern(route.pattern, req.path, ids)) continue;
+    if (!MatchPattern(route.pattern, req.path, ids, &hashes)) continue;
     path_matched = true;
     if (req.method != route.method) continue;
     route_name = route.pattern;
-    Ctx ctx{s, req, ids, User{}};
+    Ctx ctx{s, req, ids, User{}, hashes};
     if (route.access == Access::kSignedIn) {
       auto user = Authenticate(s, req);
       if (!user.ok()) return ErrorReply(user.status());
@@ -242,20 +255,33 @@ std::optional<std::string> Request::Query(const std::string& name) const {
   return it->second;
 }
 
+namespace {
+
+// Routes whose bodies are streamed to a file under --max-upload-bytes: task
+// imports and predictions (POST), instruction images (POST) and instructions
+// (PUT: up to 1 MiB of Markdown and 200 examples of up to 64 KiB each). Their
+// handlers apply their own, smaller limits.
+bool IsStreamedRoute(const std::string& method, const std::string& path,
+                     std::vector<int64_t>& ids) {
+  if (method == "POST") {
+    return MatchPattern(kImportRoute, path, ids) || MatchPattern(kPredictionsRoute, path, ids) ||
+           MatchPattern(kInstructionImagesRoute, path, ids);
+  }
+  return method == "PUT" && MatchPattern(kInstructionsRoute, path, ids);
+}
+
+}  // namespace
+
 bool IsUploadRoute(const std::string& method, const std::string& path) {
   std::vector<int64_t> ids;
-  return method == "POST" &&
-         (MatchPattern(kImportRoute, path, ids) || MatchPattern(kPredictionsRoute, path, ids));
+  return IsStreamedRoute(method, path, ids);
 }
 
 Status CheckUpload(const Services& services, const Request& request) {
   std::vector<int64_t> ids;
-  if (!MatchPattern(kImportRoute, request.path, ids) &&
-      !MatchPattern(kPredictionsRoute, request.path, ids)) {
-    return Status::Ok();
-  }
+  if (!IsStreamedRoute(request.method, request.path, ids)) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(User user, Authenticate(services, request));
-  Ctx ctx{services, request, ids, user};
+  Ctx ctx{services, request, ids, user, {}};
   PLUMB_RETURN_IF_ERROR(RequireRole(user, Role::kManager));
   return LoadProject(ctx, ids[0]).status();
 }
@@ -393,6 +419,7 @@ json TaskJson(const Task& t, const std::vector<Revision>& current, const TaskVie
                            {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
                            {"result", ParseStored(rev.result_json)},
                            {"revision", rev.revision},
+                           {"instructions_version", rev.instructions_version},
                            {"updated_at", FormatIsoTime(rev.created_at_ms)}});
   }
   json out = {{"id", t.id},
@@ -420,7 +447,31 @@ json RevisionJson(const Revision& r) {
           {"lead_time_ms", r.lead_time_ms},
           {"source", RevisionSourceName(r.source)},
           {"parent_id", r.parent_id ? json(*r.parent_id) : json(nullptr)},
-          {"created_at", FormatIsoTime(r.created_at_ms)}};
+          {"created_at", FormatIsoTime(r.created_at_ms)},
+          {"instructions_version", r.instructions_version}};
+}
+
+Result<std::string> ReadBody(const Request& req, uint64_t max_bytes) {
+  if (req.body_file.empty()) {
+    if (req.body.size() > max_bytes) {
+      return Status::PayloadTooLarge("the body is larger than " + std::to_string(max_bytes) +
+                                     " bytes");
+    }
+    return req.body;
+  }
+  struct stat st {};
+  if (::stat(req.body_file.c_str(), &st) != 0) {
+    return Status::Internal("cannot read the uploaded body");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return Status::PayloadTooLarge("the body is larger than " + std::to_string(max_bytes) +
+                                   " bytes");
+  }
+  std::ifstream file(req.body_file, std::ios::binary);
+  if (!file) return Status::Internal("cannot read the uploaded body");
+  std::ostringstream all;
+  all << file.rdbuf();
+  return all.str();
 }
 
 }  // namespace plumb::http
