@@ -1,5 +1,6 @@
 #include "core/stats.h"
 
+#include <charconv>
 #include <cmath>
 
 namespace plumb::stats {
@@ -7,6 +8,21 @@ namespace plumb::stats {
 std::string ConfusionMetric(int control, int truth, int given) {
   return "cm." + std::to_string(control) + "." + std::to_string(truth) + "." +
          std::to_string(given);
+}
+
+std::string ByVersion(const char* metric, int64_t version) {
+  return std::string(metric) + ".v" + std::to_string(version);
+}
+
+std::optional<int64_t> VersionOf(std::string_view name, std::string_view metric) {
+  if (!name.starts_with(metric)) return std::nullopt;
+  name.remove_prefix(metric.size());
+  if (!name.starts_with(".v") || name.size() < 3) return std::nullopt;
+  name.remove_prefix(2);
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), v);
+  if (ec != std::errc() || end != name.data() + name.size() || v < 0) return std::nullopt;
+  return v;
 }
 
 std::string FleissMetric(int control) { return "fleiss." + std::to_string(control); }

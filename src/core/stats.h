@@ -5,7 +5,9 @@
 // analytics that read them.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace plumb::stats {
 
@@ -32,6 +34,12 @@ std::string FleissMetric(int control);
 std::string FleissCategoryMetric(int control, int label);
 // "coinc.C.A.B": Krippendorff coincidences (sum).
 std::string CoincidenceMetric(int control, int a, int b);
+
+// "labels.v3": a per-labeler counter (labels, golden, golden_correct, agree)
+// kept again for the instructions version the labels were made under.
+std::string ByVersion(const char* metric, int64_t version);
+// The version of a ByVersion metric name of `metric`, nullopt for other names.
+std::optional<int64_t> VersionOf(std::string_view name, std::string_view metric);
 
 // Histogram buckets: 0 below 100 ms, then 8 per doubling.
 int DurationBucket(int64_t ms);

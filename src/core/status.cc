@@ -27,6 +27,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kPayloadTooLarge: return "payload_too_large";
     case StatusCode::kUnsupportedMediaType: return "unsupported_media_type";
     case StatusCode::kInvalidResult: return "invalid_result";
+    case StatusCode::kInstructionsNotAcknowledged: return "instructions_not_acknowledged";
     case StatusCode::kInternal: return "internal";
   }
   return "internal";

@@ -24,6 +24,7 @@ enum class StatusCode : int8_t {
   kPayloadTooLarge,
   kUnsupportedMediaType,
   kInvalidResult,        // an annotation result that does not fit the schema
+  kInstructionsNotAcknowledged,  // the project's current instructions need the caller's ack
   kInternal,             // a bug or an environment failure (I/O, database)
 };
 
@@ -61,6 +62,12 @@ class [[nodiscard]] Status {
     return Status(StatusCode::kInvalidResult, std::move(msg), std::move(field));
   }
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+  // The caller must acknowledge instructions version `version` first (docs/instructions.md).
+  static Status InstructionsNotAcknowledged(std::string msg, int64_t version) {
+    Status s(StatusCode::kInstructionsNotAcknowledged, std::move(msg));
+    s.version_ = version;
+    return s;
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -68,6 +75,8 @@ class [[nodiscard]] Status {
   const std::string& field() const { return field_; }
   // 1-based line of the input the error is about, 0 when none.
   int64_t line() const { return line_; }
+  // The instructions version a kInstructionsNotAcknowledged status asks for, 0 otherwise.
+  int64_t version() const { return version_; }
 
   // Returns a copy that names the input line; the message is prefixed "line N: ".
   Status WithLine(int64_t line) const;
@@ -83,6 +92,7 @@ class [[nodiscard]] Status {
   std::string message_;
   std::string field_;
   int64_t line_ = 0;
+  int64_t version_ = 0;
 };
 
 // The snake_case name used in API error bodies, e.g. "invalid_argument".

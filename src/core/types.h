@@ -168,6 +168,8 @@ struct Revision {
   RevisionSource source = RevisionSource::kHuman;
   std::optional<int64_t> parent_id;
   int64_t created_at_ms = 0;
+  // The project's instructions version when it was made (docs/instructions.md); 0: none.
+  int64_t instructions_version = 0;
 };
 
 }  // namespace plumb

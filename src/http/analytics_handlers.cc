@@ -195,21 +195,13 @@ json CostJson(const std::string& currency, double total, const Tally& t) {
 // The figures every row has (docs/analytics.md), without cost.
 json RowJson(const Tally& t) {
   const double hours = t.active_ms / 3'600'000.0;
-  const quality::Interval wilson =
-      quality::WilsonInterval(t.golden_correct, t.golden, 0.95);
-  json golden = {{"graded", t.golden},
-                 {"correct", t.golden_correct},
-                 {"accuracy", Ratio(static_cast<double>(t.golden_correct),
-                                    static_cast<double>(t.golden))},
-                 {"low", t.golden > 0 ? json(wilson.low) : json(nullptr)},
-                 {"high", t.golden > 0 ? json(wilson.high) : json(nullptr)}};
   return {{"labels", t.labels},
           {"revisions", t.revisions},
           {"active_hours", hours},
           {"labels_per_hour", Ratio(static_cast<double>(t.labels), hours)},
           {"median_active_seconds", MedianSeconds(t.lead)},
-          {"golden", golden},
-          {"agreement", {{"compared", t.agree}, {"mean", Ratio(t.agree_sum, t.agree)}}},
+          {"golden", GoldenJson(t.golden, t.golden_correct)},
+          {"agreement", AgreementMeanJson(t.agree, t.agree_sum)},
           {"reviewed", t.reviewed},
           {"rejected", t.rejected},
           {"rejection_rate",

@@ -30,6 +30,12 @@ bool WantsCsv(const Ctx& ctx);
 // lists joined with "|". Strings are quoted as exports quote them.
 Reply CsvReply(const std::string& table, int64_t project_id, const nlohmann::json& rows);
 
+// Golden accuracy {graded, correct, accuracy, low, high} with a 95 % Wilson
+// interval; the ratios are null without grades.
+nlohmann::json GoldenJson(int64_t graded, int64_t correct);
+// Agreement with consensus {compared, mean}; mean null when none compared.
+nlohmann::json AgreementMeanJson(int64_t compared, double sum);
+
 std::vector<Route> AnalyticsRoutes();  // figures per project, labeler, workforce, day
 std::vector<Route> TrustRoutes();      // samples, predictions, disagreements
 

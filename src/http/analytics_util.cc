@@ -4,6 +4,7 @@
 #include "http/analytics_internal.h"
 #include "http/request_util.h"
 #include "io/json_text.h"
+#include "quality/quality.h"
 
 namespace plumb::http {
 namespace {
@@ -121,6 +122,22 @@ Reply CsvReply(const std::string& table, int64_t project_id, const json& rows) {
                                                       std::to_string(project_id) + "-" + table +
                                                       ".csv\""});
   return reply;
+}
+
+json GoldenJson(int64_t graded, int64_t correct) {
+  const quality::Interval wilson = quality::WilsonInterval(correct, graded, 0.95);
+  const bool any = graded > 0;
+  return {{"graded", graded},
+          {"correct", correct},
+          {"accuracy", any ? json(static_cast<double>(correct) / static_cast<double>(graded))
+                           : json(nullptr)},
+          {"low", any ? json(wilson.low) : json(nullptr)},
+          {"high", any ? json(wilson.high) : json(nullptr)}};
+}
+
+json AgreementMeanJson(int64_t compared, double sum) {
+  return {{"compared", compared},
+          {"mean", compared > 0 ? json(sum / static_cast<double>(compared)) : json(nullptr)}};
 }
 
 }  // namespace plumb::http

@@ -20,13 +20,20 @@ namespace {
 
 using nlohmann::json;
 
-// Matches `path` against `pattern`, collecting {id} segments as integers.
-// {id} takes an integer segment, {name} any one segment.
+bool IsHash(std::string_view segment) {
+  return segment.size() == 64 && std::all_of(segment.begin(), segment.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Matches `path` against `pattern`, collecting {id} segments as integers and
+// the {name} (any one segment) and {hash} (64 lowercase hex digits) segments
+// as strings.
 bool MatchPattern(const char* pattern, const std::string& path, std::vector<int64_t>& ids,
-                  std::vector<std::string>& names) {
+                  std::vector<std::string>* names = nullptr) {
   std::string_view p = pattern, s = path;
   ids.clear();
-  names.clear();
+  if (names != nullptr) names->clear();
   while (!p.empty() && !s.empty()) {
     size_t pe = p.find('/', 1), se = s.find('/', 1);
     std::string_view pseg = p.substr(0, pe), sseg = s.substr(0, se);
@@ -40,7 +47,10 @@ bool MatchPattern(const char* pattern, const std::string& path, std::vector<int6
       ids.push_back(v);
     } else if (pseg == "/{name}") {
       if (sseg.size() < 2) return false;
-      names.emplace_back(sseg.substr(1));
+      if (names != nullptr) names->emplace_back(sseg.substr(1));
+    } else if (pseg == "/{hash}") {
+      if (!IsHash(sseg.substr(1))) return false;
+      if (names != nullptr) names->emplace_back(sseg.substr(1));
     } else if (pseg != sseg) {
       return false;
     }
@@ -54,7 +64,7 @@ const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
     for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes,
-                       AnalyticsRoutes, TrustRoutes, VersionRoutes}) {
+                       AnalyticsRoutes, TrustRoutes, VersionRoutes, InstructionsRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }
@@ -213,7 +223,7 @@ Reply Dispatch(const Services& s, const Request& req, std::string& route_name) {
   std::vector<std::string> names;
   bool path_matched = false;
   for (const Route& route : AllRoutes()) {
-    if (!MatchPattern(route.pattern, req.path, ids, names)) continue;
+    if (!MatchPattern(route.pattern, req.path, ids, &names)) continue;
     path_matched = true;
     if (req.method != route.method) continue;
     route_name = route.pattern;
@@ -249,23 +259,33 @@ std::optional<std::string> Request::Query(const std::string& name) const {
   return it->second;
 }
 
+namespace {
+
+// Routes whose bodies are streamed to a file under --max-upload-bytes: task
+// imports and predictions (POST), instruction images (POST) and instructions
+// (PUT: up to 1 MiB of Markdown and 200 examples of up to 64 KiB each). Their
+// handlers apply their own, smaller limits.
+bool IsStreamedRoute(const std::string& method, const std::string& path,
+                     std::vector<int64_t>& ids) {
+  if (method == "POST") {
+    return MatchPattern(kImportRoute, path, ids) || MatchPattern(kPredictionsRoute, path, ids) ||
+           MatchPattern(kInstructionImagesRoute, path, ids);
+  }
+  return method == "PUT" && MatchPattern(kInstructionsRoute, path, ids);
+}
+
+}  // namespace
+
 bool IsUploadRoute(const std::string& method, const std::string& path) {
   std::vector<int64_t> ids;
-  std::vector<std::string> names;
-  return method == "POST" &&
-         (MatchPattern(kImportRoute, path, ids, names) ||
-          MatchPattern(kPredictionsRoute, path, ids, names));
+  return IsStreamedRoute(method, path, ids);
 }
 
 Status CheckUpload(const Services& services, const Request& request) {
   std::vector<int64_t> ids;
-  std::vector<std::string> names;
-  if (!MatchPattern(kImportRoute, request.path, ids, names) &&
-      !MatchPattern(kPredictionsRoute, request.path, ids, names)) {
-    return Status::Ok();
-  }
+  if (!IsStreamedRoute(request.method, request.path, ids)) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(User user, Authenticate(services, request));
-  Ctx ctx{services, request, ids, user, names};
+  Ctx ctx{services, request, ids, user, {}};
   PLUMB_RETURN_IF_ERROR(RequireRole(user, Role::kManager));
   return LoadProject(ctx, ids[0]).status();
 }
@@ -403,6 +423,7 @@ json TaskJson(const Task& t, const std::vector<Revision>& current, const TaskVie
                            {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
                            {"result", ParseStored(rev.result_json)},
                            {"revision", rev.revision},
+                           {"instructions_version", rev.instructions_version},
                            {"updated_at", FormatIsoTime(rev.created_at_ms)}});
   }
   json out = {{"id", t.id},
@@ -430,7 +451,31 @@ json RevisionJson(const Revision& r) {
           {"lead_time_ms", r.lead_time_ms},
           {"source", RevisionSourceName(r.source)},
           {"parent_id", r.parent_id ? json(*r.parent_id) : json(nullptr)},
-          {"created_at", FormatIsoTime(r.created_at_ms)}};
+          {"created_at", FormatIsoTime(r.created_at_ms)},
+          {"instructions_version", r.instructions_version}};
+}
+
+Result<std::string> ReadBody(const Request& req, uint64_t max_bytes) {
+  if (req.body_file.empty()) {
+    if (req.body.size() > max_bytes) {
+      return Status::PayloadTooLarge("the body is larger than " + std::to_string(max_bytes) +
+                                     " bytes");
+    }
+    return req.body;
+  }
+  struct stat st {};
+  if (::stat(req.body_file.c_str(), &st) != 0) {
+    return Status::Internal("cannot read the uploaded body");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return Status::PayloadTooLarge("the body is larger than " + std::to_string(max_bytes) +
+                                   " bytes");
+  }
+  std::ifstream file(req.body_file, std::ios::binary);
+  if (!file) return Status::Internal("cannot read the uploaded body");
+  std::ostringstream all;
+  all << file.rdbuf();
+  return all.str();
 }
 
 }  // namespace plumb::http

@@ -17,7 +17,7 @@ struct Ctx {
   const Request& req;
   std::vector<int64_t> ids;  // the {id} parameters of the route, in order
   User user;                 // the caller; unset (id 0) on public routes
-  std::vector<std::string> names;  // the {name} parameters (any one path segment), in order
+  std::vector<std::string> names;  // the {name} and {hash} segments of the route, in order
 };
 
 enum class Access : int8_t { kPublic, kSignedIn };
@@ -33,6 +33,9 @@ struct Route {
 inline constexpr char kImportRoute[] = "/api/v1/projects/{id}/tasks";
 // Predictions for existing tasks: streamed like an import.
 inline constexpr char kPredictionsRoute[] = "/api/v1/projects/{id}/predictions";
+// Instructions (PUT) and their images (POST): streamed like an import.
+inline constexpr char kInstructionsRoute[] = "/api/v1/projects/{id}/instructions";
+inline constexpr char kInstructionImagesRoute[] = "/api/v1/projects/{id}/instructions/images";
 
 std::vector<Route> AuthRoutes();
 std::vector<Route> ProjectRoutes();
@@ -46,6 +49,7 @@ std::vector<Route> VersionRoutes();    // dataset versions, label history, the a
 // action is done). E.g. Audit(ctx, "instructions.save", project.id, "v3", {{"version", 3}}).
 void Audit(Ctx& ctx, std::string_view action, std::optional<int64_t> project_id,
            std::string target = "", const nlohmann::json& details = nlohmann::json::object());
+std::vector<Route> InstructionsRoutes();  // labeling instructions (docs/instructions.md)
 
 // Adapts a handler written against Result (so that it can use
 // PLUMB_ASSIGN_OR_RETURN) to a route: an error becomes its JSON reply.
@@ -56,6 +60,9 @@ Reply Handle(Ctx& ctx) {
   return std::move(reply).value();
 }
 
+// The request body, read from its spool file for streamed routes;
+// kPayloadTooLarge when it is longer than `max_bytes`.
+Result<std::string> ReadBody(const Request& req, uint64_t max_bytes);
 // A JSON reply.
 Reply JsonReply(int status, const nlohmann::json& body);
 // 204 with no body.

@@ -19,6 +19,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kPayloadTooLarge: return 413;
     case StatusCode::kUnsupportedMediaType: return 415;
     case StatusCode::kInvalidResult: return 422;
+    case StatusCode::kInstructionsNotAcknowledged: return 409;
     case StatusCode::kInternal: return 500;
   }
   return 500;
@@ -29,6 +30,7 @@ Reply ErrorReply(const Status& status) {
                           {"message", status.message()}};
   if (!status.field().empty()) error["field"] = status.field();
   if (status.line() > 0) error["line"] = status.line();
+  if (status.code() == StatusCode::kInstructionsNotAcknowledged) error["version"] = status.version();
   Reply reply;
   reply.status = HttpStatusFor(status.code());
   reply.body = nlohmann::json{{"error", error}}.dump();

@@ -358,7 +358,7 @@ std::span<const DumpTable> SchemaTables() {
        "id"},
       {"revisions",
        {"id", "annotation_id", "task_id", "user_id", "revision", "result", "media", "lead_time_ms",
-        "source", "parent_id", "idempotency_key", "created_at"},
+        "source", "parent_id", "idempotency_key", "created_at", "instructions_version"},
        "id",
        "id"},
       {"skips", {"task_id", "user_id"}, "task_id, user_id", ""},
@@ -415,6 +415,15 @@ std::span<const DumpTable> SchemaTables() {
        {"id", "at", "user_id", "action", "project_id", "target", "details"},
        "id",
        "id"},
+      {"instructions_versions",
+       {"project_id", "version", "body", "examples", "note", "author_id", "created_at"},
+       "project_id, version",
+       ""},
+      {"instruction_images", {"hash", "content_type", "data"}, "hash", "", "data"},
+      {"instruction_acks",
+       {"project_id", "user_id", "version", "at"},
+       "project_id, user_id",
+       ""},
   };
   return kTables;
 }
@@ -446,6 +455,50 @@ Result<LoadTarget> CheckLoadRow(std::string_view name, const std::vector<std::st
     target.columns.push_back(*known);
   }
   return target;
+}
+
+std::string EncodeHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::string> DecodeHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = digit(hex[2 * i]);
+    const int lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+Status InstructionsNotFound(int64_t project_id, std::optional<int64_t> version) {
+  if (!version) {
+    return Status::NotFound("project " + std::to_string(project_id) + " has no instructions");
+  }
+  return Status::NotFound("instructions version " + std::to_string(*version) + " of project " +
+                          std::to_string(project_id) + " not found");
+}
+
+Status CheckReworkIds(const std::vector<int64_t>& task_ids) {
+  if (task_ids.size() > static_cast<size_t>(kMaxPageSize)) {
+    return Status::InvalidArgument("at most 1000 tasks per call", "task_ids");
+  }
+  return Status::Ok();
 }
 
 std::string JoinColumns(std::span<const std::string_view> columns) {

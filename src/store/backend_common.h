@@ -25,7 +25,7 @@
   "t.id, t.project_id, t.priority, t.state, t.created_at, t.data, t.deadline, t.batch_id, t.golden"
 #define PLUMB_REVISION_COLS                                                                  \
   "r.id, r.annotation_id, r.task_id, r.user_id, u.username, r.revision, r.result, r.media, " \
-  "r.lead_time_ms, r.source, r.parent_id, r.created_at"
+  "r.lead_time_ms, r.source, r.parent_id, r.created_at, r.instructions_version"
 #define PLUMB_PREDICTION_COLS \
   "p.id, p.task_id, p.model_name, p.model_version, p.score, p.result_json, p.media, p.created_at"
 
@@ -191,6 +191,7 @@ Revision ReadRevision(const Row& r, int col) {
   rev.source = static_cast<RevisionSource>(r.Int(col + 9));
   rev.parent_id = r.OptionalInt(col + 10);
   rev.created_at_ms = r.Int(col + 11);
+  rev.instructions_version = r.Int(col + 12);
   return rev;
 }
 
@@ -322,7 +323,37 @@ struct DumpTable {
   // The column that takes generated ids, "" when none: load moves its
   // sequence past the loaded rows.
   std::string_view id_column;
+  // A column of bytes (BLOB, bytea), "" when none. Dumps carry it as
+  // lowercase hex, which loads decode.
+  std::string_view binary_column = {};
 };
+
+// Lowercase hex of bytes, and back (nullopt for odd length or a non-hex digit).
+std::string EncodeHex(std::string_view bytes);
+std::optional<std::string> DecodeHex(std::string_view hex);
+
+// The instructions of docs/instructions.md, shared by both backends.
+#define PLUMB_INSTRUCTIONS_COLS \
+  "i.project_id, i.version, i.body, i.examples, i.note, i.author_id, u.username, i.created_at"
+
+template <ResultRow Row>
+InstructionsVersion ReadInstructions(const Row& r, int col) {
+  InstructionsVersion v;
+  v.project_id = r.Int(col);
+  v.version = r.Int(col + 1);
+  v.body = r.Text(col + 2);
+  v.examples_json = r.Text(col + 3);
+  v.note = r.Text(col + 4);
+  v.author_id = r.Int(col + 5);
+  v.author_username = r.Text(col + 6);
+  v.created_at_ms = r.Int(col + 7);
+  return v;
+}
+// GetInstructions' kNotFound: no such version, or (nullopt) none at all.
+Status InstructionsNotFound(int64_t project_id, std::optional<int64_t> version);
+
+// kInvalidArgument unless at most 1000 task ids.
+Status CheckReworkIds(const std::vector<int64_t>& task_ids);
 
 // Every table of the schema, parents first (the order of store.h's
 // DumpTables contract). Both backends have exactly these columns.

@@ -363,6 +363,62 @@ struct AuditPage {
   std::optional<int64_t> next_before_id;
 };
 
+// A version of a project's labeling instructions (docs/instructions.md).
+struct InstructionsVersion {
+  int64_t project_id = 0;
+  int64_t version = 0;         // from 1 per project
+  std::string body;            // Markdown
+  std::string examples_json;   // a JSON list, already validated; kept byte for byte
+  std::string note;
+  int64_t author_id = 0;
+  std::string author_username;  // filled in by reads
+  int64_t created_at_ms = 0;
+};
+
+struct NewInstructions {
+  int64_t project_id = 0;
+  int64_t author_id = 0;
+  std::string body;
+  std::string examples_json = "[]";
+  std::string note;
+};
+
+// The project's current instructions version and a user's newest acknowledged one (0: none).
+struct InstructionsStatus {
+  int64_t current = 0;
+  int64_t acknowledged = 0;
+};
+
+// An image of the instructions, stored once by the SHA-256 of its bytes.
+struct InstructionImage {
+  std::string hash;  // 64 lowercase hex digits
+  std::string content_type;
+  std::string data;  // the bytes
+};
+
+// A member's newest acknowledgement of a project's instructions.
+struct InstructionAck {
+  int64_t user_id = 0;
+  std::string username;
+  int64_t version = 0;              // 0: none
+  std::optional<int64_t> at_ms;     // nullopt: none
+};
+
+// Done or reviewing tasks with a counting annotation whose current revision
+// was made under an instructions version below `before`.
+struct OutdatedQuery {
+  int64_t project_id = 0;
+  int64_t before = 0;
+  int32_t limit = 50;    // 1..1000
+  int64_t after_id = 0;  // keyset pagination in id order
+};
+
+struct OutdatedPage {
+  std::vector<Task> items;
+  std::optional<int64_t> next_after_id;  // nullopt on the last page
+  int64_t total = 0;                     // matching tasks (after_id ignored)
+};
+
 // Loads a whole database dumped by DumpTables (of either backend) into an
 // empty one, in one transaction: nothing is visible until Commit(), and
 // destroying the loader without Commit() rolls everything back. Rows come
@@ -472,6 +528,8 @@ class Store {
   // Otherwise the task is annotating.
   // With a non-empty idempotency_key that the caller used before, returns that
   // earlier revision and writes nothing.
+  // Every new revision records the project's current instructions version,
+  // read inside the transaction (Revision::instructions_version).
   virtual Result<Revision> AppendRevision(const NewRevision& revision, int64_t now_ms) = 0;
   // Releases the caller's lease and records that they skipped the task, so it
   // is never handed to them again. kConflict when lease_id is not theirs.
@@ -569,6 +627,58 @@ class Store {
   // left alone.
   virtual Result<std::vector<int64_t>> SendToReview(const std::vector<int64_t>& task_ids,
                                                     int64_t now_ms) = 0;
+
+  // --- labeling instructions (docs/instructions.md) ---------------------------
+  // Stores a new version of the project's instructions, numbered one past the
+  // newest (1 for the first), atomically: concurrent saves get distinct
+  // numbers. Returns it as stored. kNotFound for the project.
+  virtual Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,
+                                                       int64_t now_ms) = 0;
+  // Version `version` of the project's instructions, or the current (newest)
+  // one when nullopt. kNotFound when there is no such version (or none at all).
+  virtual Result<InstructionsVersion> GetInstructions(int64_t project_id,
+                                                      std::optional<int64_t> version) = 0;
+  // Every version of the project, newest first, without body and examples
+  // (empty strings). Empty when the project has none.
+  virtual Result<std::vector<InstructionsVersion>> ListInstructionVersions(int64_t project_id) = 0;
+  // The project's current version (0: none) and the user's newest
+  // acknowledged one (0: none). Unknown projects and users read as 0, 0.
+  virtual Result<InstructionsStatus> GetInstructionsStatus(int64_t project_id,
+                                                           int64_t user_id) = 0;
+  // Stores an image under its hash; returns false (storing nothing) when that
+  // hash is stored already. The caller computes the hash and checks the type.
+  virtual Result<bool> PutInstructionImage(const InstructionImage& image) = 0;
+  virtual Result<InstructionImage> GetInstructionImage(std::string_view hash) = 0;  // kNotFound
+  // Whether an image with this hash is stored.
+  virtual Result<bool> HasInstructionImage(std::string_view hash) = 0;
+  // Records that the user acknowledged `version` of the project's
+  // instructions at now_ms, replacing an older acknowledgement. kConflict
+  // unless `version` is the current one (so also when there are none);
+  // acknowledging the current version again is OK and moves `at`.
+  virtual Status Acknowledge(int64_t project_id, int64_t user_id, int64_t version,
+                             int64_t now_ms) = 0;
+  // Every member of the project and every member of a workforce with access
+  // to it, each once, by user id, with their newest acknowledgement.
+  virtual Result<std::vector<InstructionAck>> ListAcks(int64_t project_id) = 0;
+  // A page of the project's outdated tasks (OutdatedQuery), by id.
+  // kInvalidArgument (field "limit") for a page size outside 1..1000.
+  virtual Result<OutdatedPage> ListOutdatedTasks(const OutdatedQuery& query) = 0;
+  // Sends up to 1,000 of the listed tasks that are the project's and outdated
+  // (as ListOutdatedTasks, under `before`) back to their annotators, in one
+  // transaction, like a reviewer's rejection by `manager_id` (RecordReview's
+  // kReject): each counting annotation is marked rejected, the task is
+  // annotating until each has a new revision, a reviews row with `comment`
+  // and a review.rejected event are written; a live review lease on the task
+  // is ended. A done task is no longer counted done by its batch and is not
+  // counted done a second time (as SendToReview). No review counters are
+  // added: the labels were not judged wrong. Returns the ids sent, in the
+  // order given; others are left alone. kInvalidArgument (field "task_ids")
+  // for more than 1,000.
+  virtual Result<std::vector<int64_t>> ReworkOutdated(int64_t project_id, int64_t manager_id,
+                                                      int64_t before,
+                                                      const std::vector<int64_t>& task_ids,
+                                                      std::string_view comment,
+                                                      int64_t now_ms) = 0;
 
   // --- workforces -------------------------------------------------------------
   // kAlreadyExists (field "name") when the name is taken.
@@ -697,7 +807,8 @@ class Store {
   // predictions, golden_answers, golden_grades, final_labels, reviews,
   // review_leases, webhooks, events, deliveries, stat_counters,
   // disagreements, label_blobs, dataset_versions, dataset_version_labels,
-  // audit_log), rows by
+  // audit_log, instructions_versions, instruction_images, instruction_acks),
+  // rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.
   virtual Status DumpTables(const DumpRowFn& fn) = 0;

@@ -341,6 +341,31 @@ void Populate(Store& store, int64_t t0) {
                                     .next_attempt_at_ms = t0 + 2131}));
   }
 
+  // Instructions (docs/instructions.md): two versions of r with examples,
+  // an image whose bytes are not text, carol's ack, and her rework revision
+  // made under version 2.
+  Ok(store.SaveInstructions({.project_id = r.id,
+                             .author_id = owner.id,
+                             .body = "# Pets\n\ncaf\u00e9 \"q\" a\tb\\c",
+                             .examples_json = "[]",
+                             .note = "first"},
+                            t0 + 140));
+  Ok(store.SaveInstructions(
+      {.project_id = r.id,
+       .author_id = owner.id,
+       .body = "# Pets v2",
+       .examples_json = R"([{"kind": "example", "title": "cat", "text": "", "image": null})",
+       .note = ""},
+      t0 + 141));
+  Ok(store.PutInstructionImage({.hash = std::string(64, 'a'),
+                                .content_type = "image/png",
+                                .data = std::string("\x89PNG\r\n\x1a\n\0\xff\\", 11)}));
+  Ok(store.Acknowledge(r.id, carol.id, 2, t0 + 142));
+  Ok(store.AppendRevision({.task_id = review->task.id,
+                           .user_id = carol.id,
+                           .result_json = R"([{"control":"pet","type":"choice","values":["dog"]}])",
+                           .hooks = &hooks},
+                          t0 + 143));
   // A dataset version of every project (one of them with final labels), and
   // audit entries with and without a project.
   for (const Project& each : Ok(store.ListProjects(std::nullopt))) {

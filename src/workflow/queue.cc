@@ -156,7 +156,25 @@ TaskState RouteCompleted(const store::CompletionInput& input, double agreement) 
 
 }  // namespace
 
+namespace {
+
+// kInstructionsNotAcknowledged when the project has instructions whose
+// current version the user has not acknowledged (docs/instructions.md).
+Status CheckInstructionsAcknowledged(store::Store& store, const Project& project,
+                                     const User& user) {
+  PLUMB_ASSIGN_OR_RETURN(store::InstructionsStatus status,
+                         store.GetInstructionsStatus(project.id, user.id));
+  if (status.current == 0 || status.acknowledged >= status.current) return Status::Ok();
+  return Status::InstructionsNotAcknowledged(
+      "acknowledge version " + std::to_string(status.current) +
+          " of the project's instructions before taking a task",
+      status.current);
+}
+
+}  // namespace
+
 Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& user) {
+  PLUMB_RETURN_IF_ERROR(CheckInstructionsAcknowledged(store_, project, user));
   const int64_t now_ms = clock_.NowMs();
   std::optional<store::Claim> claim;
   if (project.settings.golden_rate > 0) {
@@ -281,6 +299,7 @@ Status Queue::Skip(const User& user, int64_t task_id, int64_t lease_id) {
 
 Result<std::optional<ReviewTask>> Queue::NextReview(const Project& project, const User& reviewer,
                                                     std::optional<TaskState> stage) {
+  PLUMB_RETURN_IF_ERROR(CheckInstructionsAcknowledged(store_, project, reviewer));
   PLUMB_ASSIGN_OR_RETURN(std::optional<store::Claim> claim,
                          store_.ClaimReviewTask(project.id, reviewer.id, stage, clock_.NowMs()));
   if (!claim) return std::optional<ReviewTask>();

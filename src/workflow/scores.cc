@@ -30,7 +30,10 @@ std::vector<store::StatDelta> AgreementStats(const Schema& schema,
   for (const Revision& r : current) {
     Result<quality::Grade> grade =
         quality::GradeAgainstAnswer(schema, final_result_json, r.result_json, iou_threshold);
-    if (grade.ok()) out.push_back({r.user_id, stats::kAgree, 1, grade->score});
+    if (!grade.ok()) continue;
+    out.push_back({r.user_id, stats::kAgree, 1, grade->score});
+    out.push_back(
+        {r.user_id, stats::ByVersion(stats::kAgree, r.instructions_version), 1, grade->score});
   }
   for (size_t ci = 0; ci < schema.controls.size(); ++ci) {
     const Control& control = schema.controls[ci];

@@ -76,7 +76,9 @@ class Queue {
   Queue(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   // The caller's next task in the project with its lease and pre-label, or
-  // nullopt when nothing is left for them. Errors come from the store.
+  // nullopt when nothing is left for them. kInstructionsNotAcknowledged (with
+  // the version) when the project has instructions whose current version the
+  // caller has not acknowledged. Other errors come from the store.
   Result<std::optional<NextTask>> Next(const Project& project, const User& user);
 
   // Validates the result and media against the project's schema and the
@@ -90,7 +92,8 @@ class Queue {
   Status Skip(const User& user, int64_t task_id, int64_t lease_id);
 
   // A task for the reviewer (see store::Store::ClaimReviewTask) with its
-  // annotations and proposed final label, or nullopt.
+  // annotations and proposed final label, or nullopt. Gated on the
+  // instructions like Next.
   Result<std::optional<ReviewTask>> NextReview(const Project& project, const User& reviewer,
                                                std::optional<TaskState> stage);
   // Applies a decision on `task` of `project` (see store::Store::RecordReview);

@@ -348,10 +348,33 @@ CREATE INDEX annotations_by_time ON annotations(project_id, created_at);
 ALTER TABLE tasks ADD COLUMN resent integer NOT NULL DEFAULT 0;
 )sql";
 
-// Version 5 is the versioned instructions' (another branch); until that is
-// merged it changes nothing here, so the numbers below stay those of the
-// merged schema.
-constexpr const char* kV5 = "SELECT 1;";
+// Version 5: versioned labeling instructions, as SQLite's v5. examples is
+// text, not jsonb, so a dump carries it byte for byte; images are bytea.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE instructions_versions (
+  project_id bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  version bigint NOT NULL,
+  body text NOT NULL,
+  examples text NOT NULL,
+  note text NOT NULL,
+  author_id bigint NOT NULL REFERENCES users(id),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (project_id, version)
+);
+CREATE TABLE instruction_images (
+  hash text COLLATE "C" PRIMARY KEY,
+  content_type text NOT NULL,
+  data bytea NOT NULL
+);
+CREATE TABLE instruction_acks (
+  project_id bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  version bigint NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (project_id, user_id)
+);
+ALTER TABLE revisions ADD COLUMN instructions_version bigint NOT NULL DEFAULT 0;
+)sql";
 
 // Version 6: dataset versions and the audit log, the SQLite one's twin.
 // Differences, and why:

@@ -213,8 +213,12 @@ Result<int64_t> InsertRevision(PgConnection& c, const NewRevision& rev, int64_t 
   PLUMB_ASSIGN_OR_RETURN(
       PgResult r,
       c.Query("WITH r AS (INSERT INTO revisions (annotation_id, task_id, user_id, revision,"
-              " result, media, lead_time_ms, source, parent_id, idempotency_key, created_at)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id)"
+              " result, media, lead_time_ms, source, parent_id, idempotency_key, created_at,"
+              " instructions_version)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+              " (SELECT COALESCE(MAX(i.version), 0) FROM instructions_versions i"
+              " WHERE i.project_id = (SELECT project_id FROM tasks WHERE id = $2)))"
+              " RETURNING id)"
               " UPDATE annotations a SET current_revision_id = r.id FROM r"
               " WHERE a.id = $1 RETURNING r.id",
               annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
@@ -526,6 +530,15 @@ class PgLoader final : public DatabaseLoader {
       } else if (values[i]->find('\0') != std::string::npos) {
         return failed_ =
                    Status::InvalidArgument("a value of " + std::string(table) + " has a NUL byte");
+      } else if (target->columns[i] == target->table->binary_column) {
+        // bytea's hex input form; the hex is checked here, not by the server,
+        // so that a bad dump names the column.
+        if (!DecodeHex(*values[i])) {
+          return failed_ = Status::InvalidArgument("a value of " + std::string(table) + "." +
+                                                   std::string(target->columns[i]) +
+                                                   " is not hex");
+        }
+        AppendCopyField(row_, "\\x" + *values[i]);
       } else {
         AppendCopyField(row_, *values[i]);
       }
@@ -1267,6 +1280,12 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
                                                       /*number=*/1, std::nullopt, now_ms));
     // A new label, golden ones included (they are paid for).
     counters.Add(rev.user_id, stats::kLabels, 1, static_cast<double>(rev.lead_time_ms));
+    {
+      PLUMB_ASSIGN_OR_RETURN(
+          PgResult v, c.Query("SELECT instructions_version FROM revisions WHERE id = $1", id));
+      counters.Add(rev.user_id, stats::ByVersion(stats::kLabels, v.empty() ? 0 : v.front().Int(0)),
+                   1, static_cast<double>(rev.lead_time_ms));
+    }
     counters.Add(rev.user_id,
                  stats::kLeadPrefix + std::to_string(stats::DurationBucket(rev.lead_time_ms)), 1);
     const int leases_used = counted ? 1 : 0;
@@ -1444,8 +1463,15 @@ Status PgStore::DumpTables(const DumpRowFn& fn) {
         for (const DumpTable& table : SchemaTables()) {
           const std::vector<std::string> columns(table.columns.begin(), table.columns.end());
           // A cursor streams big tables (tasks) in pieces of one snapshot.
+          std::string select;
+          for (std::string_view column : table.columns) {
+            if (!select.empty()) select += ", ";
+            select += column == table.binary_column
+                          ? "encode(" + std::string(column) + ", 'hex')"
+                          : std::string(column);
+          }
           PLUMB_RETURN_IF_ERROR(c.Exec(
-              "DECLARE plumb_dump NO SCROLL CURSOR FOR SELECT " + JoinColumns(table.columns) +
+              "DECLARE plumb_dump NO SCROLL CURSOR FOR SELECT " + select +
               " FROM " + std::string(table.name) + " ORDER BY " + std::string(table.order_by)));
           std::vector<std::optional<std::string>> values(columns.size());
           while (true) {

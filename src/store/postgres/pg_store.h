@@ -78,6 +78,10 @@ class StatBatch {
 
 // --- completion (pg_workflow.cc) ---------------------------------------------------
 
+// The review.rejected event of `task` (and its deliveries), by `reviewer_id`.
+Status WriteReviewRejected(PgConnection& c, const Task& task, int64_t reviewer_id,
+                           std::string_view comment, int64_t now_ms);
+
 // Completes task `task` (locked FOR UPDATE by the caller, in project
 // `settings`): asks hooks->complete (DefaultCompletion without one) for its
 // final label and state, given the task's predictions, stores both with the
@@ -168,6 +172,24 @@ class PgStore final : public Store {
   Status RecordReview(const Review& review, int64_t now_ms) override;
   Result<std::vector<ReviewNote>> ListReviews(int64_t task_id) override;
   Result<std::vector<FinalLabel>> FinalLabels(const std::vector<int64_t>& task_ids) override;
+
+  // Labeling instructions (pg_instructions.cc).
+  Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,
+                                               int64_t now_ms) override;
+  Result<InstructionsVersion> GetInstructions(int64_t project_id,
+                                              std::optional<int64_t> version) override;
+  Result<std::vector<InstructionsVersion>> ListInstructionVersions(int64_t project_id) override;
+  Result<InstructionsStatus> GetInstructionsStatus(int64_t project_id, int64_t user_id) override;
+  Result<bool> PutInstructionImage(const InstructionImage& image) override;
+  Result<InstructionImage> GetInstructionImage(std::string_view hash) override;
+  Result<bool> HasInstructionImage(std::string_view hash) override;
+  Status Acknowledge(int64_t project_id, int64_t user_id, int64_t version,
+                     int64_t now_ms) override;
+  Result<std::vector<InstructionAck>> ListAcks(int64_t project_id) override;
+  Result<OutdatedPage> ListOutdatedTasks(const OutdatedQuery& query) override;
+  Result<std::vector<int64_t>> ReworkOutdated(int64_t project_id, int64_t manager_id,
+                                              int64_t before, const std::vector<int64_t>& task_ids,
+                                              std::string_view comment, int64_t now_ms) override;
 
   Result<Workforce> CreateWorkforce(const Workforce& workforce, int64_t now_ms) override;
   Result<Workforce> GetWorkforce(int64_t id) override;

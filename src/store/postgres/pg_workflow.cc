@@ -269,6 +269,12 @@ Status WriteCompletionDisagreements(PgConnection& c, const Task& task,
 
 }  // namespace
 
+Status WriteReviewRejected(PgConnection& c, const Task& task, int64_t reviewer_id,
+                           std::string_view comment, int64_t now_ms) {
+  return WriteEvent(c, task.project_id, "review.rejected", task.id, task.batch_id,
+                    ReviewRejectedData(task.id, reviewer_id, comment), std::nullopt, now_ms);
+}
+
 // --- running statistics ----------------------------------------------------------------
 
 StatBatch::StatBatch(int64_t project_id, int64_t now_ms)
@@ -386,7 +392,12 @@ Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const R
               grade.correct ? 1 : 0, now_ms));
   if (stored.affected() == 0) return Status::Ok();
   counters.Add(rev.user_id, stats::kGolden, 1, grade.score);
-  if (grade.correct) counters.Add(rev.user_id, stats::kGoldenCorrect, 1);
+  counters.Add(rev.user_id, stats::ByVersion(stats::kGolden, rev.instructions_version), 1,
+               grade.score);
+  if (grade.correct) {
+    counters.Add(rev.user_id, stats::kGoldenCorrect, 1);
+    counters.Add(rev.user_id, stats::ByVersion(stats::kGoldenCorrect, rev.instructions_version), 1);
+  }
   return Status::Ok();
 }
 

@@ -34,6 +34,14 @@ Status CountRevision(Connection& c, int64_t project_id, const NewRevision& rev, 
   const auto lead = static_cast<double>(rev.lead_time_ms);
   if (!first) return AddStat(c, project_id, rev.user_id, stats::kRevisions, 1, lead, now_ms);
   PLUMB_RETURN_IF_ERROR(AddStat(c, project_id, rev.user_id, stats::kLabels, 1, lead, now_ms));
+  // The revision just inserted took the same version, in this transaction.
+  PLUMB_ASSIGN_OR_RETURN(int64_t version,
+                         QueryInt(c,
+                                  "SELECT COALESCE(MAX(version), 0) FROM instructions_versions"
+                                  " WHERE project_id = ?",
+                                  project_id));
+  PLUMB_RETURN_IF_ERROR(AddStat(c, project_id, rev.user_id, stats::ByVersion(stats::kLabels, version),
+                                1, lead, now_ms));
   return AddStat(c, project_id, rev.user_id,
                  stats::kLeadPrefix + std::to_string(stats::DurationBucket(rev.lead_time_ms)), 1,
                  0, now_ms);

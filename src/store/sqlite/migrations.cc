@@ -358,10 +358,36 @@ CREATE INDEX annotations_by_time ON annotations(project_id, created_at);
 ALTER TABLE tasks ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Version 5 is the versioned instructions' (another branch); until that is
-// merged it changes nothing here, so the numbers below stay those of the
-// merged schema.
-constexpr const char* kV5 = "SELECT 1;";
+// Version 5: versioned labeling instructions (docs/instructions.md). A
+// version's number is max + 1 per project; examples are JSON text kept byte
+// for byte. Images are stored once by the SHA-256 of their bytes; an ack row
+// holds a user's newest acknowledged version. Each revision records the
+// instructions version in force when it was made (0: none).
+constexpr const char* kV5 = R"sql(
+CREATE TABLE instructions_versions (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  examples TEXT NOT NULL,
+  note TEXT NOT NULL,
+  author_id INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, version)
+) WITHOUT ROWID;
+CREATE TABLE instruction_images (
+  hash TEXT PRIMARY KEY,
+  content_type TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE TABLE instruction_acks (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, user_id)
+) WITHOUT ROWID;
+ALTER TABLE revisions ADD COLUMN instructions_version INTEGER NOT NULL DEFAULT 0;
+)sql";
 
 // Version 6: dataset versions, and the audit log (docs/datasets.md).
 // label_blobs holds each distinct final label once, by the SHA-256 of its

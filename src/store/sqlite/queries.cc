@@ -80,8 +80,12 @@ Result<int64_t> InsertRevision(Connection& c, const NewRevision& rev, int64_t an
   PLUMB_ASSIGN_OR_RETURN(
       Statement s,
       c.Prepare("INSERT INTO revisions (annotation_id, task_id, user_id, revision, result, media,"
-                " lead_time_ms, source, parent_id, idempotency_key, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+                " lead_time_ms, source, parent_id, idempotency_key, created_at,"
+                " instructions_version)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                " (SELECT COALESCE(MAX(i.version), 0) FROM instructions_versions i"
+                " WHERE i.project_id = (SELECT project_id FROM tasks WHERE id = ?2)))"
+                " RETURNING id"));
   s.BindAll(annotation_id, rev.task_id, rev.user_id, number, rev.result_json,
             UnlessEmpty(rev.media_json), rev.lead_time_ms, rev.source, parent_id,
             UnlessEmpty(rev.idempotency_key), now_ms);

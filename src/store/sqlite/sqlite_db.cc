@@ -75,6 +75,12 @@ Statement& Statement::Bind(std::string_view value) {
   return *this;
 }
 
+Statement& Statement::BindBlob(std::string_view bytes) {
+  int rc = sqlite3_bind_blob64(stmt_, next_param_++, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
 Statement& Statement::Bind(std::nullopt_t) {
   int rc = sqlite3_bind_null(stmt_, next_param_++);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
@@ -100,6 +106,12 @@ std::string Statement::Text(int col) const {
   const unsigned char* text = sqlite3_column_text(stmt_, col);
   if (text == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, col));
+}
+
+std::string Statement::Blob(int col) const {
+  const void* data = sqlite3_column_blob(stmt_, col);
+  if (data == nullptr) return {};
+  return std::string(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, col));
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mode mode) {

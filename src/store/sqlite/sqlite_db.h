@@ -53,6 +53,8 @@ class Statement {
   Statement& Bind(const std::string& value) { return Bind(std::string_view(value)); }
   Statement& Bind(const char* value) { return Bind(std::string_view(value)); }
   Statement& Bind(std::nullopt_t);
+  // Bytes as a BLOB (Bind gives TEXT).
+  Statement& BindBlob(std::string_view bytes);
   template <typename T>
   Statement& Bind(const std::optional<T>& value) {
     return value ? Bind(*value) : Bind(std::nullopt);
@@ -80,6 +82,8 @@ class Statement {
   }
   // NULL reads as "".
   std::string Text(int col) const;
+  // A BLOB column's bytes; NULL reads as "".
+  std::string Blob(int col) const;
   // A JSON column: SQLite keeps the text verbatim.
   std::string Json(int col) const { return Text(col); }
 

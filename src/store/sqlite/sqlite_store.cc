@@ -29,6 +29,7 @@
 #include "core/core.h"
 #include "store/backend_common.h"
 #include "store/sqlite/analytics_sql.h"
+#include "store/sqlite/instructions_sql.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/queries.h"
 #include "store/sqlite/sqlite_db.h"
@@ -220,6 +221,51 @@ class SqliteStore final : public Store {
   Result<std::vector<FinalLabel>> FinalLabels(const std::vector<int64_t>& task_ids) override {
     return ReadSnapshot([&](Connection& c) { return sqlite::FinalLabels(c, task_ids); });
   }
+  // --- labeling instructions: SQL in instructions_sql.cc ------------------------
+  Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,
+                                               int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::SaveInstructions(c, instructions, now_ms); });
+  }
+  Result<InstructionsVersion> GetInstructions(int64_t project_id,
+                                              std::optional<int64_t> version) override {
+    return Read([&](Connection& c) { return sqlite::GetInstructions(c, project_id, version); });
+  }
+  Result<std::vector<InstructionsVersion>> ListInstructionVersions(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListInstructionVersions(c, project_id); });
+  }
+  Result<InstructionsStatus> GetInstructionsStatus(int64_t project_id, int64_t user_id) override {
+    return Read(
+        [&](Connection& c) { return sqlite::GetInstructionsStatus(c, project_id, user_id); });
+  }
+  Result<bool> PutInstructionImage(const InstructionImage& image) override {
+    return Write([&](Connection& c) { return sqlite::PutInstructionImage(c, image); });
+  }
+  Result<InstructionImage> GetInstructionImage(std::string_view hash) override {
+    return Read([&](Connection& c) { return sqlite::GetInstructionImage(c, hash); });
+  }
+  Result<bool> HasInstructionImage(std::string_view hash) override {
+    return Read([&](Connection& c) { return sqlite::HasInstructionImage(c, hash); });
+  }
+  Status Acknowledge(int64_t project_id, int64_t user_id, int64_t version,
+                     int64_t now_ms) override {
+    return Write(
+        [&](Connection& c) { return sqlite::Acknowledge(c, project_id, user_id, version, now_ms); });
+  }
+  Result<std::vector<InstructionAck>> ListAcks(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListAcks(c, project_id); });
+  }
+  Result<OutdatedPage> ListOutdatedTasks(const OutdatedQuery& query) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::ListOutdatedTasks(c, query); });
+  }
+  Result<std::vector<int64_t>> ReworkOutdated(int64_t project_id, int64_t manager_id,
+                                              int64_t before, const std::vector<int64_t>& task_ids,
+                                              std::string_view comment, int64_t now_ms) override {
+    PLUMB_RETURN_IF_ERROR(CheckReworkIds(task_ids));
+    return Write([&](Connection& c) {
+      return sqlite::ReworkOutdated(c, project_id, manager_id, before, task_ids, comment, now_ms);
+    });
+  }
+
   Result<Workforce> CreateWorkforce(const Workforce& workforce, int64_t now_ms) override {
     return Write([&](Connection& c) { return sqlite::CreateWorkforce(c, workforce, now_ms); });
   }
@@ -625,7 +671,20 @@ class SqliteLoader final : public DatabaseLoader {
       insert_ = std::move(insert).value();
       target_ = std::move(target).value();
     }
-    for (const auto& value : values) insert_.Bind(value);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!values[i] || target_.columns[i] != target_.table->binary_column) {
+        insert_.Bind(values[i]);
+        continue;
+      }
+      std::optional<std::string> bytes = DecodeHex(*values[i]);
+      if (!bytes) {
+        insert_.Reset();
+        return failed_ = Status::InvalidArgument("a value of " + std::string(table) + "." +
+                                                 std::string(target_.columns[i]) +
+                                                 " is not hex");
+      }
+      insert_.BindBlob(*bytes);
+    }
     Status status = insert_.Run();
     insert_.Reset();
     if (!status.ok()) {
@@ -1544,7 +1603,13 @@ Status SqliteStore::DumpTables(const DumpRowFn& fn) {
   return ReadSnapshot([&](Connection& c) -> Status {
     for (const DumpTable& table : SchemaTables()) {
       const std::vector<std::string> columns(table.columns.begin(), table.columns.end());
-      PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " + JoinColumns(table.columns) +
+      std::string select;
+      for (std::string_view column : table.columns) {
+        if (!select.empty()) select += ", ";
+        select += column == table.binary_column ? "lower(hex(" + std::string(column) + "))"
+                                                : std::string(column);
+      }
+      PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " + select +
                                                     " FROM " + std::string(table.name) +
                                                     " ORDER BY " + std::string(table.order_by)));
       std::vector<std::optional<std::string>> values(columns.size());

@@ -167,6 +167,12 @@ Store::Webhook ReadWebhook(const Statement& r) {
 
 // --- completion -------------------------------------------------------------------------
 
+Status WriteReviewRejected(Connection& c, const Task& task, int64_t reviewer_id,
+                           std::string_view comment, int64_t now_ms) {
+  return WriteEvent(c, task.project_id, "review.rejected", task.id, task.batch_id,
+                    ReviewRejectedData(task.id, reviewer_id, comment), std::nullopt, now_ms);
+}
+
 Status CompleteTask(Connection& c, const Task& task, const ProjectSettings& settings,
                     const RevisionHooks* hooks, bool after_rework, int64_t now_ms) {
   CompletionInput input;
@@ -278,10 +284,16 @@ Status GradeGolden(Connection& c, const NewRevision& rev, const Task& task, int6
                                   ScoreText(grade.score), grade.correct ? 1 : 0, now_ms)
                             .Run());
   if (sqlite3_changes(c.handle()) == 0) return Status::Ok();  // graded before
+  const int64_t version = revision.instructions_version;
   PLUMB_RETURN_IF_ERROR(
       AddStat(c, task.project_id, rev.user_id, stats::kGolden, 1, grade.score, now_ms));
+  PLUMB_RETURN_IF_ERROR(AddStat(c, task.project_id, rev.user_id,
+                                stats::ByVersion(stats::kGolden, version), 1, grade.score, now_ms));
   if (!grade.correct) return Status::Ok();
-  return AddStat(c, task.project_id, rev.user_id, stats::kGoldenCorrect, 1, 0, now_ms);
+  PLUMB_RETURN_IF_ERROR(
+      AddStat(c, task.project_id, rev.user_id, stats::kGoldenCorrect, 1, 0, now_ms));
+  return AddStat(c, task.project_id, rev.user_id, stats::ByVersion(stats::kGoldenCorrect, version),
+                 1, 0, now_ms);
 }
 
 // --- the queue's extra rules ------------------------------------------------------------

@@ -33,6 +33,10 @@ Result<int64_t> AppendToOwnAnnotation(Connection& c, const NewRevision& rev, con
 Status GradeGolden(Connection& c, const NewRevision& rev, const Task& task, int64_t revision_id,
                    int64_t now_ms);
 
+// The review.rejected event of `task` (and its deliveries), by `reviewer_id`.
+Status WriteReviewRejected(Connection& c, const Task& task, int64_t reviewer_id,
+                           std::string_view comment, int64_t now_ms);
+
 // --- the queue's extra rules ------------------------------------------------------------
 
 // A task sent back to the user for rework, with a new lease holding no slot.
