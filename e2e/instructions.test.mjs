@@ -230,9 +230,8 @@ test('instructions gate labeling, render without script, and are recorded on eve
   assert.equal(annotation.instructions_version, 1, 'the label was made under version 1');
   const history = await manager('GET', `/tasks/${taskId}/history`);
   assert.equal(history.status, 200, JSON.stringify(history.body));
-  // The history's instructions_version is still null from the server (its
-  // handler does not read the revision's yet); the task reply above has it.
-  assert.deepEqual(history.body.items.map((r) => [r.revision, r.source, r.reason]), [[1, 'human', 'first']]);
+  assert.deepEqual(history.body.items.map((r) => [r.revision, r.source, r.reason, r.instructions_version]),
+    [[1, 'human', 'first', 1]]);
 
   // Version 2: the annotator is stopped again at the next task.
   // The editor starts from version 1, with the image inserted in it.

@@ -35,13 +35,7 @@ struct Tally {
   std::map<std::tuple<int, int, int>, double> coinc;   // (control, a, b) -> coincidences
 
   void Add(const Tally& o) {
-    labels += o.labels, revisions += o.revisions, golden += o.golden;
-    golden_correct += o.golden_correct, agree += o.agree, accepted += o.accepted;
-    reviewed += o.reviewed, rejected += o.rejected, reviews += o.reviews, done += o.done;
-    active_ms += o.active_ms, golden_score += o.golden_score, agree_sum += o.agree_sum;
-    turnaround_ms += o.turnaround_ms;
-    for (const auto& [k, v] : o.lead) lead[k] += v;
-    for (const auto& [k, v] : o.turn) turn[k] += v;
+    AddFigures(o);
     for (const auto& [k, v] : o.cm) cm[k] += v;
     for (const auto& [k, v] : o.fleiss) {
       fleiss[k].first += v.first;
@@ -49,6 +43,18 @@ struct Tally {
     }
     for (const auto& [k, v] : o.fcat) fcat[k] += v;
     for (const auto& [k, v] : o.coinc) coinc[k] += v;
+  }
+
+  // Adds what a row shows (RowJson), not the agreement matrices: the day
+  // rows sum thousands of tallies.
+  void AddFigures(const Tally& o) {
+    labels += o.labels, revisions += o.revisions, golden += o.golden;
+    golden_correct += o.golden_correct, agree += o.agree, accepted += o.accepted;
+    reviewed += o.reviewed, rejected += o.rejected, reviews += o.reviews, done += o.done;
+    active_ms += o.active_ms, golden_score += o.golden_score, agree_sum += o.agree_sum;
+    turnaround_ms += o.turnaround_ms;
+    for (const auto& [k, v] : o.lead) lead[k] += v;
+    for (const auto& [k, v] : o.turn) turn[k] += v;
   }
 };
 
@@ -526,23 +532,28 @@ Result<Reply> Timeseries(Ctx& ctx) {
   };
   json items = json::array();
   for (int64_t day = c.from_day; day < c.to_day; ++day) {
-    std::map<int64_t, Tally> users;
-    Tally sum, project_level;
+    Tally sum;
+    const Tally* project_level = nullptr;
+    std::map<std::string, double> costs;
     if (const std::map<int64_t, Tally>* users_of_day = c.Day(day)) {
       for (const auto& [u, t] : *users_of_day) {
         if (u == 0) {
-          project_level = t;
+          project_level = &t;
         } else if (selected(u)) {
-          users[u] = t;
-          sum.Add(t);
+          sum.AddFigures(t);
+          if (auto w = billing.workforce_of.find(u); w != billing.workforce_of.end()) {
+            const Pricing& p = billing.workforces.at(w->second).pricing;
+            costs[p.currency] += CostOf(t, p);
+          }
         }
       }
     }
     json row = {{"day", FormatIsoTime(day * kDayMs).substr(0, 10)}};
     row.update(RowJson(sum));
-    row["tasks_done"] = project_level.done;
-    row["median_turnaround_seconds"] = MedianSeconds(project_level.turn);
-    row["cost"] = CostList(Costs(users, billing), sum);
+    row["tasks_done"] = project_level ? project_level->done : 0;
+    row["median_turnaround_seconds"] =
+        project_level ? MedianSeconds(project_level->turn) : json(nullptr);
+    row["cost"] = CostList(costs, sum);
     items.push_back(row);
   }
   if (WantsCsv(ctx)) return CsvReply("timeseries", project.id, items);

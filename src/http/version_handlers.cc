@@ -199,7 +199,7 @@ Result<Reply> TaskHistory(Ctx& ctx) {
                  {"annotator", {{"id", rev.user_id}, {"username", rev.username}}},
                  {"created_at", FormatIsoTime(rev.created_at_ms)},
                  {"source", RevisionSourceName(rev.source)},
-                 {"instructions_version", nullptr},
+                 {"instructions_version", rev.instructions_version},
                  {"result", ParseStored(rev.result_json)}};
     json reason = ReasonOf(rev, previous, reviews);
     item["reason"] = reason["reason"];
