@@ -10,110 +10,30 @@
 #include <string>
 #include <vector>
 
-#include "server_process.h"
+#include "choice_api_fixture.h"
 
 namespace plumb::test {
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSchema =
-    R"({"controls":[{"name":"sentiment","type":"choice","source":"text",)"
-    R"("labels":["positive","negative","neutral"]}]})";
-
-json Body(const HttpResponse& res) { return json::parse(res.body, nullptr, false); }
-
-json Choice(const std::string& value) {
-  return json::array({{{"control", "sentiment"}, {"type", "choice"}, {"values", {value}}}});
-}
-
-std::string T(int64_t task, const std::string& rest = "") {
-  return "/api/v1/tasks/" + std::to_string(task) + rest;
-}
-
-std::string P(int64_t project, const std::string& rest = "") {
-  return "/api/v1/projects/" + std::to_string(project) + rest;
-}
-
-class AnalyticsApiTest : public ::testing::TestWithParam<Backend> {
+class AnalyticsApiTest : public ChoiceApiTest {
  protected:
-  AnalyticsApiTest() : database_(GetParam()), server_(ServerConfig{.db = database_.location()}) {}
-
-  void SetUp() override {
-    ASSERT_TRUE(server_.Start()) << "plumb serve did not start";
-    admin_ =
-        std::make_unique<Client>(Client::Login(server_, "admin", ServerProcess::kAdminPassword));
-  }
-
-  Client NewUser(const std::string& name, const std::string& role, int64_t* id) {
-    auto res = admin_->Post(
-        "/api/v1/users",
-        json{{"username", name}, {"password", name + "-password"}, {"role", role}}.dump());
-    EXPECT_EQ(res.status, 201) << res.body;
-    *id = Body(res)["id"].get<int64_t>();
-    return Client::Login(server_, name, name + "-password");
-  }
-
-  int64_t NewProject(const Client& manager, const json& settings) {
-    auto res = manager.Post(
-        "/api/v1/projects",
-        json{{"name", "Analytics"}, {"schema", json::parse(kSchema)}, {"settings", settings}}
-            .dump());
-    EXPECT_EQ(res.status, 201) << res.body;
-    return Body(res)["id"].get<int64_t>();
-  }
-
-  std::vector<int64_t> Import(const Client& manager, int64_t project, int n) {
-    json records = json::array();
-    for (int i = 0; i < n; ++i) records.push_back({{"text", "text " + std::to_string(i)}});
-    auto res = manager.Post(P(project, "/tasks"), records.dump(), "application/json");
-    EXPECT_EQ(res.status, 201) << res.body;
-    json page = Body(manager.Get(P(project, "/tasks?limit=1000")));
-    std::vector<int64_t> ids;
-    for (const json& t : page["items"]) ids.push_back(t["id"].get<int64_t>());
-    return ids;
-  }
-
-  void AddMember(const Client& manager, int64_t project, int64_t user) {
-    ASSERT_EQ(manager.Post(P(project, "/members"), json{{"user_id", user}}.dump()).status, 204);
-  }
-
   // Takes the caller's next task and labels it; returns the task's id.
-  int64_t LabelNext(const Client& who, int64_t project, const std::string& value,
-                    int64_t lead_ms) {
+  int64_t LabelNext(const Client& who, int64_t project, const std::string& value, int64_t lead_ms) {
     auto next = who.Post(P(project, "/next"), "");
     EXPECT_EQ(next.status, 200) << next.body;
     if (next.status != 200) return 0;
     json n = Body(next);
     const int64_t task = n["task"]["id"].get<int64_t>();
-    auto sub = who.Post(T(task, "/annotations"), json{{"result", Choice(value)},
-                                                      {"lease_id", n["lease"]["id"]},
-                                                      {"lead_time_ms", lead_ms}}
-                                                     .dump());
+    auto sub = who.Post(
+        T(task, "/annotations"),
+        json{{"result", Choice(value)}, {"lease_id", n["lease"]["id"]}, {"lead_time_ms", lead_ms}}
+            .dump());
     EXPECT_EQ(sub.status, 201) << sub.body;
     return task;
   }
-
-  HttpResponse Put(const Client& who, const std::string& target, const std::string& body) const {
-    HttpRequest req;
-    req.method = "PUT";
-    req.target = target;
-    req.body = body;
-    req.headers["Cookie"] = who.cookie();
-    req.headers["Content-Type"] = "application/json";
-    return server_.Send(req);
-  }
-
-  std::string State(int64_t task) { return Body(admin_->Get(T(task)))["state"].get<std::string>(); }
-
-  TestDatabase database_;  // outlives server_
-  ServerProcess server_;
-  std::unique_ptr<Client> admin_;
 };
-
-std::string ParamName(const ::testing::TestParamInfo<Backend>& info) {
-  return BackendName(info.param);
-}
 
 const json& RowOf(const json& items, const std::string& key, const json& value) {
   for (const json& row : items) {
@@ -132,24 +52,29 @@ TEST_P(AnalyticsApiTest, FiguresPerLabelerWorkforceAndDayAreTheHandComputedOnes)
   Client ann = NewUser("ann", "annotator", &ann_id);
   Client bob = NewUser("bob", "annotator", &bob_id);
   Client cy = NewUser("cy", "annotator", &cy_id);
-  const int64_t project = NewProject(manager, {{"overlap", 2}, {"golden_rate", 1}});
+  const int64_t project = NewProject(manager, {{"overlap", 2}, {"golden_rate", 1}}, "Analytics");
   std::vector<int64_t> tasks = Import(manager, project, 7);
   for (int64_t id : {ann_id, bob_id, cy_id}) AddMember(manager, project, id);
   // Tasks 0 and 1 are golden: positive and negative.
-  ASSERT_EQ(Put(manager, T(tasks[0], "/golden"), json{{"result", Choice("positive")}}.dump()).status,
-            200);
-  ASSERT_EQ(Put(manager, T(tasks[1], "/golden"), json{{"result", Choice("negative")}}.dump()).status,
-            200);
-  auto vendor = manager.Post("/api/v1/workforces",
-                             json{{"name", "Acme"},
-                                  {"kind", "vendor"},
-                                  {"pricing", {{"model", "per_label"}, {"rate", 0.1}}}}
-                                 .dump());
+  ASSERT_EQ(
+      Send(manager, "PUT", T(tasks[0], "/golden"), json{{"result", Choice("positive")}}.dump())
+          .status,
+      200);
+  ASSERT_EQ(
+      Send(manager, "PUT", T(tasks[1], "/golden"), json{{"result", Choice("negative")}}.dump())
+          .status,
+      200);
+  auto vendor =
+      manager.Post("/api/v1/workforces", json{{"name", "Acme"},
+                                              {"kind", "vendor"},
+                                              {"pricing", {{"model", "per_label"}, {"rate", 0.1}}}}
+                                             .dump());
   ASSERT_EQ(vendor.status, 201) << vendor.body;
   const int64_t acme = Body(vendor)["id"].get<int64_t>();
   for (int64_t id : {ann_id, bob_id}) {
-    ASSERT_EQ(manager.Post("/api/v1/workforces/" + std::to_string(acme) + "/members",
-                           json{{"user_id", id}}.dump())
+    ASSERT_EQ(manager
+                  .Post("/api/v1/workforces/" + std::to_string(acme) + "/members",
+                        json{{"user_id", id}}.dump())
                   .status,
               204);
   }
@@ -171,9 +96,10 @@ TEST_P(AnalyticsApiTest, FiguresPerLabelerWorkforceAndDayAreTheHandComputedOnes)
   }
   // cy labels task 6 alone, with golden injection off: it stays annotating;
   // cy has no workforce.
-  ASSERT_EQ(manager.Patch(P(project), json{{"settings", {{"overlap", 2}, {"golden_rate", 0}}}}.dump())
-                .status,
-            200);
+  ASSERT_EQ(
+      manager.Patch(P(project), json{{"settings", {{"overlap", 2}, {"golden_rate", 0}}}}.dump())
+          .status,
+      200);
   EXPECT_EQ(LabelNext(cy, project, "neutral", 1000), tasks[6]);
 
   auto labelers_res = manager.Get(P(project, "/analytics/labelers"));
@@ -251,8 +177,7 @@ TEST_P(AnalyticsApiTest, FiguresPerLabelerWorkforceAndDayAreTheHandComputedOnes)
   ASSERT_EQ(summary["agreement"].size(), 1u);
   const json& agreement = summary["agreement"][0];
   EXPECT_EQ(agreement["items"], 4);
-  EXPECT_NEAR(agreement["fleiss_kappa"].get<double>(), (0.75 - 22.0 / 64) / (1 - 22.0 / 64),
-              1e-12);
+  EXPECT_NEAR(agreement["fleiss_kappa"].get<double>(), (0.75 - 22.0 / 64) / (1 - 22.0 / 64), 1e-12);
   // Krippendorff: n = 8, n_c = (3, 3, 2), 2 off-diagonal coincidences.
   EXPECT_NEAR(agreement["krippendorff_alpha"].get<double>(), 1 - 7.0 * 2 / (64 - 22), 1e-12);
 
@@ -272,11 +197,11 @@ TEST_P(AnalyticsApiTest, FiguresPerLabelerWorkforceAndDayAreTheHandComputedOnes)
   EXPECT_EQ(labels, 13);
   EXPECT_EQ(days.back()["labels"], 13);
   EXPECT_EQ(days.back()["tasks_done"], 4);
-  json ann_days = Body(manager.Get(P(project, "/analytics/timeseries?user=" +
-                                                  std::to_string(ann_id))))["items"];
+  json ann_days = Body(
+      manager.Get(P(project, "/analytics/timeseries?user=" + std::to_string(ann_id))))["items"];
   EXPECT_EQ(ann_days.back()["labels"], 6);
-  json acme_days = Body(manager.Get(P(project, "/analytics/timeseries?workforce=" +
-                                                   std::to_string(acme))))["items"];
+  json acme_days = Body(
+      manager.Get(P(project, "/analytics/timeseries?workforce=" + std::to_string(acme))))["items"];
   EXPECT_EQ(acme_days.back()["labels"], 12);
   // A range before anything happened is all zeros.
   json old = Body(manager.Get(P(project, "/analytics/summary?from=2020-01-01&to=2020-02-01")));
@@ -328,7 +253,7 @@ TEST_P(AnalyticsApiTest, PredictionsDisagreementsSamplesAndReviewSends) {
   Client manager = NewUser("mia", "manager", &mia_id);
   Client ann = NewUser("ann", "annotator", &ann_id);
   Client rev = NewUser("rev", "reviewer", &rev_id);
-  const int64_t project = NewProject(manager, {{"overlap", 1}});
+  const int64_t project = NewProject(manager, {{"overlap", 1}}, "Analytics");
   std::vector<int64_t> t = Import(manager, project, 7);
   AddMember(manager, project, ann_id);
   AddMember(manager, project, rev_id);
@@ -366,8 +291,8 @@ TEST_P(AnalyticsApiTest, PredictionsDisagreementsSamplesAndReviewSends) {
   EXPECT_EQ(Body(manager.Get(T(t[0], "/predictions")))["items"].size(), 0u);
   EXPECT_EQ(ann.Post(P(project, "/predictions?model_name=x"), late, "application/x-ndjson").status,
             403);
-  auto ok = manager.Post(P(project, "/predictions?model_name=sent-bert"), late,
-                         "application/x-ndjson");
+  auto ok =
+      manager.Post(P(project, "/predictions?model_name=sent-bert"), late, "application/x-ndjson");
   ASSERT_EQ(ok.status, 201) << ok.body;
   EXPECT_EQ(Body(ok)["imported"], 5);
   json stored = Body(manager.Get(T(t[1], "/predictions")))["items"];
@@ -474,15 +399,15 @@ TEST_P(AnalyticsApiTest, PredictionsDisagreementsSamplesAndReviewSends) {
   EXPECT_EQ(manager.Get(P(project, "/samples?size=500")).status, 400);
 
   // Sending to review: done tasks of the project move, others are skipped.
-  auto send = manager.Post(P(project, "/review/send"),
-                           json{{"task_ids", {t[0], t[6], 999999}}}.dump());
+  auto send =
+      manager.Post(P(project, "/review/send"), json{{"task_ids", {t[0], t[6], 999999}}}.dump());
   ASSERT_EQ(send.status, 200) << send.body;
   EXPECT_EQ(Body(send)["sent"], 1);
   EXPECT_EQ(Body(send)["skipped"], json::array({t[6], 999999}));
   EXPECT_EQ(State(t[0]), "reviewing");
-  EXPECT_EQ(manager.Post(P(project, "/review/send"), json{{"task_ids", json::array()}}.dump())
-                .status,
-            400);
+  EXPECT_EQ(
+      manager.Post(P(project, "/review/send"), json{{"task_ids", json::array()}}.dump()).status,
+      400);
   EXPECT_EQ(rev.Post(P(project, "/review/send"), json{{"task_ids", {t[2]}}}.dump()).status, 403);
 }
 

@@ -10,88 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "server_process.h"
+#include "choice_api_fixture.h"
 
 namespace plumb::test {
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kSchema =
-    R"({"controls":[{"name":"sentiment","type":"choice","source":"text",)"
-    R"("labels":["positive","negative","neutral"]}]})";
-
-json Body(const HttpResponse& res) { return json::parse(res.body, nullptr, false); }
-
-json Choice(const std::string& value) {
-  return json::array({{{"control", "sentiment"}, {"type", "choice"}, {"values", {value}}}});
-}
-
-std::string T(int64_t task, const std::string& rest = "") {
-  return "/api/v1/tasks/" + std::to_string(task) + rest;
-}
-
-std::string P(int64_t project, const std::string& rest = "") {
-  return "/api/v1/projects/" + std::to_string(project) + rest;
-}
-
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) + "pixels";
 
-class InstructionsApiTest : public ::testing::TestWithParam<Backend> {
+class InstructionsApiTest : public ChoiceApiTest {
  protected:
-  InstructionsApiTest()
-      : database_(GetParam()), server_(ServerConfig{.db = database_.location()}) {}
-
-  void SetUp() override {
-    ASSERT_TRUE(server_.Start()) << "plumb serve did not start";
-    admin_ =
-        std::make_unique<Client>(Client::Login(server_, "admin", ServerProcess::kAdminPassword));
-  }
-
-  Client NewUser(const std::string& name, const std::string& role, int64_t* id) {
-    auto res = admin_->Post(
-        "/api/v1/users",
-        json{{"username", name}, {"password", name + "-password"}, {"role", role}}.dump());
-    EXPECT_EQ(res.status, 201) << res.body;
-    *id = Body(res)["id"].get<int64_t>();
-    return Client::Login(server_, name, name + "-password");
-  }
-
-  int64_t NewProject(const Client& manager, const json& settings) {
-    auto res = manager.Post(
-        "/api/v1/projects",
-        json{{"name", "Instructions"}, {"schema", json::parse(kSchema)}, {"settings", settings}}
-            .dump());
-    EXPECT_EQ(res.status, 201) << res.body;
-    return Body(res)["id"].get<int64_t>();
-  }
-
-  std::vector<int64_t> Import(const Client& manager, int64_t project, int n) {
-    json records = json::array();
-    for (int i = 0; i < n; ++i) records.push_back({{"text", "text " + std::to_string(i)}});
-    auto res = manager.Post(P(project, "/tasks"), records.dump(), "application/json");
-    EXPECT_EQ(res.status, 201) << res.body;
-    json page = Body(manager.Get(P(project, "/tasks?limit=1000")));
-    std::vector<int64_t> ids;
-    for (const json& t : page["items"]) ids.push_back(t["id"].get<int64_t>());
-    return ids;
-  }
-
-  void AddMember(const Client& manager, int64_t project, int64_t user) {
-    ASSERT_EQ(manager.Post(P(project, "/members"), json{{"user_id", user}}.dump()).status, 204);
-  }
-
-  HttpResponse Send(const Client& who, const std::string& method, const std::string& target,
-                    const std::string& body, const std::string& type) const {
-    HttpRequest req;
-    req.method = method;
-    req.target = target;
-    req.body = body;
-    req.headers["Cookie"] = who.cookie();
-    req.headers["Content-Type"] = type;
-    return server_.Send(req);
-  }
-
   HttpResponse Save(const Client& who, int64_t project, const json& body) const {
     return Send(who, "PUT", P(project, "/instructions"), body.dump(), "application/json");
   }
@@ -107,17 +36,7 @@ class InstructionsApiTest : public ::testing::TestWithParam<Backend> {
     EXPECT_EQ(sub.status, 201) << sub.body;
     return Body(sub)["annotation"];
   }
-
-  std::string State(int64_t task) { return Body(admin_->Get(T(task)))["state"].get<std::string>(); }
-
-  TestDatabase database_;  // outlives server_
-  ServerProcess server_;
-  std::unique_ptr<Client> admin_;
 };
-
-std::string ParamName(const ::testing::TestParamInfo<Backend>& info) {
-  return BackendName(info.param);
-}
 
 TEST_P(InstructionsApiTest, VersionsWithImagesAndExampleTasks) {
   int64_t mia_id = 0, ann_id = 0;
@@ -146,11 +65,11 @@ TEST_P(InstructionsApiTest, VersionsWithImagesAndExampleTasks) {
   EXPECT_EQ(image.headers["x-content-type-options"], "nosniff");
   EXPECT_NE(image.headers["cache-control"].find("immutable"), std::string::npos);
   EXPECT_EQ(ann.Get("/api/v1/instructions/images/" + std::string(64, '0')).status, 404);
-  EXPECT_EQ(Send(mia, "POST", P(project, "/instructions/images"), "<svg onload=x>", "image/png")
-                .status,
-            415);
-  EXPECT_EQ(Send(mia, "POST", P(project, "/instructions/images"),
-                 kPng + std::string(5 << 20, 'x'), "image/png")
+  EXPECT_EQ(
+      Send(mia, "POST", P(project, "/instructions/images"), "<svg onload=x>", "image/png").status,
+      415);
+  EXPECT_EQ(Send(mia, "POST", P(project, "/instructions/images"), kPng + std::string(5 << 20, 'x'),
+                 "image/png")
                 .status,
             413);
   EXPECT_EQ(Send(ann, "POST", P(project, "/instructions/images"), kPng, "image/png").status, 403);
@@ -164,14 +83,17 @@ TEST_P(InstructionsApiTest, VersionsWithImagesAndExampleTasks) {
   const int64_t labeled = tasks[1];
   ASSERT_EQ(State(labeled), "done");
 
-  json examples = json::array(
-      {{{"kind", "example"}, {"title", "clearly good"}, {"text", "**yes**"}, {"image", hash},
-        {"task_id", tasks[0]}},
-       {{"kind", "counter_example"}, {"title", "not good"}, {"task_id", labeled}}});
-  auto v1 = Save(mia, project, {{"body", "# Sentiment\n\n![x](/api/v1/instructions/images/" +
-                                             hash + ")"},
-                                {"examples", examples},
-                                {"note", "first"}});
+  json examples =
+      json::array({{{"kind", "example"},
+                    {"title", "clearly good"},
+                    {"text", "**yes**"},
+                    {"image", hash},
+                    {"task_id", tasks[0]}},
+                   {{"kind", "counter_example"}, {"title", "not good"}, {"task_id", labeled}}});
+  auto v1 = Save(mia, project,
+                 {{"body", "# Sentiment\n\n![x](/api/v1/instructions/images/" + hash + ")"},
+                  {"examples", examples},
+                  {"note", "first"}});
   ASSERT_EQ(v1.status, 201) << v1.body;
   EXPECT_EQ(Body(v1)["version"], 1);
   EXPECT_EQ(Body(v1)["author"]["username"], "mia");
@@ -285,8 +207,8 @@ TEST_P(InstructionsApiTest, OutdatedTasksGoBackToTheirAnnotatorsAsRework) {
   ASSERT_EQ(o["items"].size(), 1u);
   EXPECT_EQ(o["items"][0]["id"], tasks[0]);
   ASSERT_TRUE(o["next_cursor"].is_string());
-  json rest = Body(mia.Get(P(project, "/instructions/outdated?limit=1&cursor=" +
-                                         o["next_cursor"].get<std::string>())));
+  json rest = Body(mia.Get(
+      P(project, "/instructions/outdated?limit=1&cursor=" + o["next_cursor"].get<std::string>())));
   ASSERT_EQ(rest["items"].size(), 1u);
   EXPECT_EQ(rest["items"][0]["id"], tasks[1]);
   EXPECT_EQ(rest["next_cursor"], nullptr);
@@ -296,8 +218,8 @@ TEST_P(InstructionsApiTest, OutdatedTasksGoBackToTheirAnnotatorsAsRework) {
   // One listed task first, then all the others.
   EXPECT_EQ(mia.Post(P(project, "/instructions/rework"), json{{"task_ids", {"x"}}}.dump()).status,
             400);
-  auto one = mia.Post(P(project, "/instructions/rework"),
-                      json{{"task_ids", {tasks[1], tasks[2]}}}.dump());
+  auto one =
+      mia.Post(P(project, "/instructions/rework"), json{{"task_ids", {tasks[1], tasks[2]}}}.dump());
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(Body(one)["sent"], 1);
   EXPECT_EQ(State(tasks[1]), "annotating");
@@ -317,9 +239,9 @@ TEST_P(InstructionsApiTest, OutdatedTasksGoBackToTheirAnnotatorsAsRework) {
       EXPECT_EQ(n["rule"], "rework");
       EXPECT_EQ(n["review"]["comment"], "instructions changed (version 1)");
       EXPECT_EQ(n["review"]["reviewer"]["username"], "mia");
-      auto sub = who->Post(T(n["task"]["id"].get<int64_t>(), "/annotations"),
-                           json{{"result", Choice("negative")}, {"lease_id", n["lease"]["id"]}}
-                               .dump());
+      auto sub =
+          who->Post(T(n["task"]["id"].get<int64_t>(), "/annotations"),
+                    json{{"result", Choice("negative")}, {"lease_id", n["lease"]["id"]}}.dump());
       ASSERT_EQ(sub.status, 201) << sub.body;
       EXPECT_EQ(Body(sub)["annotation"]["instructions_version"], 1);
     }
@@ -403,9 +325,11 @@ TEST_P(InstructionsApiTest, RolesAndBadInputStoreNothing) {
       {"body not a string", {{"body", 3}}, "body"},
       {"body too long", {{"body", std::string((1 << 20) + 1, 'x')}}, "body"},
       {"examples not a list", {{"body", "b"}, {"examples", "x"}}, "examples"},
-      {"bad kind", {{"body", "b"}, {"examples", {{{"kind", "maybe"}, {"title", "t"}}}}},
+      {"bad kind",
+       {{"body", "b"}, {"examples", {{{"kind", "maybe"}, {"title", "t"}}}}},
        "examples[0].kind"},
-      {"empty title", {{"body", "b"}, {"examples", {{{"kind", "example"}, {"title", ""}}}}},
+      {"empty title",
+       {{"body", "b"}, {"examples", {{{"kind", "example"}, {"title", ""}}}}},
        "examples[0].title"},
       {"long title",
        {{"body", "b"}, {"examples", {{{"kind", "example"}, {"title", std::string(201, 't')}}}}},

@@ -8,30 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "server_process.h"
+#include "choice_api_fixture.h"
 
 namespace plumb::test {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kSchema =
-    R"({"controls":[{"name":"sentiment","type":"choice","source":"text",)"
-    R"("labels":["positive","negative","neutral"]}]})";
-
-json Body(const HttpResponse& res) { return json::parse(res.body, nullptr, false); }
-
-json Choice(const std::string& value) {
-  return json::array({{{"control", "sentiment"}, {"type", "choice"}, {"values", {value}}}});
-}
-
-std::string T(int64_t task, const std::string& rest = "") {
-  return "/api/v1/tasks/" + std::to_string(task) + rest;
-}
-
-std::string P(int64_t project, const std::string& rest = "") {
-  return "/api/v1/projects/" + std::to_string(project) + rest;
-}
 
 std::vector<std::string> Actions(const json& page) {
   std::vector<std::string> out;
@@ -39,31 +21,15 @@ std::vector<std::string> Actions(const json& page) {
   return out;
 }
 
-class VersionsApiTest : public ::testing::TestWithParam<Backend> {
+class VersionsApiTest : public ChoiceApiTest {
  protected:
-  VersionsApiTest() : database_(GetParam()), server_(ServerConfig{.db = database_.location()}) {}
-
-  void SetUp() override {
-    ASSERT_TRUE(server_.Start()) << "plumb serve did not start";
-    admin_ =
-        std::make_unique<Client>(Client::Login(server_, "admin", ServerProcess::kAdminPassword));
-  }
-
-  Client NewUser(const std::string& name, const std::string& role, int64_t* id) {
-    auto res = admin_->Post(
-        "/api/v1/users",
-        json{{"username", name}, {"password", name + "-password"}, {"role", role}}.dump());
-    EXPECT_EQ(res.status, 201) << res.body;
-    *id = Body(res)["id"].get<int64_t>();
-    return Client::Login(server_, name, name + "-password");
-  }
-
   // A project of three tasks labeled positive, positive, negative by `ann`;
   // returns the task ids.
   std::vector<int64_t> LabeledProject(const Client& manager, const Client& ann, int64_t ann_id,
                                       int64_t* project) {
-    auto res = manager.Post("/api/v1/projects",
-                            json{{"name", "Versions"}, {"schema", json::parse(kSchema)}}.dump());
+    auto res =
+        manager.Post("/api/v1/projects",
+                     json{{"name", "Versions"}, {"schema", json::parse(kSentimentSchema)}}.dump());
     EXPECT_EQ(res.status, 201) << res.body;
     *project = Body(res)["id"].get<int64_t>();
     EXPECT_EQ(manager.Post(P(*project, "/members"), json{{"user_id", ann_id}}.dump()).status, 204);
@@ -106,10 +72,6 @@ class VersionsApiTest : public ::testing::TestWithParam<Backend> {
     auto done = rev.Post(T(task, "/review"), decision.dump());
     ASSERT_EQ(done.status, 200) << done.body;
   }
-
-  TestDatabase database_;
-  ServerProcess server_;
-  std::unique_ptr<Client> admin_;
 };
 
 TEST_P(VersionsApiTest, VersionsExportByteIdenticallyAndDiffAfterAReviewFix) {
@@ -308,10 +270,6 @@ TEST_P(VersionsApiTest, TheAuditLogRecordsAdministrativeActions) {
   EXPECT_EQ(ann.Get("/api/v1/audit").status, 403);
   EXPECT_EQ(admin_->Get("/api/v1/audit?limit=0").status, 400);
   EXPECT_EQ(admin_->Get("/api/v1/audit?cursor=zz").status, 400);
-}
-
-std::string ParamName(const ::testing::TestParamInfo<Backend>& info) {
-  return BackendName(info.param);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, VersionsApiTest,
