@@ -17,7 +17,11 @@
 #   6. stats: the analytics endpoints of a project with 1,000,000 annotations
 #      (generated and loaded directly, counters included), p50/p99 of each vs
 #      the 100 ms target, on SQLite and (with PLUMB_BENCH_POSTGRES=1) on
-#      PostgreSQL.
+#      PostgreSQL;
+#   7. dataset versions: Store::CreateDatasetVersion of 1,000,000 final labels
+#      (every label distinct, then a choice project's three), the same again,
+#      after 1 % relabeled, a diff and a stream, on SQLite and PostgreSQL,
+#      beside the time the same rows took to load.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
 # PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_EXPORT_TASKS
@@ -29,8 +33,10 @@
 # cluster's fsync=off), PLUMB_BENCH_STATS (1; 0 leaves the stats rows out),
 # PLUMB_BENCH_STATS_ANNOTATIONS (1000000), PLUMB_BENCH_STATS_REQUESTS (100
 # per endpoint), PLUMB_BENCH_STATS_SECONDS (20: fewer requests when an
-# endpoint takes longer), PLUMB_BENCH_ONLY (stats: run the stats rows alone,
-# with PostgreSQL's unless PLUMB_BENCH_POSTGRES=0).
+# endpoint takes longer), PLUMB_BENCH_VERSIONS (1; 0 leaves the dataset
+# version rows out), PLUMB_BENCH_VERSIONS_TASKS (1000000), PLUMB_BENCH_ONLY
+# (stats or versions: run those rows alone, with PostgreSQL's unless
+# PLUMB_BENCH_POSTGRES=0).
 set -euo pipefail
 
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
@@ -49,12 +55,15 @@ STATS=${PLUMB_BENCH_STATS:-1}
 STATS_ANNOTATIONS=${PLUMB_BENCH_STATS_ANNOTATIONS:-1000000}
 STATS_REQUESTS=${PLUMB_BENCH_STATS_REQUESTS:-100}
 STATS_SECONDS=${PLUMB_BENCH_STATS_SECONDS:-20}
+VERSIONS=${PLUMB_BENCH_VERSIONS:-1}
+VERSIONS_TASKS=${PLUMB_BENCH_VERSIONS_TASKS:-1000000}
 ONLY=${PLUMB_BENCH_ONLY:-}
 case $ONLY in
-  "" | stats) ;;
-  *) echo "bench: PLUMB_BENCH_ONLY must be empty or stats" >&2; exit 1 ;;
+  "" | stats | versions) ;;
+  *) echo "bench: PLUMB_BENCH_ONLY must be empty, stats or versions" >&2; exit 1 ;;
 esac
 [[ $ONLY != stats ]] || STATS=1
+[[ $ONLY != versions ]] || VERSIONS=1
 # Round-trip bounds on top of the time limits, far above what the time
 # limits allow on this class of machine.
 MAX_ROUNDS=2000000
@@ -66,9 +75,10 @@ LOAD=$BUILD/bench/plumb_bench_load
 PG_COPY=$BUILD/bench/plumb_bench_pg_copy
 QUALITY=$BUILD/bench/plumb_bench_quality
 ANALYTICS=$BUILD/bench/plumb_bench_analytics
+VERSIONS_BIN=$BUILD/bench/plumb_bench_versions
 PG_CLUSTER=$(dirname "$0")/../scripts/pg-test-cluster.sh
-BINS=("$PLUMB" "$LOAD" "$ANALYTICS")
-[[ $ONLY == stats ]] || BINS+=("$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+BINS=("$PLUMB" "$LOAD" "$ANALYTICS" "$VERSIONS_BIN")
+[[ -n $ONLY ]] || BINS+=("$GEN" "$RAW" "$PG_COPY" "$QUALITY")
 for bin in "${BINS[@]}"; do
   [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
 done
@@ -83,6 +93,9 @@ declare -A EXPORT_BYTES
 # The stats section's outputs, by backend (sqlite, pg): the generator's line,
 # its /usr/bin/time file, the stats lines, and the first error ("" if none).
 declare -A STATS_GEN STATS_OUT STATS_ERROR
+# The dataset-version section's output and first error, by backend.labels
+# (sqlite.distinct, pg.choice, ...).
+declare -A VERSIONS_OUT VERSIONS_ERROR
 SERVER_PIDS=()
 SERVER_PID=""
 PG_STARTED=""
@@ -298,6 +311,54 @@ stats_note() {
   echo "$label stats per endpoint, requests measured / first warm-up ms / max ms:${each:- none}"
 }
 
+# Dataset versions on BACKEND (sqlite or pg) with DB, a SQLite path or the
+# URL of the plumb_versions database this makes afresh for each label kind.
+# A failure is recorded in VERSIONS_ERROR; the other rows stand.
+run_versions() {
+  local backend=$1 db=$2 labels out
+  for labels in distinct choice; do
+    log "$backend: dataset versions of $VERSIONS_TASKS final labels ($labels labels)"
+    if [[ $backend == pg ]]; then
+      psql "$PG_ADMIN" -qc 'DROP DATABASE IF EXISTS plumb_versions' \
+        -c 'CREATE DATABASE plumb_versions'
+    fi
+    if out=$("$VERSIONS_BIN" --tasks "$VERSIONS_TASKS" --db "$db" --labels "$labels" \
+      2>"$WORK/versions.err"); then
+      VERSIONS_OUT[$backend.$labels]=$out
+    else
+      VERSIONS_ERROR[$backend.$labels]=$(tail -1 "$WORK/versions.err" | head -c 200)
+      log "$backend: ${VERSIONS_ERROR[$backend.$labels]}"
+    fi
+    [[ $backend == pg ]] || rm -f "$db" "$db-wal" "$db-shm"
+  done
+  [[ $backend != pg ]] || psql "$PG_ADMIN" -qc 'DROP DATABASE IF EXISTS plumb_versions' || true
+}
+
+versions_rows() {
+  local backend=$1 prefix=$2 labels out size
+  size=$(short_count "$VERSIONS_TASKS")
+  for labels in distinct choice; do
+    out=${VERSIONS_OUT[$backend.$labels]:-}
+    if [[ -z $out ]]; then
+      row "${prefix}version of $size $labels labels" "failed" "-" \
+        "${VERSIONS_ERROR[$backend.$labels]:-see the log}"
+      continue
+    fi
+    row "${prefix}version of $size $labels labels: s" "$(field v1_s "$out") s" \
+      "$(field load_s "$out") s to load the rows" \
+      "seconds: $(verdict "<" "$(field v1_s "$out")" 60) (< 60 s)"
+    row "${prefix}  new label blobs" "+$(field v1_new_blobs "$out")" \
+      "$(field v1_labels "$out") labels" "-"
+    row "${prefix}  again, labels unchanged: s" "$(field v2_s "$out") s" \
+      "+$(field v2_new_blobs "$out") blobs" "-"
+    row "${prefix}  again, 1 % relabeled: s" "$(field v3_s "$out") s" \
+      "+$(field v3_new_blobs "$out") blobs" "-"
+    row "${prefix}  diff / stream the version: s" \
+      "$(field diff_s "$out") / $(field stream_s "$out") s" \
+      "$(field diff_relabeled "$out") relabeled" "-"
+  done
+}
+
 # verdict OP VALUE LIMIT: "met" or "missed" for VALUE OP LIMIT.
 verdict() {
   awk -v v="$2" -v l="$3" -v op="$1" 'BEGIN {
@@ -307,6 +368,24 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 # A table row; FIGURE_WIDTH fits the longest figure name of the table.
 FIGURE_WIDTH=44
 row() { printf "| %-${FIGURE_WIDTH}s | %14s | %24s | %-28s |\n" "$@"; }
+
+if [[ $ONLY == versions ]]; then
+  # Only the dataset-version rows (PLUMB_BENCH_ONLY=versions).
+  run_versions sqlite "$WORK/versions.db"
+  if [[ $POSTGRES == 1 ]]; then
+    start_pg_cluster
+    run_versions pg "${PG_ADMIN%/*}/plumb_versions"
+  fi
+  echo
+  echo "Plumb dataset-version benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+  echo
+  row "figure" "plumb" "baseline" "target"
+  row "---" "---" "---" "---"
+  versions_rows sqlite ""
+  [[ $POSTGRES != 1 ]] || versions_rows pg "PG "
+  exit 0
+fi
 
 if [[ $ONLY == stats ]]; then
   # Only the stats rows (PLUMB_BENCH_ONLY=stats).
@@ -440,6 +519,10 @@ if [[ $STATS == 1 ]]; then
   rm -f "$WORK"/stats.db*
 fi
 
+# --- dataset versions -------------------------------------------------------------
+
+[[ $VERSIONS != 1 ]] || run_versions sqlite "$WORK/versions.db"
+
 # --- PostgreSQL ----------------------------------------------------------------
 
 if [[ $POSTGRES == 1 ]]; then
@@ -488,6 +571,7 @@ if [[ $POSTGRES == 1 ]]; then
     run_stats pg "${PG_ADMIN%/*}/plumb_stats"
     psql "$PG_ADMIN" -qc 'DROP DATABASE plumb_stats' || true
   fi
+  [[ $VERSIONS != 1 ]] || run_versions pg "${PG_ADMIN%/*}/plumb_versions"
 fi
 
 # --- quality -------------------------------------------------------------------
@@ -581,6 +665,7 @@ row "Dawid-Skene 1M labels: CPU s" "$(field ds_cpu_seconds "$QUALITY_OUT")" "-" 
 row "Dawid-Skene 1M labels: accuracy" "$DS_ACC" "$MV_ACC majority vote" \
   ">= majority: $(verdict ">=" "$DS_ACC" "$MV_ACC")"
 [[ $STATS != 1 ]] || stats_rows sqlite ""
+[[ $VERSIONS != 1 ]] || versions_rows sqlite ""
 echo
 echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
   "measured windows: annotate $(field seconds "$ANNOTATE_OUT") s," \
@@ -648,6 +733,7 @@ if [[ $GOLDEN == 1 ]]; then
   row "PG overlap $OVERLAP + golden: load errors" "$(field errors "$PG_GOLDEN_OUT")" "-" "0"
 fi
 [[ $STATS != 1 ]] || stats_rows pg "PG "
+[[ $VERSIONS != 1 ]] || versions_rows pg "PG "
 echo
 echo "baseline schema check (raw COPY table vs Plumb's tasks table): $(field schema "$PG_RAW_OUT");" \
   "measured windows: 1 server $(field seconds "$PG1_OUT") s, 2 servers $(field seconds "$PG2_OUT") s;" \
