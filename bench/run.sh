@@ -347,6 +347,7 @@ versions_rows() {
     row "${prefix}version of $size $labels labels: s" "$(field v1_s "$out") s" \
       "$(field load_s "$out") s to load the rows" \
       "seconds: $(verdict "<" "$(field v1_s "$out")" 60) (< 60 s)"
+    row "${prefix}  its CPU s (plumb's process)" "$(field v1_cpu_s "$out") s" "-" "-"
     row "${prefix}  new label blobs" "+$(field v1_new_blobs "$out")" \
       "$(field v1_labels "$out") labels" "-"
     row "${prefix}  again, labels unchanged: s" "$(field v2_s "$out") s" \
