@@ -93,6 +93,18 @@ bool IsSpace(char32_t c) {
          c == 0x3000;
 }
 
+bool IsUnspacedScript(char32_t c) {
+  return (c >= 0x0E00 && c <= 0x0EFF) ||  // Thai, Lao
+         (c >= 0x1000 && c <= 0x109F) ||  // Myanmar
+         (c >= 0x1780 && c <= 0x17FF) ||  // Khmer
+         (c >= 0x3040 && c <= 0x30FF) ||  // Hiragana, Katakana
+         (c >= 0x31F0 && c <= 0x31FF) ||  // Katakana extensions
+         (c >= 0x3400 && c <= 0x4DBF) ||  // Han extension A
+         (c >= 0x4E00 && c <= 0x9FFF) ||  // Han
+         (c >= 0xF900 && c <= 0xFAFF) ||  // Han compatibility
+         (c >= 0x20000 && c <= 0x3FFFF);  // Han extensions B..
+}
+
 bool IsWordChar(char32_t c) {
   if (c < 0x80) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';

@@ -28,4 +28,8 @@ bool IsWordChar(char32_t c);
 // Unicode White_Space code points.
 bool IsSpace(char32_t c);
 
+// Scripts written without spaces between words (Han, Hiragana, Katakana,
+// Thai, Lao, Khmer, Myanmar): every position next to one is a word boundary.
+bool IsUnspacedScript(char32_t c);
+
 }  // namespace plumb::automation::internal
