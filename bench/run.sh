@@ -17,7 +17,11 @@
 #   6. stats: the analytics endpoints of a project with 1,000,000 annotations
 #      (generated and loaded directly, counters included), p50/p99 of each vs
 #      the 100 ms target, on SQLite and (with PLUMB_BENCH_POSTGRES=1) on
-#      PostgreSQL.
+#      PostgreSQL;
+#   7. active learning: the built-in text classifier labeling Debian's package
+#      descriptions by section in uncertainty order vs random order (labels
+#      needed to reach 90% of the full-pool accuracy), and its update and
+#      predict throughput.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
 # PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_EXPORT_TASKS
@@ -29,8 +33,11 @@
 # cluster's fsync=off), PLUMB_BENCH_STATS (1; 0 leaves the stats rows out),
 # PLUMB_BENCH_STATS_ANNOTATIONS (1000000), PLUMB_BENCH_STATS_REQUESTS (100
 # per endpoint), PLUMB_BENCH_STATS_SECONDS (20: fewer requests when an
-# endpoint takes longer), PLUMB_BENCH_ONLY (stats: run the stats rows alone,
-# with PostgreSQL's unless PLUMB_BENCH_POSTGRES=0).
+# endpoint takes longer), PLUMB_BENCH_ACTIVE (1; 0 leaves the active-learning
+# rows out), PLUMB_BENCH_ACTIVE_RUNS (5 splits of the corpus),
+# PLUMB_BENCH_ACTIVE_BATCH (25 labels per round), PLUMB_BENCH_ONLY (stats: run
+# the stats rows alone, with PostgreSQL's unless PLUMB_BENCH_POSTGRES=0;
+# active: the active-learning tables alone).
 set -euo pipefail
 
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
@@ -49,10 +56,13 @@ STATS=${PLUMB_BENCH_STATS:-1}
 STATS_ANNOTATIONS=${PLUMB_BENCH_STATS_ANNOTATIONS:-1000000}
 STATS_REQUESTS=${PLUMB_BENCH_STATS_REQUESTS:-100}
 STATS_SECONDS=${PLUMB_BENCH_STATS_SECONDS:-20}
+ACTIVE=${PLUMB_BENCH_ACTIVE:-1}
+ACTIVE_RUNS=${PLUMB_BENCH_ACTIVE_RUNS:-5}
+ACTIVE_BATCH=${PLUMB_BENCH_ACTIVE_BATCH:-25}
 ONLY=${PLUMB_BENCH_ONLY:-}
 case $ONLY in
-  "" | stats) ;;
-  *) echo "bench: PLUMB_BENCH_ONLY must be empty or stats" >&2; exit 1 ;;
+  "" | stats | active) ;;
+  *) echo "bench: PLUMB_BENCH_ONLY must be empty, stats or active" >&2; exit 1 ;;
 esac
 [[ $ONLY != stats ]] || STATS=1
 # Round-trip bounds on top of the time limits, far above what the time
@@ -66,14 +76,21 @@ LOAD=$BUILD/bench/plumb_bench_load
 PG_COPY=$BUILD/bench/plumb_bench_pg_copy
 QUALITY=$BUILD/bench/plumb_bench_quality
 ANALYTICS=$BUILD/bench/plumb_bench_analytics
+ACTIVE_BIN=$BUILD/bench/plumb_bench_active_learning
 PG_CLUSTER=$(dirname "$0")/../scripts/pg-test-cluster.sh
-BINS=("$PLUMB" "$LOAD" "$ANALYTICS")
-[[ $ONLY == stats ]] || BINS+=("$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+case $ONLY in
+  stats) BINS=("$PLUMB" "$LOAD" "$ANALYTICS") ;;
+  active) BINS=("$ACTIVE_BIN") ;;
+  *)
+    BINS=("$PLUMB" "$LOAD" "$ANALYTICS" "$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+    [[ $ACTIVE != 1 ]] || BINS+=("$ACTIVE_BIN")
+    ;;
+esac
 for bin in "${BINS[@]}"; do
   [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
-if [[ $POSTGRES == 1 ]] && ! command -v psql >/dev/null; then
+if [[ $POSTGRES == 1 && $ONLY != active ]] && ! command -v psql >/dev/null; then
   echo "bench: psql is missing (scripts/install-deps.sh installs postgresql)" >&2
   exit 1
 fi
@@ -308,6 +325,70 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 FIGURE_WIDTH=44
 row() { printf "| %-${FIGURE_WIDTH}s | %14s | %24s | %-28s |\n" "$@"; }
 
+# The active-learning corpus: Debian's package index as apt has it on this
+# machine (`apt-cache dumpavail`), each package's short description labeled
+# with its section, for six sections whose descriptions say what the
+# package is about; a generated corpus when the index is empty (no
+# `apt-get update` yet). Then the simulation; sets ACTIVE_OUT (the tables and
+# the key=value line), ACTIVE_KV (that line) and ACTIVE_SOURCE.
+run_active() {
+  local corpus=$WORK/active.tsv args
+  if command -v apt-cache >/dev/null; then
+    { apt-cache dumpavail 2>/dev/null || true; } | awk -v want="games sound graphics science net fonts" '
+      BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
+      /^Description: / { desc = substr($0, 14) }
+      /^Section: / { sec = $2; sub(/.*\//, "", sec) }
+      /^$/ { if (desc != "" && (sec in keep)) print sec "\t" desc; desc = ""; sec = "" }' >"$corpus"
+  fi
+  if [[ -s $corpus && $(wc -l <"$corpus") -ge 1000 ]]; then
+    args=(--corpus "$corpus")
+    ACTIVE_SOURCE="Debian package index (apt-cache dumpavail): short descriptions by section"
+  else
+    args=(--generated 8000)
+    ACTIVE_SOURCE="generated (apt's package index is empty here)"
+  fi
+  log "active learning: $ACTIVE_RUNS runs, batches of $ACTIVE_BATCH, corpus: $ACTIVE_SOURCE"
+  ACTIVE_OUT=$("$ACTIVE_BIN" "${args[@]}" --runs "$ACTIVE_RUNS" --batch "$ACTIVE_BATCH" 2>"$WORK/active.err") ||
+    { cat "$WORK/active.err" >&2; log "plumb_bench_active_learning failed"; exit 1; }
+  ACTIVE_KV=$(grep '^active_learning ' <<<"$ACTIVE_OUT")
+}
+
+# The active-learning rows of the table.
+active_rows() {
+  local random margin entropy
+  random=$(field random_labels "$ACTIVE_KV")
+  margin=$(field margin_labels "$ACTIVE_KV")
+  entropy=$(field entropy_labels "$ACTIVE_KV")
+  # "never": the pool ran out before the target; that misses it.
+  fewer() { [[ $1 != never && $2 != never ]] && verdict "<" "$1" "$2" || echo MISSED; }
+  row "learner: labels to target, margin / entropy" "$margin / $entropy" "$random random order" \
+    "< random: $(fewer "$margin" "$random") / $(fewer "$entropy" "$random")"
+  row "learner: Update / Predict texts/s" \
+    "$(field update_per_s "$ACTIVE_KV") / $(field predict_per_s "$ACTIVE_KV")" "-" "-"
+}
+
+# The line under the table about the active-learning rows.
+active_note() {
+  echo "active learning: $ACTIVE_SOURCE; $(field texts "$ACTIVE_KV") texts, $(field labels "$ACTIVE_KV")" \
+    "labels; pool $(field pool "$ACTIVE_KV"), held out $(field test "$ACTIVE_KV"); target" \
+    "$(field target "$ACTIVE_KV") held-out accuracy ($(field target_share "$ACTIVE_KV") of the" \
+    "full pool's $(field full_accuracy "$ACTIVE_KV")); medians of $(field runs "$ACTIVE_KV") runs, each:" \
+    "random $(field random_each "$ACTIVE_KV"), margin $(field margin_each "$ACTIVE_KV")," \
+    "entropy $(field entropy_each "$ACTIVE_KV"); model blob $(field blob_bytes "$ACTIVE_KV") bytes"
+}
+
+if [[ $ONLY == active ]]; then
+  # Only the active-learning tables (PLUMB_BENCH_ONLY=active).
+  run_active
+  echo
+  echo "Plumb active-learning benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+  echo "corpus source: $ACTIVE_SOURCE"
+  echo
+  grep -v '^active_learning ' <<<"$ACTIVE_OUT"
+  exit 0
+fi
+
 if [[ $ONLY == stats ]]; then
   # Only the stats rows (PLUMB_BENCH_ONLY=stats).
   run_stats sqlite "$WORK/stats.db"
@@ -495,6 +576,10 @@ fi
 log "Dawid-Skene on 1,000,000 simulated labels (333,334 items x 3, 200 labelers, 4 classes)"
 QUALITY_OUT=$("$QUALITY")
 
+# --- active learning -------------------------------------------------------------
+
+[[ $ACTIVE != 1 ]] || run_active
+
 # --- the table ---------------------------------------------------------------
 
 IMPORTED=$(sed -n 's/^plumb: imported \([0-9]*\) tasks.*/\1/p' "$WORK/import.log")
@@ -580,6 +665,7 @@ row "Dawid-Skene 1M labels: s (iterations)" "$DS_S ($(field ds_iterations "$QUAL
 row "Dawid-Skene 1M labels: CPU s" "$(field ds_cpu_seconds "$QUALITY_OUT")" "-" "-"
 row "Dawid-Skene 1M labels: accuracy" "$DS_ACC" "$MV_ACC majority vote" \
   ">= majority: $(verdict ">=" "$DS_ACC" "$MV_ACC")"
+[[ $ACTIVE != 1 ]] || active_rows
 [[ $STATS != 1 ]] || stats_rows sqlite ""
 echo
 echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
@@ -594,6 +680,7 @@ if [[ $GOLDEN == 1 ]]; then
     "done; first error:" \
     "$(first_error "$WORK/golden.err")"
 fi
+[[ $ACTIVE != 1 ]] || active_note
 [[ $STATS != 1 ]] || stats_note sqlite SQLite
 
 [[ $POSTGRES == 1 ]] || exit 0

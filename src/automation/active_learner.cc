@@ -15,7 +15,6 @@ namespace plumb::automation {
 namespace {
 
 using internal::AppendUtf8;
-using internal::DecodeUtf8Lenient;
 using internal::FoldCase;
 using internal::IsSpace;
 using internal::IsWordChar;
@@ -266,7 +265,7 @@ TextClassifier::TextClassifier(std::vector<std::string> labels, LearnerOptions o
 
 std::vector<TextClassifier::Feature> TextClassifier::Featurize(std::string_view text) const {
   const LearnerOptions& o = options_;
-  std::vector<char32_t> folded = DecodeUtf8Lenient(text);
+  std::vector<char32_t> folded = Utf8DecodeLenient(text);
   for (char32_t& c : folded) c = FoldCase(c);
 
   std::vector<std::string> words;
@@ -299,7 +298,7 @@ std::vector<TextClassifier::Feature> TextClassifier::Featurize(std::string_view 
       for (const std::string& word : words) {
         CodePoints padded;
         padded.Push(' ');
-        for (char32_t c : DecodeUtf8Lenient(word)) padded.Push(c);
+        for (char32_t c : Utf8DecodeLenient(word)) padded.Push(c);
         padded.Push(' ');
         padded.Close();
         CharNgramHashes(padded, o.min_char_ngram, o.max_char_ngram, hashes);

@@ -18,18 +18,12 @@ struct Example {
   int32_t label;  // 0 = pos, 1 = neg, 2 = neutral
 };
 const Example kToyCorpus[] = {
-    {"great movie, wonderful acting", 0},
-    {"wonderful plot and great music", 0},
-    {"i loved it, brilliant and great", 0},
-    {"brilliant film, loved the acting", 0},
-    {"terrible movie, awful acting", 1},
-    {"awful plot and terrible music", 1},
-    {"i hated it, boring and awful", 1},
-    {"boring film, hated the acting", 1},
-    {"the movie runs two hours", 2},
-    {"the film was released in may", 2},
-    {"it runs on tuesday at nine", 2},
-    {"released in cinemas on tuesday", 2},
+    {"great movie, wonderful acting", 0},   {"wonderful plot and great music", 0},
+    {"i loved it, brilliant and great", 0}, {"brilliant film, loved the acting", 0},
+    {"terrible movie, awful acting", 1},    {"awful plot and terrible music", 1},
+    {"i hated it, boring and awful", 1},    {"boring film, hated the acting", 1},
+    {"the movie runs two hours", 2},        {"the film was released in may", 2},
+    {"it runs on tuesday at nine", 2},      {"released in cinemas on tuesday", 2},
 };
 
 TextClassifier NewModel(LearnerOptions options = {}) {
@@ -94,7 +88,8 @@ TEST(TextClassifierTest, LearnsASeparableToyCorpus) {
       std::mt19937 rng(7);
       for (int epoch = 0; epoch < 5; ++epoch) {
         std::shuffle(order.begin(), order.end(), rng);
-        for (size_t i : order) ASSERT_TRUE(model.Update(kToyCorpus[i].text, kToyCorpus[i].label).ok());
+        for (size_t i : order)
+          ASSERT_TRUE(model.Update(kToyCorpus[i].text, kToyCorpus[i].label).ok());
       }
       for (const Example& e : kToyCorpus) {
         std::vector<double> p = model.Predict(e.text);
@@ -306,8 +301,12 @@ TEST(UncertaintyTest, HandComputedValues) {
       {{1.0, 0.0}, 0.0, 0.0},
       {{0.5, 0.5}, 1.0, 1.0},
       {{0.9, 0.1}, 0.2, -(0.9 * std::log(0.9) + 0.1 * std::log(0.1)) / std::log(2.0)},
-      {{0.7, 0.2, 0.1}, 0.5, -(0.7 * std::log(0.7) + 0.2 * std::log(0.2) + 0.1 * std::log(0.1)) / ln3},
-      {{0.2, 0.5, 0.3}, 0.8, -(0.2 * std::log(0.2) + 0.5 * std::log(0.5) + 0.3 * std::log(0.3)) / ln3},
+      {{0.7, 0.2, 0.1},
+       0.5,
+       -(0.7 * std::log(0.7) + 0.2 * std::log(0.2) + 0.1 * std::log(0.1)) / ln3},
+      {{0.2, 0.5, 0.3},
+       0.8,
+       -(0.2 * std::log(0.2) + 0.5 * std::log(0.5) + 0.3 * std::log(0.3)) / ln3},
       {{1.0 / 3, 1.0 / 3, 1.0 / 3}, 1.0, 1.0},
       {{0.6}, 0.4, 0.0},
       {{}, 1.0, 1.0},

@@ -15,7 +15,6 @@
 namespace plumb::automation {
 namespace {
 
-using internal::DecodeUtf8Lenient;
 using internal::FoldCase;
 using internal::IsSpace;
 using internal::IsUnspacedScript;
@@ -232,7 +231,7 @@ Result<SpanPrelabeler> SpanPrelabeler::Create(SpanPrelabelerConfig config,
         return Status::InvalidArgument("term of label " + Quoted(rules.label) + " is not UTF-8",
                                        field);
       }
-      std::vector<char32_t> cps = DecodeUtf8Lenient(term);
+      std::vector<char32_t> cps = Utf8DecodeLenient(term);
       auto first = std::find_if_not(cps.begin(), cps.end(), IsSpace);
       auto last = std::find_if_not(cps.rbegin(), cps.rend(), IsSpace).base();
       std::vector<char32_t> trimmed(first, first < last ? last : first);
@@ -290,7 +289,7 @@ Result<SpanPrelabeler> SpanPrelabeler::FromJson(std::string_view json,
 Result<std::vector<PrelabeledSpan>> SpanPrelabeler::Label(std::string_view text) const {
   std::optional<std::vector<size_t>> offsets = Utf8CodePointOffsets(text);
   if (!offsets) return Status::InvalidArgument("the text is not valid UTF-8", "text");
-  const std::vector<char32_t> cps = DecodeUtf8Lenient(text);
+  const std::vector<char32_t> cps = Utf8DecodeLenient(text);
   const int64_t n = static_cast<int64_t>(cps.size());
 
   std::vector<Candidate> candidates;

@@ -1,54 +1,6 @@
 #include "automation/unicode_text.h"
 
-#include <cstdint>
-
 namespace plumb::automation::internal {
-
-std::vector<char32_t> DecodeUtf8Lenient(std::string_view text) {
-  std::vector<char32_t> out;
-  out.reserve(text.size());
-  auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
-  size_t i = 0;
-  while (i < text.size()) {
-    uint8_t b0 = byte(i);
-    if (b0 < 0x80) {
-      out.push_back(b0);
-      ++i;
-      continue;
-    }
-    // The well-formed sequences of Unicode 15 §3.9 (as core/utf8.cc).
-    size_t n = 0;
-    uint8_t lo = 0x80, hi = 0xBF;
-    char32_t c = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      n = 2;
-      c = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      n = 3;
-      c = b0 & 0x0F;
-      if (b0 == 0xE0) lo = 0xA0;
-      if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      n = 4;
-      c = b0 & 0x07;
-      if (b0 == 0xF0) lo = 0x90;
-      if (b0 == 0xF4) hi = 0x8F;
-    }
-    bool ok = n != 0 && i + n <= text.size() && byte(i + 1) >= lo && byte(i + 1) <= hi;
-    for (size_t k = 1; ok && k < n; ++k) {
-      if (k >= 2 && (byte(i + k) < 0x80 || byte(i + k) > 0xBF)) ok = false;
-      c = (c << 6) | (byte(i + k) & 0x3F);
-    }
-    if (!ok) {
-      out.push_back(0xFFFD);
-      ++i;
-      continue;
-    }
-    out.push_back(c);
-    i += n;
-  }
-  return out;
-}
 
 void AppendUtf8(char32_t c, std::string& out) {
   if (c < 0x80) {

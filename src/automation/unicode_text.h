@@ -5,15 +5,8 @@
 // letter (CJK, Arabic, ...) is a word character that folds to itself.
 
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace plumb::automation::internal {
-
-// The code points of `text`; each byte that does not start a valid UTF-8
-// sequence becomes U+FFFD, so any input decodes (the learner never fails on
-// bad text; callers that need valid UTF-8 check it first).
-std::vector<char32_t> DecodeUtf8Lenient(std::string_view text);
 
 // Appends the UTF-8 encoding of `c` (a valid scalar value) to `out`.
 void AppendUtf8(char32_t c, std::string& out);
