@@ -195,6 +195,18 @@ Result<SpanPrelabeler> SpanPrelabeler::Create(SpanPrelabelerConfig config,
     return Status::InvalidArgument("at most " + std::to_string(kMaxPrelabelLabels) + " labels",
                                    "labels");
   }
+  // The total first, so an oversized gazetteer is refused before any of it
+  // is built.
+  size_t total_code_points = 0;
+  for (const SpanLabelRules& rules : config.labels) {
+    for (const std::string& term : rules.terms) total_code_points += Utf8Length(term).value_or(0);
+  }
+  if (total_code_points > kMaxPrelabelTotalTermCodePoints) {
+    return Status::InvalidArgument("the terms hold " + std::to_string(total_code_points) +
+                                       " code points, over the " +
+                                       std::to_string(kMaxPrelabelTotalTermCodePoints) + " allowed",
+                                   "labels");
+  }
   std::set<std::string_view> seen;
   size_t terms = 0, patterns = 0;
   for (size_t li = 0; li < config.labels.size(); ++li) {

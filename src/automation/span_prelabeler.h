@@ -51,8 +51,11 @@ struct SpanPrelabelerConfig {
 // Bounds on a configuration, so one project cannot make every task's
 // pre-labeling slow or the server's memory large.
 inline constexpr size_t kMaxPrelabelLabels = 1000;
-inline constexpr size_t kMaxPrelabelTerms = 200000;           // over all labels
-inline constexpr size_t kMaxPrelabelTermCodePoints = 200;     // per term
+inline constexpr size_t kMaxPrelabelTerms = 200000;        // over all labels
+inline constexpr size_t kMaxPrelabelTermCodePoints = 200;  // per term
+// All terms' code points together: the automaton has at most this many
+// nodes, about 100 bytes each.
+inline constexpr size_t kMaxPrelabelTotalTermCodePoints = 2000000;
 inline constexpr size_t kMaxPrelabelPatterns = 100;           // over all labels
 inline constexpr size_t kMaxPrelabelPatternBytes = 1000;      // per pattern
 inline constexpr size_t kMaxPrelabelConfigBytes = 16u << 20;  // the JSON text
@@ -76,10 +79,11 @@ Result<SpanPrelabelerConfig> ParseSpanPrelabelerConfig(std::string_view json);
 class SpanPrelabeler {
  public:
   // Validates and compiles `config`. kInvalidArgument naming the label (and
-  // the term or pattern, with std::regex's reason for a bad pattern) when:
+  // the term or pattern, with Boost.Regex's reason for a bad pattern) when:
   // a label is empty, repeated, or not in `control_labels` (when that is
   // non-empty: the span control's labels); a term is empty, not UTF-8 or
-  // longer than kMaxPrelabelTermCodePoints; a pattern is empty, longer than
+  // longer than kMaxPrelabelTermCodePoints (all together over
+  // kMaxPrelabelTotalTermCodePoints); a pattern is empty, longer than
   // kMaxPrelabelPatternBytes or does not compile; or a kMax* count is
   // exceeded.
   static Result<SpanPrelabeler> Create(SpanPrelabelerConfig config,

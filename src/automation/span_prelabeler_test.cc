@@ -222,6 +222,16 @@ TEST(SpanPrelabelerTest, RejectsBadConfigurationsNamingThePlace) {
   SpanPrelabelerConfig bad;
   bad.labels.push_back({"PER", {"Ad\xC3"}, {}, false});
   EXPECT_EQ(SpanPrelabeler::Create(bad).status().field(), "labels.PER.terms[0]");
+  SpanPrelabelerConfig huge;
+  huge.labels.push_back({"PER", {}, {}, false});
+  const size_t count = kMaxPrelabelTotalTermCodePoints / kMaxPrelabelTermCodePoints + 1;
+  for (size_t i = 0; i < count; ++i) {
+    huge.labels[0].terms.push_back(std::string(kMaxPrelabelTermCodePoints, 'a'));
+  }
+  auto refused = SpanPrelabeler::Create(huge);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("code points, over the"), std::string::npos)
+      << refused.status().ToString();
   SpanPrelabelerConfig twice;
   twice.labels.push_back({"PER", {"a"}, {}, false});
   twice.labels.push_back({"PER", {"b"}, {}, false});
