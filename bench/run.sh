@@ -18,7 +18,11 @@
 #      (generated and loaded directly, counters included), p50/p99 of each vs
 #      the 100 ms target, on SQLite and (with PLUMB_BENCH_POSTGRES=1) on
 #      PostgreSQL;
-#   7. dataset versions: Store::CreateDatasetVersion of 1,000,000 final labels
+#   7. active learning: the built-in text classifier labeling Debian's package
+#      descriptions by section in uncertainty order vs random order (labels
+#      needed to reach 90% of the full-pool accuracy), and its update and
+#      predict throughput;
+#   8. dataset versions: Store::CreateDatasetVersion of 1,000,000 final labels
 #      (every label distinct, then a choice project's three), the same again,
 #      after 1 % relabeled, a diff and a stream, on SQLite and PostgreSQL,
 #      beside the time the same rows took to load.
@@ -33,10 +37,13 @@
 # cluster's fsync=off), PLUMB_BENCH_STATS (1; 0 leaves the stats rows out),
 # PLUMB_BENCH_STATS_ANNOTATIONS (1000000), PLUMB_BENCH_STATS_REQUESTS (100
 # per endpoint), PLUMB_BENCH_STATS_SECONDS (20: fewer requests when an
-# endpoint takes longer), PLUMB_BENCH_VERSIONS (1; 0 leaves the dataset
-# version rows out), PLUMB_BENCH_VERSIONS_TASKS (1000000), PLUMB_BENCH_ONLY
-# (stats or versions: run those rows alone, with PostgreSQL's unless
-# PLUMB_BENCH_POSTGRES=0).
+# endpoint takes longer), PLUMB_BENCH_ACTIVE (1; 0 leaves the active-learning
+# rows out), PLUMB_BENCH_ACTIVE_RUNS (5 splits of the corpus),
+# PLUMB_BENCH_ACTIVE_BATCH (25 labels per round), PLUMB_BENCH_VERSIONS (1; 0
+# leaves the dataset version rows out), PLUMB_BENCH_VERSIONS_TASKS (1000000),
+# PLUMB_BENCH_ONLY (stats or versions: run those rows alone, with
+# PostgreSQL's unless PLUMB_BENCH_POSTGRES=0; active: the active-learning
+# tables alone).
 set -euo pipefail
 
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
@@ -55,12 +62,15 @@ STATS=${PLUMB_BENCH_STATS:-1}
 STATS_ANNOTATIONS=${PLUMB_BENCH_STATS_ANNOTATIONS:-1000000}
 STATS_REQUESTS=${PLUMB_BENCH_STATS_REQUESTS:-100}
 STATS_SECONDS=${PLUMB_BENCH_STATS_SECONDS:-20}
+ACTIVE=${PLUMB_BENCH_ACTIVE:-1}
+ACTIVE_RUNS=${PLUMB_BENCH_ACTIVE_RUNS:-5}
+ACTIVE_BATCH=${PLUMB_BENCH_ACTIVE_BATCH:-25}
 VERSIONS=${PLUMB_BENCH_VERSIONS:-1}
 VERSIONS_TASKS=${PLUMB_BENCH_VERSIONS_TASKS:-1000000}
 ONLY=${PLUMB_BENCH_ONLY:-}
 case $ONLY in
-  "" | stats | versions) ;;
-  *) echo "bench: PLUMB_BENCH_ONLY must be empty, stats or versions" >&2; exit 1 ;;
+  "" | stats | active | versions) ;;
+  *) echo "bench: PLUMB_BENCH_ONLY must be empty, stats, active or versions" >&2; exit 1 ;;
 esac
 [[ $ONLY != stats ]] || STATS=1
 [[ $ONLY != versions ]] || VERSIONS=1
@@ -76,14 +86,23 @@ PG_COPY=$BUILD/bench/plumb_bench_pg_copy
 QUALITY=$BUILD/bench/plumb_bench_quality
 ANALYTICS=$BUILD/bench/plumb_bench_analytics
 VERSIONS_BIN=$BUILD/bench/plumb_bench_versions
+ACTIVE_BIN=$BUILD/bench/plumb_bench_active_learning
 PG_CLUSTER=$(dirname "$0")/../scripts/pg-test-cluster.sh
-BINS=("$PLUMB" "$LOAD" "$ANALYTICS" "$VERSIONS_BIN")
-[[ -n $ONLY ]] || BINS+=("$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+case $ONLY in
+  stats) BINS=("$PLUMB" "$LOAD" "$ANALYTICS") ;;
+  active) BINS=("$ACTIVE_BIN") ;;
+  versions) BINS=("$VERSIONS_BIN") ;;
+  *)
+    BINS=("$PLUMB" "$LOAD" "$ANALYTICS" "$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+    [[ $ACTIVE != 1 ]] || BINS+=("$ACTIVE_BIN")
+    [[ $VERSIONS != 1 ]] || BINS+=("$VERSIONS_BIN")
+    ;;
+esac
 for bin in "${BINS[@]}"; do
   [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
-if [[ $POSTGRES == 1 ]] && ! command -v psql >/dev/null; then
+if [[ $POSTGRES == 1 && $ONLY != active ]] && ! command -v psql >/dev/null; then
   echo "bench: psql is missing (scripts/install-deps.sh installs postgresql)" >&2
   exit 1
 fi
@@ -388,6 +407,70 @@ if [[ $ONLY == versions ]]; then
   exit 0
 fi
 
+# The active-learning corpus: Debian's package index as apt has it on this
+# machine (`apt-cache dumpavail`), each package's short description labeled
+# with its section, for six sections whose descriptions say what the
+# package is about; a generated corpus when the index is empty (no
+# `apt-get update` yet). Then the simulation; sets ACTIVE_OUT (the tables and
+# the key=value line), ACTIVE_KV (that line) and ACTIVE_SOURCE.
+run_active() {
+  local corpus=$WORK/active.tsv args
+  if command -v apt-cache >/dev/null; then
+    { apt-cache dumpavail 2>/dev/null || true; } | awk -v want="games sound graphics science net fonts" '
+      BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
+      /^Description: / { desc = substr($0, 14) }
+      /^Section: / { sec = $2; sub(/.*\//, "", sec) }
+      /^$/ { if (desc != "" && (sec in keep)) print sec "\t" desc; desc = ""; sec = "" }' >"$corpus"
+  fi
+  if [[ -s $corpus && $(wc -l <"$corpus") -ge 1000 ]]; then
+    args=(--corpus "$corpus")
+    ACTIVE_SOURCE="Debian package index (apt-cache dumpavail): short descriptions by section"
+  else
+    args=(--generated 8000)
+    ACTIVE_SOURCE="generated (apt's package index is empty here)"
+  fi
+  log "active learning: $ACTIVE_RUNS runs, batches of $ACTIVE_BATCH, corpus: $ACTIVE_SOURCE"
+  ACTIVE_OUT=$("$ACTIVE_BIN" "${args[@]}" --runs "$ACTIVE_RUNS" --batch "$ACTIVE_BATCH" 2>"$WORK/active.err") ||
+    { cat "$WORK/active.err" >&2; log "plumb_bench_active_learning failed"; exit 1; }
+  ACTIVE_KV=$(grep '^active_learning ' <<<"$ACTIVE_OUT")
+}
+
+# The active-learning rows of the table.
+active_rows() {
+  local random margin entropy
+  random=$(field random_labels "$ACTIVE_KV")
+  margin=$(field margin_labels "$ACTIVE_KV")
+  entropy=$(field entropy_labels "$ACTIVE_KV")
+  # "never": the pool ran out before the target; that misses it.
+  fewer() { [[ $1 != never && $2 != never ]] && verdict "<" "$1" "$2" || echo MISSED; }
+  row "learner: labels to target, margin / entropy" "$margin / $entropy" "$random random order" \
+    "< random: $(fewer "$margin" "$random") / $(fewer "$entropy" "$random")"
+  row "learner: Update / Predict texts/s" \
+    "$(field update_per_s "$ACTIVE_KV") / $(field predict_per_s "$ACTIVE_KV")" "-" "-"
+}
+
+# The line under the table about the active-learning rows.
+active_note() {
+  echo "active learning: $ACTIVE_SOURCE; $(field texts "$ACTIVE_KV") texts, $(field labels "$ACTIVE_KV")" \
+    "labels; pool $(field pool "$ACTIVE_KV"), held out $(field test "$ACTIVE_KV"); target" \
+    "$(field target "$ACTIVE_KV") held-out accuracy ($(field target_share "$ACTIVE_KV") of the" \
+    "full pool's $(field full_accuracy "$ACTIVE_KV")); medians of $(field runs "$ACTIVE_KV") runs, each:" \
+    "random $(field random_each "$ACTIVE_KV"), margin $(field margin_each "$ACTIVE_KV")," \
+    "entropy $(field entropy_each "$ACTIVE_KV"); model blob $(field blob_bytes "$ACTIVE_KV") bytes"
+}
+
+if [[ $ONLY == active ]]; then
+  # Only the active-learning tables (PLUMB_BENCH_ONLY=active).
+  run_active
+  echo
+  echo "Plumb active-learning benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+  echo "corpus source: $ACTIVE_SOURCE"
+  echo
+  grep -v '^active_learning ' <<<"$ACTIVE_OUT"
+  exit 0
+fi
+
 if [[ $ONLY == stats ]]; then
   # Only the stats rows (PLUMB_BENCH_ONLY=stats).
   run_stats sqlite "$WORK/stats.db"
@@ -580,6 +663,10 @@ fi
 log "Dawid-Skene on 1,000,000 simulated labels (333,334 items x 3, 200 labelers, 4 classes)"
 QUALITY_OUT=$("$QUALITY")
 
+# --- active learning -------------------------------------------------------------
+
+[[ $ACTIVE != 1 ]] || run_active
+
 # --- the table ---------------------------------------------------------------
 
 IMPORTED=$(sed -n 's/^plumb: imported \([0-9]*\) tasks.*/\1/p' "$WORK/import.log")
@@ -665,6 +752,7 @@ row "Dawid-Skene 1M labels: s (iterations)" "$DS_S ($(field ds_iterations "$QUAL
 row "Dawid-Skene 1M labels: CPU s" "$(field ds_cpu_seconds "$QUALITY_OUT")" "-" "-"
 row "Dawid-Skene 1M labels: accuracy" "$DS_ACC" "$MV_ACC majority vote" \
   ">= majority: $(verdict ">=" "$DS_ACC" "$MV_ACC")"
+[[ $ACTIVE != 1 ]] || active_rows
 [[ $STATS != 1 ]] || stats_rows sqlite ""
 [[ $VERSIONS != 1 ]] || versions_rows sqlite ""
 echo
@@ -680,6 +768,7 @@ if [[ $GOLDEN == 1 ]]; then
     "done; first error:" \
     "$(first_error "$WORK/golden.err")"
 fi
+[[ $ACTIVE != 1 ]] || active_note
 [[ $STATS != 1 ]] || stats_note sqlite SQLite
 
 [[ $POSTGRES == 1 ]] || exit 0
