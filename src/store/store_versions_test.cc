@@ -164,7 +164,12 @@ TEST_P(StoreConformanceTest, ADiffCountsTasksAndClasses) {
   DatasetVersion v2 = Ok(store().CreateDatasetVersion(p.id, "v2", "", owner.id, kT0 + 2));
   EXPECT_NE(v2.hash, v1.hash);
   EXPECT_EQ(v2.tasks, 4);
-  EXPECT_EQ(LabelsOf(store(), v2.id)[0].method, "review_fix");
+  // Every label of v2 has its blob: the two v1 shared, the fix's and the bird's new.
+  auto v2_labels = LabelsOf(store(), v2.id);
+  ASSERT_EQ(v2_labels.size(), 4u);
+  EXPECT_EQ(v2_labels[0].method, "review_fix");
+  EXPECT_EQ(v2_labels[3].result_json, R"([{"control":"pet","values":["bird"]}])");
+  EXPECT_EQ(RowsOf(store(), "label_blobs"), 4);
 
   VersionDiff d = Ok(store().DiffVersions(v1.id, v2.id));
   EXPECT_EQ(d.added, 1);

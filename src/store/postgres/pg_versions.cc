@@ -89,6 +89,37 @@ Result<DatasetVersion> Snapshot(PgConnection& c, int64_t project_id, std::string
              " f.method FROM tasks t JOIN final_labels f ON f.task_id = t.id"
              " WHERE t.project_id = " +
              std::to_string(project_id) + " ORDER BY t.id"));
+  // The project's previous version, read alongside in task order: a task
+  // whose label it already has needs no blob sent (blobs are never deleted
+  // while a version names them), which is most of a new version.
+  PLUMB_RETURN_IF_ERROR(
+      c.Exec("DECLARE plumb_previous NO SCROLL CURSOR FOR SELECT task_id, label_hash"
+             " FROM dataset_version_labels WHERE version_id = (SELECT max(id) FROM"
+             " dataset_versions WHERE project_id = " +
+             std::to_string(project_id) + " AND id < " + std::to_string(version_id) +
+             ") ORDER BY task_id"));
+  std::optional<PgResult> previous;
+  int previous_at = 0;
+  bool previous_done = false;
+  // Whether the previous version gave `task_id` the label `hash`.
+  auto shared_before = [&](int64_t task_id, const std::string& hash) -> Result<bool> {
+    while (!previous_done) {
+      if (!previous || previous_at >= previous->rows()) {
+        PLUMB_ASSIGN_OR_RETURN(previous, c.Query("FETCH " + std::to_string(kSnapshotFetchRows) +
+                                                 " FROM plumb_previous"));
+        previous_at = 0;
+        if (previous->rows() == 0) {
+          previous_done = true;
+          break;
+        }
+      }
+      PgRow row = previous->row(previous_at);
+      if (row.Int(0) > task_id) return false;
+      if (row.Int(0) == task_id) return row.View(1) == hash;
+      ++previous_at;
+    }
+    return false;
+  };
   VersionHasher hasher;
   int64_t count = 0;
   std::string blobs, members;
@@ -105,7 +136,8 @@ Result<DatasetVersion> Snapshot(PgConnection& c, int64_t project_id, std::string
       const int64_t task_id = r.Int(0);
       PLUMB_ASSIGN_OR_RETURN(CanonicalLabel label,
                              CanonicalizeLabel(task_id, r.View(1), r.View(2), r.View(3)));
-      if (stored.IsNew(label.hash)) {
+      PLUMB_ASSIGN_OR_RETURN(bool shared, shared_before(task_id, label.hash));
+      if (!shared && stored.IsNew(label.hash)) {
         blobs += label.hash;
         blobs += '\t';
         AppendCopyField(blobs, label.result_json);
@@ -137,7 +169,7 @@ Result<DatasetVersion> Snapshot(PgConnection& c, int64_t project_id, std::string
         c, "COPY dataset_version_labels (version_id, task_id, label_hash) FROM STDIN", members));
     if (rows.rows() < kSnapshotFetchRows) break;
   }
-  PLUMB_RETURN_IF_ERROR(c.Exec("CLOSE plumb_labels"));
+  PLUMB_RETURN_IF_ERROR(c.Exec("CLOSE plumb_labels; CLOSE plumb_previous"));
   PLUMB_RETURN_IF_ERROR(c.Query("UPDATE dataset_versions SET hash = $1, tasks = $2 WHERE id = $3",
                                 hasher.Finish(), count, version_id)
                             .status());

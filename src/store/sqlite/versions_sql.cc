@@ -90,6 +90,16 @@ Result<DatasetVersion> CreateDatasetVersion(Connection& c, int64_t project_id,
       c.Prepare("INSERT INTO dataset_version_labels (version_id, task_id, label_hash)"
                 " VALUES (?, ?, ?)"));
   labels.Bind(project_id);
+  // The project's previous version, read alongside in task order: a task
+  // whose label it already has needs no blob written (blobs are never
+  // deleted while a version names them), which is most of a new version.
+  PLUMB_ASSIGN_OR_RETURN(Statement previous,
+                         c.Prepare("SELECT l.task_id, l.label_hash FROM dataset_version_labels l"
+                                   " WHERE l.version_id = (SELECT max(id) FROM dataset_versions"
+                                   " WHERE project_id = ?1 AND id < ?2)"
+                                   " ORDER BY l.task_id"));
+  previous.BindAll(project_id, version_id);
+  PLUMB_ASSIGN_OR_RETURN(bool previous_row, previous.Step());
   VersionHasher hasher;
   SnapshotBlobs stored;
   int64_t count = 0;
@@ -99,7 +109,12 @@ Result<DatasetVersion> CreateDatasetVersion(Connection& c, int64_t project_id,
     const int64_t task_id = labels.Int(0);
     PLUMB_ASSIGN_OR_RETURN(CanonicalLabel label, CanonicalizeLabel(task_id, labels.Text(1),
                                                                    labels.Text(2), labels.Text(3)));
-    if (stored.IsNew(label.hash)) {
+    while (previous_row && previous.Int(0) < task_id) {
+      PLUMB_ASSIGN_OR_RETURN(previous_row, previous.Step());
+    }
+    const bool shared =
+        previous_row && previous.Int(0) == task_id && previous.Text(1) == label.hash;
+    if (!shared && stored.IsNew(label.hash)) {
       blob.BindAll(label.hash, label.result_json, UnlessEmpty(label.media_json), label.method);
       PLUMB_RETURN_IF_ERROR(blob.Run());
       blob.Reset();
