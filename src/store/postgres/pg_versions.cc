@@ -216,24 +216,30 @@ Status PgStore::ForEachVersionLabel(int64_t version_id,
       Mode::kSnapshot,
       [&](PgConnection& c) -> Status {
         PLUMB_RETURN_IF_ERROR(VersionById(c, version_id).status());
-        int64_t after_id = 0;
+        // One cursor, so one plan for the whole version: a keyset page per
+        // query let the planner pick a scan of every task for each page
+        // when few labels are distinct (165 s for 1,000,000 labels).
+        // version_id is an integer: pasted, since a cursor's query takes no
+        // parameters.
+        PLUMB_RETURN_IF_ERROR(
+            c.Exec("DECLARE plumb_version NO SCROLL CURSOR FOR"
+                   " SELECT l.task_id, l.label_hash, t.data, b.result, b.media, b.method"
+                   " FROM dataset_version_labels l"
+                   " JOIN label_blobs b ON b.hash = l.label_hash"
+                   " JOIN tasks t ON t.id = l.task_id"
+                   " WHERE l.version_id = " +
+                   std::to_string(version_id) + " ORDER BY l.task_id"));
         while (true) {
           PLUMB_ASSIGN_OR_RETURN(
-              PgResult r,
-              c.Query("SELECT l.task_id, l.label_hash, t.data, b.result, b.media, b.method"
-                      " FROM dataset_version_labels l"
-                      " JOIN label_blobs b ON b.hash = l.label_hash"
-                      " JOIN tasks t ON t.id = l.task_id"
-                      " WHERE l.version_id = $1 AND l.task_id > $2 ORDER BY l.task_id LIMIT $3",
-                      version_id, after_id, kLabelBatch));
+              PgResult r, c.Query("FETCH " + std::to_string(kLabelBatch) + " FROM plumb_version"));
           for (int i = 0; i < r.rows(); ++i) {
             PgRow row = r.row(i);
             PLUMB_RETURN_IF_ERROR(fn(VersionLabel{row.Int(0), row.Text(1), row.Json(2), row.Text(3),
                                                   row.Text(4), row.Text(5)}));
           }
-          if (r.rows() < kLabelBatch) return Status::Ok();
-          after_id = r.row(r.rows() - 1).Int(0);
+          if (r.rows() < kLabelBatch) break;
         }
+        return c.Exec("CLOSE plumb_version");
       },
       Rerun::kNever);
 }
