@@ -17,7 +17,15 @@
 #   6. stats: the analytics endpoints of a project with 1,000,000 annotations
 #      (generated and loaded directly, counters included), p50/p99 of each vs
 #      the 100 ms target, on SQLite and (with PLUMB_BENCH_POSTGRES=1) on
-#      PostgreSQL.
+#      PostgreSQL;
+#   7. active learning: the built-in text classifier labeling Debian's package
+#      descriptions by section in uncertainty order vs random order (labels
+#      needed to reach 90% of the full-pool accuracy), and its update and
+#      predict throughput;
+#   8. dataset versions: Store::CreateDatasetVersion of 1,000,000 final labels
+#      (every label distinct, then a choice project's three), the same again,
+#      after 1 % relabeled, a diff and a stream, on SQLite and PostgreSQL,
+#      beside the time the same rows took to load.
 # Usage: bash bench/run.sh BUILD_DIR   (what `make bench` runs)
 # Knobs (environment): PLUMB_BENCH_ROWS, PLUMB_BENCH_ANNOTATORS,
 # PLUMB_BENCH_SECONDS, PLUMB_BENCH_HEALTHZ_SECONDS, PLUMB_BENCH_EXPORT_TASKS
@@ -29,8 +37,13 @@
 # cluster's fsync=off), PLUMB_BENCH_STATS (1; 0 leaves the stats rows out),
 # PLUMB_BENCH_STATS_ANNOTATIONS (1000000), PLUMB_BENCH_STATS_REQUESTS (100
 # per endpoint), PLUMB_BENCH_STATS_SECONDS (20: fewer requests when an
-# endpoint takes longer), PLUMB_BENCH_ONLY (stats: run the stats rows alone,
-# with PostgreSQL's unless PLUMB_BENCH_POSTGRES=0).
+# endpoint takes longer), PLUMB_BENCH_ACTIVE (1; 0 leaves the active-learning
+# rows out), PLUMB_BENCH_ACTIVE_RUNS (5 splits of the corpus),
+# PLUMB_BENCH_ACTIVE_BATCH (25 labels per round), PLUMB_BENCH_VERSIONS (1; 0
+# leaves the dataset version rows out), PLUMB_BENCH_VERSIONS_TASKS (1000000),
+# PLUMB_BENCH_ONLY (stats or versions: run those rows alone, with
+# PostgreSQL's unless PLUMB_BENCH_POSTGRES=0; active: the active-learning
+# tables alone).
 set -euo pipefail
 
 BUILD=${1:?usage: bash bench/run.sh BUILD_DIR}
@@ -49,12 +62,18 @@ STATS=${PLUMB_BENCH_STATS:-1}
 STATS_ANNOTATIONS=${PLUMB_BENCH_STATS_ANNOTATIONS:-1000000}
 STATS_REQUESTS=${PLUMB_BENCH_STATS_REQUESTS:-100}
 STATS_SECONDS=${PLUMB_BENCH_STATS_SECONDS:-20}
+ACTIVE=${PLUMB_BENCH_ACTIVE:-1}
+ACTIVE_RUNS=${PLUMB_BENCH_ACTIVE_RUNS:-5}
+ACTIVE_BATCH=${PLUMB_BENCH_ACTIVE_BATCH:-25}
+VERSIONS=${PLUMB_BENCH_VERSIONS:-1}
+VERSIONS_TASKS=${PLUMB_BENCH_VERSIONS_TASKS:-1000000}
 ONLY=${PLUMB_BENCH_ONLY:-}
 case $ONLY in
-  "" | stats) ;;
-  *) echo "bench: PLUMB_BENCH_ONLY must be empty or stats" >&2; exit 1 ;;
+  "" | stats | active | versions) ;;
+  *) echo "bench: PLUMB_BENCH_ONLY must be empty, stats, active or versions" >&2; exit 1 ;;
 esac
 [[ $ONLY != stats ]] || STATS=1
+[[ $ONLY != versions ]] || VERSIONS=1
 # Round-trip bounds on top of the time limits, far above what the time
 # limits allow on this class of machine.
 MAX_ROUNDS=2000000
@@ -66,14 +85,24 @@ LOAD=$BUILD/bench/plumb_bench_load
 PG_COPY=$BUILD/bench/plumb_bench_pg_copy
 QUALITY=$BUILD/bench/plumb_bench_quality
 ANALYTICS=$BUILD/bench/plumb_bench_analytics
+VERSIONS_BIN=$BUILD/bench/plumb_bench_versions
+ACTIVE_BIN=$BUILD/bench/plumb_bench_active_learning
 PG_CLUSTER=$(dirname "$0")/../scripts/pg-test-cluster.sh
-BINS=("$PLUMB" "$LOAD" "$ANALYTICS")
-[[ $ONLY == stats ]] || BINS+=("$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+case $ONLY in
+  stats) BINS=("$PLUMB" "$LOAD" "$ANALYTICS") ;;
+  active) BINS=("$ACTIVE_BIN") ;;
+  versions) BINS=("$VERSIONS_BIN") ;;
+  *)
+    BINS=("$PLUMB" "$LOAD" "$ANALYTICS" "$GEN" "$RAW" "$PG_COPY" "$QUALITY")
+    [[ $ACTIVE != 1 ]] || BINS+=("$ACTIVE_BIN")
+    [[ $VERSIONS != 1 ]] || BINS+=("$VERSIONS_BIN")
+    ;;
+esac
 for bin in "${BINS[@]}"; do
   [[ -x $bin ]] || { echo "bench: $bin is missing; build first (make build)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (scripts/install-deps.sh)" >&2; exit 1; }
-if [[ $POSTGRES == 1 ]] && ! command -v psql >/dev/null; then
+if [[ $POSTGRES == 1 && $ONLY != active ]] && ! command -v psql >/dev/null; then
   echo "bench: psql is missing (scripts/install-deps.sh installs postgresql)" >&2
   exit 1
 fi
@@ -83,6 +112,9 @@ declare -A EXPORT_BYTES
 # The stats section's outputs, by backend (sqlite, pg): the generator's line,
 # its /usr/bin/time file, the stats lines, and the first error ("" if none).
 declare -A STATS_GEN STATS_OUT STATS_ERROR
+# The dataset-version section's output and first error, by backend.labels
+# (sqlite.distinct, pg.choice, ...).
+declare -A VERSIONS_OUT VERSIONS_ERROR
 SERVER_PIDS=()
 SERVER_PID=""
 PG_STARTED=""
@@ -298,6 +330,55 @@ stats_note() {
   echo "$label stats per endpoint, requests measured / first warm-up ms / max ms:${each:- none}"
 }
 
+# Dataset versions on BACKEND (sqlite or pg) with DB, a SQLite path or the
+# URL of the plumb_versions database this makes afresh for each label kind.
+# A failure is recorded in VERSIONS_ERROR; the other rows stand.
+run_versions() {
+  local backend=$1 db=$2 labels out
+  for labels in distinct choice; do
+    log "$backend: dataset versions of $VERSIONS_TASKS final labels ($labels labels)"
+    if [[ $backend == pg ]]; then
+      psql "$PG_ADMIN" -qc 'DROP DATABASE IF EXISTS plumb_versions' \
+        -c 'CREATE DATABASE plumb_versions'
+    fi
+    if out=$("$VERSIONS_BIN" --tasks "$VERSIONS_TASKS" --db "$db" --labels "$labels" \
+      2>"$WORK/versions.err"); then
+      VERSIONS_OUT[$backend.$labels]=$out
+    else
+      VERSIONS_ERROR[$backend.$labels]=$(tail -1 "$WORK/versions.err" | head -c 200)
+      log "$backend: ${VERSIONS_ERROR[$backend.$labels]}"
+    fi
+    [[ $backend == pg ]] || rm -f "$db" "$db-wal" "$db-shm"
+  done
+  [[ $backend != pg ]] || psql "$PG_ADMIN" -qc 'DROP DATABASE IF EXISTS plumb_versions' || true
+}
+
+versions_rows() {
+  local backend=$1 prefix=$2 labels out size
+  size=$(short_count "$VERSIONS_TASKS")
+  for labels in distinct choice; do
+    out=${VERSIONS_OUT[$backend.$labels]:-}
+    if [[ -z $out ]]; then
+      row "${prefix}version of $size $labels labels" "failed" "-" \
+        "${VERSIONS_ERROR[$backend.$labels]:-see the log}"
+      continue
+    fi
+    row "${prefix}version of $size $labels labels: s" "$(field v1_s "$out") s" \
+      "$(field load_s "$out") s to load the rows" \
+      "seconds: $(verdict "<" "$(field v1_s "$out")" 60) (< 60 s)"
+    row "${prefix}  its CPU s (plumb's process)" "$(field v1_cpu_s "$out") s" "-" "-"
+    row "${prefix}  new label blobs" "+$(field v1_new_blobs "$out")" \
+      "$(field v1_labels "$out") labels" "-"
+    row "${prefix}  again, labels unchanged: s" "$(field v2_s "$out") s" \
+      "+$(field v2_new_blobs "$out") blobs" "-"
+    row "${prefix}  again, 1 % relabeled: s" "$(field v3_s "$out") s" \
+      "+$(field v3_new_blobs "$out") blobs" "-"
+    row "${prefix}  diff / stream the version: s" \
+      "$(field diff_s "$out") / $(field stream_s "$out") s" \
+      "$(field diff_relabeled "$out") relabeled" "-"
+  done
+}
+
 # verdict OP VALUE LIMIT: "met" or "missed" for VALUE OP LIMIT.
 verdict() {
   awk -v v="$2" -v l="$3" -v op="$1" 'BEGIN {
@@ -307,6 +388,88 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 # A table row; FIGURE_WIDTH fits the longest figure name of the table.
 FIGURE_WIDTH=44
 row() { printf "| %-${FIGURE_WIDTH}s | %14s | %24s | %-28s |\n" "$@"; }
+
+if [[ $ONLY == versions ]]; then
+  # Only the dataset-version rows (PLUMB_BENCH_ONLY=versions).
+  run_versions sqlite "$WORK/versions.db"
+  if [[ $POSTGRES == 1 ]]; then
+    start_pg_cluster
+    run_versions pg "${PG_ADMIN%/*}/plumb_versions"
+  fi
+  echo
+  echo "Plumb dataset-version benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+  echo
+  row "figure" "plumb" "baseline" "target"
+  row "---" "---" "---" "---"
+  versions_rows sqlite ""
+  [[ $POSTGRES != 1 ]] || versions_rows pg "PG "
+  exit 0
+fi
+
+# The active-learning corpus: Debian's package index as apt has it on this
+# machine (`apt-cache dumpavail`), each package's short description labeled
+# with its section, for six sections whose descriptions say what the
+# package is about; a generated corpus when the index is empty (no
+# `apt-get update` yet). Then the simulation; sets ACTIVE_OUT (the tables and
+# the key=value line), ACTIVE_KV (that line) and ACTIVE_SOURCE.
+run_active() {
+  local corpus=$WORK/active.tsv args
+  if command -v apt-cache >/dev/null; then
+    { apt-cache dumpavail 2>/dev/null || true; } | awk -v want="games sound graphics science net fonts" '
+      BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
+      /^Description: / { desc = substr($0, 14) }
+      /^Section: / { sec = $2; sub(/.*\//, "", sec) }
+      /^$/ { if (desc != "" && (sec in keep)) print sec "\t" desc; desc = ""; sec = "" }' >"$corpus"
+  fi
+  if [[ -s $corpus && $(wc -l <"$corpus") -ge 1000 ]]; then
+    args=(--corpus "$corpus")
+    ACTIVE_SOURCE="Debian package index (apt-cache dumpavail): short descriptions by section"
+  else
+    args=(--generated 8000)
+    ACTIVE_SOURCE="generated (apt's package index is empty here)"
+  fi
+  log "active learning: $ACTIVE_RUNS runs, batches of $ACTIVE_BATCH, corpus: $ACTIVE_SOURCE"
+  ACTIVE_OUT=$("$ACTIVE_BIN" "${args[@]}" --runs "$ACTIVE_RUNS" --batch "$ACTIVE_BATCH" 2>"$WORK/active.err") ||
+    { cat "$WORK/active.err" >&2; log "plumb_bench_active_learning failed"; exit 1; }
+  ACTIVE_KV=$(grep '^active_learning ' <<<"$ACTIVE_OUT")
+}
+
+# The active-learning rows of the table.
+active_rows() {
+  local random margin entropy
+  random=$(field random_labels "$ACTIVE_KV")
+  margin=$(field margin_labels "$ACTIVE_KV")
+  entropy=$(field entropy_labels "$ACTIVE_KV")
+  # "never": the pool ran out before the target; that misses it.
+  fewer() { [[ $1 != never && $2 != never ]] && verdict "<" "$1" "$2" || echo MISSED; }
+  row "learner: labels to target, margin / entropy" "$margin / $entropy" "$random random order" \
+    "< random: $(fewer "$margin" "$random") / $(fewer "$entropy" "$random")"
+  row "learner: Update / Predict texts/s" \
+    "$(field update_per_s "$ACTIVE_KV") / $(field predict_per_s "$ACTIVE_KV")" "-" "-"
+}
+
+# The line under the table about the active-learning rows.
+active_note() {
+  echo "active learning: $ACTIVE_SOURCE; $(field texts "$ACTIVE_KV") texts, $(field labels "$ACTIVE_KV")" \
+    "labels; pool $(field pool "$ACTIVE_KV"), held out $(field test "$ACTIVE_KV"); target" \
+    "$(field target "$ACTIVE_KV") held-out accuracy ($(field target_share "$ACTIVE_KV") of the" \
+    "full pool's $(field full_accuracy "$ACTIVE_KV")); medians of $(field runs "$ACTIVE_KV") runs, each:" \
+    "random $(field random_each "$ACTIVE_KV"), margin $(field margin_each "$ACTIVE_KV")," \
+    "entropy $(field entropy_each "$ACTIVE_KV"); model blob $(field blob_bytes "$ACTIVE_KV") bytes"
+}
+
+if [[ $ONLY == active ]]; then
+  # Only the active-learning tables (PLUMB_BENCH_ONLY=active).
+  run_active
+  echo
+  echo "Plumb active-learning benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC'), nproc $(nproc)," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+  echo "corpus source: $ACTIVE_SOURCE"
+  echo
+  grep -v '^active_learning ' <<<"$ACTIVE_OUT"
+  exit 0
+fi
 
 if [[ $ONLY == stats ]]; then
   # Only the stats rows (PLUMB_BENCH_ONLY=stats).
@@ -440,6 +603,10 @@ if [[ $STATS == 1 ]]; then
   rm -f "$WORK"/stats.db*
 fi
 
+# --- dataset versions -------------------------------------------------------------
+
+[[ $VERSIONS != 1 ]] || run_versions sqlite "$WORK/versions.db"
+
 # --- PostgreSQL ----------------------------------------------------------------
 
 if [[ $POSTGRES == 1 ]]; then
@@ -488,12 +655,17 @@ if [[ $POSTGRES == 1 ]]; then
     run_stats pg "${PG_ADMIN%/*}/plumb_stats"
     psql "$PG_ADMIN" -qc 'DROP DATABASE plumb_stats' || true
   fi
+  [[ $VERSIONS != 1 ]] || run_versions pg "${PG_ADMIN%/*}/plumb_versions"
 fi
 
 # --- quality -------------------------------------------------------------------
 
 log "Dawid-Skene on 1,000,000 simulated labels (333,334 items x 3, 200 labelers, 4 classes)"
 QUALITY_OUT=$("$QUALITY")
+
+# --- active learning -------------------------------------------------------------
+
+[[ $ACTIVE != 1 ]] || run_active
 
 # --- the table ---------------------------------------------------------------
 
@@ -580,7 +752,9 @@ row "Dawid-Skene 1M labels: s (iterations)" "$DS_S ($(field ds_iterations "$QUAL
 row "Dawid-Skene 1M labels: CPU s" "$(field ds_cpu_seconds "$QUALITY_OUT")" "-" "-"
 row "Dawid-Skene 1M labels: accuracy" "$DS_ACC" "$MV_ACC majority vote" \
   ">= majority: $(verdict ">=" "$DS_ACC" "$MV_ACC")"
+[[ $ACTIVE != 1 ]] || active_rows
 [[ $STATS != 1 ]] || stats_rows sqlite ""
+[[ $VERSIONS != 1 ]] || versions_rows sqlite ""
 echo
 echo "baseline schema check (raw table vs Plumb's tasks table): $(field schema "$RAW_OUT");" \
   "measured windows: annotate $(field seconds "$ANNOTATE_OUT") s," \
@@ -594,6 +768,7 @@ if [[ $GOLDEN == 1 ]]; then
     "done; first error:" \
     "$(first_error "$WORK/golden.err")"
 fi
+[[ $ACTIVE != 1 ]] || active_note
 [[ $STATS != 1 ]] || stats_note sqlite SQLite
 
 [[ $POSTGRES == 1 ]] || exit 0
@@ -648,6 +823,7 @@ if [[ $GOLDEN == 1 ]]; then
   row "PG overlap $OVERLAP + golden: load errors" "$(field errors "$PG_GOLDEN_OUT")" "-" "0"
 fi
 [[ $STATS != 1 ]] || stats_rows pg "PG "
+[[ $VERSIONS != 1 ]] || versions_rows pg "PG "
 echo
 echo "baseline schema check (raw COPY table vs Plumb's tasks table): $(field schema "$PG_RAW_OUT");" \
   "measured windows: 1 server $(field seconds "$PG1_OUT") s, 2 servers $(field seconds "$PG2_OUT") s;" \

@@ -284,6 +284,14 @@ test('instructions gate labeling, render without script, and are recorded on eve
   assert.equal(await revision.getAttribute('data-revision'), '1');
   assert.match(await revision.textContent(), /annotator/);
 
+  // The quality dashboard counts that label under version 1.
+  await editor.goto(`${plumb.baseUrl}/projects/${projectId}/quality`);
+  const versionRow = editor.locator('[data-testid="instructions-version-row"][data-version="1"]');
+  await versionRow.waitFor();
+  assert.match(await versionRow.textContent(), /^version 1\s*1/);
+  const { body: byVersion } = await manager('GET', `/projects/${projectId}/analytics/instructions`);
+  assert.deepEqual(byVersion.items.map((v) => [v.version, v.labels]), [[1, 1]]);
+
   assert.deepEqual(problems, []);
   assert.deepEqual(editorProblems, []);
   await page.close();

@@ -343,6 +343,11 @@ TEST_P(AnalyticsApiTest, PredictionsDisagreementsSamplesAndReviewSends) {
   auto second = manager.Post(P(project, "/disagreements/review"), json{{"k", 1}}.dump());
   EXPECT_EQ(Body(second)["task_ids"], json::array({t[1]}));
   EXPECT_EQ(manager.Post(P(project, "/disagreements/review"), json{{"k", 0}}.dump()).status, 400);
+  json audit = Body(manager.Get("/api/v1/audit?limit=1&project=" + std::to_string(project)));
+  ASSERT_EQ(audit["items"].size(), 1u);
+  EXPECT_EQ(audit["items"][0]["action"], "review.send");
+  EXPECT_EQ(audit["items"][0]["details"]["from"], "disagreements/review");
+  EXPECT_EQ(audit["items"][0]["details"]["task_ids"], json::array({t[1]}));
 
   // The reviewer fixes task 3 to what the model said: its score drops to 0.
   auto claim = rev.Post(P(project, "/review/next"), "");

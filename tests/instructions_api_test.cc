@@ -249,6 +249,33 @@ TEST_P(InstructionsApiTest, OutdatedTasksGoBackToTheirAnnotatorsAsRework) {
   // As after a reviewer's rejection, the completed tasks return to review.
   EXPECT_EQ(State(tasks[0]), "reviewing");
   EXPECT_EQ(State(tasks[1]), "reviewing");
+
+  // The history says why each annotation has a second revision.
+  auto history = mia.Get(T(tasks[0], "/history"));
+  ASSERT_EQ(history.status, 200) << history.body;
+  json h = Body(history);
+  ASSERT_EQ(h["items"].size(), 4u);
+  for (const json& item : h["items"]) {
+    const bool second = item["revision"] == 2;
+    EXPECT_EQ(item["reason"], second ? "instructions" : "first") << item;
+    EXPECT_EQ(item["comment"], second ? json("instructions changed (version 1)") : json(nullptr));
+    EXPECT_EQ(item["instructions_version"], second ? 1 : 0);
+  }
+  ASSERT_EQ(h["reviews"].size(), 1u);
+  EXPECT_EQ(h["reviews"][0]["decision"], "instructions_rework");
+
+  // The save and both reworks are in the audit log, newest first.
+  json audit = Body(mia.Get("/api/v1/audit?project=" + std::to_string(project)));
+  std::vector<std::string> actions;
+  for (const json& e : audit["items"]) {
+    if (e["action"].get<std::string>().rfind("instructions.", 0) == 0) {
+      actions.push_back(e["action"]);
+    }
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"instructions.rework", "instructions.rework",
+                                               "instructions.save"}));
+  EXPECT_EQ(audit["items"][0]["details"]["sent"], 1);
+  EXPECT_EQ(audit["items"][0]["details"]["before"], 1);
 }
 
 TEST_P(InstructionsApiTest, AnalyticsBreakGoldenAccuracyAndAgreementDownByVersion) {

@@ -50,6 +50,27 @@ std::optional<std::vector<size_t>> Utf8CodePointOffsets(std::string_view text) {
   return offsets;
 }
 
+std::vector<char32_t> Utf8DecodeLenient(std::string_view text) {
+  std::vector<char32_t> out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t n = SequenceLength(text.substr(i));
+    if (n == 0) {
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
+    }
+    // The lead byte's payload bits, then six per continuation byte.
+    static constexpr uint8_t kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    char32_t c = static_cast<uint8_t>(text[i]) & kLeadMask[n];
+    for (size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<uint8_t>(text[i + k]) & 0x3F);
+    out.push_back(c);
+    i += n;
+  }
+  return out;
+}
+
 std::optional<size_t> Utf8Length(std::string_view text) {
   size_t count = 0;
   for (size_t i = 0; i < text.size(); ++count) {

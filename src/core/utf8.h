@@ -19,4 +19,8 @@ std::optional<std::vector<size_t>> Utf8CodePointOffsets(std::string_view text);
 // The number of code points of `text`, or nullopt when it is not valid UTF-8.
 std::optional<size_t> Utf8Length(std::string_view text);
 
+// The code points of `text`, each byte that does not start a valid sequence
+// read as U+FFFD: for code that must take any bytes (the text classifier).
+std::vector<char32_t> Utf8DecodeLenient(std::string_view text);
+
 }  // namespace plumb

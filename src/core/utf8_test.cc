@@ -43,5 +43,27 @@ TEST(Utf8Test, CodePointOffsets) {
   }
 }
 
+TEST(Utf8Test, DecodeLenient) {
+  struct Case {
+    std::string text;
+    std::u32string code_points;
+  };
+  const Case cases[] = {
+      {"", U""},
+      {"Zo\xC3\xAB \xE6\x9D\xB1\xF0\x9F\x8E\x89", U"Zoë 東🎉"},
+      {"a\xFF"
+       "b",
+       U"a\uFFFDb"},
+      {"\xC3", U"\uFFFD"},                        // truncated
+      {"\xC0\xAF", U"\uFFFD\uFFFD"},              // overlong: each byte replaced
+      {"\xED\xA0\x80!", U"\uFFFD\uFFFD\uFFFD!"},  // surrogate
+      {"\xF0\x9F\x8E", U"\uFFFD\uFFFD\uFFFD"},    // truncated emoji
+  };
+  for (const Case& c : cases) {
+    std::vector<char32_t> got = Utf8DecodeLenient(c.text);
+    EXPECT_EQ(std::u32string(got.begin(), got.end()), c.code_points) << c.text;
+  }
+}
+
 }  // namespace
 }  // namespace plumb

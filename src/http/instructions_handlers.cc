@@ -211,6 +211,8 @@ Result<Reply> Save(Ctx& ctx) {
                                                                .examples_json = examples.dump(),
                                                                .note = note},
                                                               ctx.services.clock->NowMs()));
+  Audit(ctx, "instructions.save", project.id, "version " + std::to_string(v.version),
+        {{"version", v.version}, {"note", v.note}});
   return JsonReply(201, VersionJson(v));
 }
 
@@ -333,6 +335,8 @@ Result<Reply> Rework(Ctx& ctx) {
       after_id = *page.next_after_id;
     }
   }
+  Audit(ctx, "instructions.rework", project.id, "before version " + std::to_string(before),
+        {{"before", before}, {"sent", sent}});
   return JsonReply(200, {{"sent", sent}});
 }
 

@@ -139,7 +139,9 @@ Result<std::vector<int64_t>> TaskIds(const json& body) {
 }
 
 // Sends the project's done tasks among `ids` to review; the rest are skipped.
-Result<json> SendToReview(Ctx& ctx, const Project& project, const std::vector<int64_t>& ids) {
+// `source`: the route, for the audit entry ("review/send", "disagreements/review").
+Result<json> SendToReview(Ctx& ctx, const Project& project, const std::vector<int64_t>& ids,
+                          std::string_view source) {
   std::vector<int64_t> own;
   for (int64_t id : ids) {
     Result<Task> task = ctx.services.store->GetTask(id);
@@ -152,6 +154,8 @@ Result<json> SendToReview(Ctx& ctx, const Project& project, const std::vector<in
   for (int64_t id : ids) {
     if (!moved.count(id)) skipped.push_back(id);
   }
+  Audit(ctx, "review.send", project.id, "",
+        {{"sent", sent.size()}, {"task_ids", sent}, {"from", source}});
   return json{{"sent", sent.size()}, {"task_ids", sent}, {"skipped", skipped}};
 }
 
@@ -159,8 +163,7 @@ Result<Reply> SendToReviewRoute(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
   PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
   PLUMB_ASSIGN_OR_RETURN(std::vector<int64_t> ids, TaskIds(body));
-  PLUMB_ASSIGN_OR_RETURN(json out, SendToReview(ctx, project, ids));
-  Audit(ctx, "review.send", project.id, "", {{"sent", out["sent"]}, {"task_ids", out["task_ids"]}});
+  PLUMB_ASSIGN_OR_RETURN(json out, SendToReview(ctx, project, ids, "review/send"));
   return JsonReply(200, out);
 }
 
@@ -459,7 +462,7 @@ Result<Reply> ReviewTopDisagreements(Ctx& ctx) {
     q.after = std::pair<double, int64_t>(page.items.back().score, page.items.back().prediction_id);
   }
   if (ids.empty()) return JsonReply(200, {{"sent", 0}, {"task_ids", json::array()}});
-  PLUMB_ASSIGN_OR_RETURN(json out, SendToReview(ctx, project, ids));
+  PLUMB_ASSIGN_OR_RETURN(json out, SendToReview(ctx, project, ids, "disagreements/review"));
   return JsonReply(200, {{"sent", out["sent"]}, {"task_ids", out["task_ids"]}});
 }
 

@@ -153,6 +153,8 @@ const char* DecisionName(store::Store::Decision d) {
       return "fix";
     case store::Store::Decision::kResolve:
       return "resolve";
+    case store::Store::Decision::kInstructionsRework:
+      return "instructions_rework";
   }
   return "accept";
 }
@@ -170,10 +172,14 @@ json ReasonOf(const Revision& rev, const Revision* previous,
     const store::Store::ReviewNote* reject = nullptr;
     for (const store::Store::ReviewNote& r : reviews) {
       if (r.created_at_ms > rev.created_at_ms) break;
-      if (r.decision == store::Store::Decision::kReject) reject = &r;
+      if (r.decision == store::Store::Decision::kReject ||
+          r.decision == store::Store::Decision::kInstructionsRework) {
+        reject = &r;
+      }
     }
     if (reject != nullptr && reject->created_at_ms >= previous->created_at_ms) {
-      return {{"reason", "rework"}, {"comment", reject->comment}};
+      const bool instructions = reject->decision == store::Store::Decision::kInstructionsRework;
+      return {{"reason", instructions ? "instructions" : "rework"}, {"comment", reject->comment}};
     }
   }
   return {{"reason", "edit"}};

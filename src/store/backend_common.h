@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/core.h"
@@ -292,6 +293,23 @@ struct CanonicalLabel {
 // kInternal for stored JSON that does not parse.
 Result<CanonicalLabel> CanonicalizeLabel(int64_t task_id, std::string_view result_json,
                                          std::string_view media_json, std::string_view method);
+
+// The label hashes one snapshot has already put in label_blobs: a label that
+// many tasks share (most labels, in a choice project) is written once per
+// snapshot instead of probed once per task. Bounded; past the bound it starts
+// over, and the store probes again (INSERT OR IGNORE, ON CONFLICT DO NOTHING).
+class SnapshotBlobs {
+ public:
+  // True the first time this snapshot sees `hash` (since it last started over).
+  bool IsNew(const std::string& hash) {
+    if (seen_.size() >= kMaxKnown) seen_.clear();
+    return seen_.insert(hash).second;
+  }
+
+ private:
+  static constexpr size_t kMaxKnown = size_t{1} << 16;
+  std::unordered_set<std::string> seen_;
+};
 
 // The hash of a version: SHA-256 over "<task id> <label hash>\n" per label, in
 // task id order.

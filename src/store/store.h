@@ -657,8 +657,10 @@ class Store {
   // goes back to its annotator (ClaimRule kRework) with the comment; the task
   // is annotating until each has a new revision, then completes again with
   // after_rework. Writes task.completed (and batch.completed when it was the
-  // batch's last task) or review.rejected events.
-  enum class Decision : int8_t { kAccept = 0, kReject, kFix, kResolve };
+  // batch's last task) or review.rejected events. kInstructionsRework is
+  // never a reviewer's: ReworkOutdated records it, a reject for a changed
+  // instructions version, so the history can say why the task came back.
+  enum class Decision : int8_t { kAccept = 0, kReject, kFix, kResolve, kInstructionsRework };
   struct Review {
     int64_t task_id = 0;
     int64_t reviewer_id = 0;

@@ -246,7 +246,7 @@ TEST_P(StoreConformanceTest, OutdatedTasksAreListedAndSentBackAsRework) {
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0].comment, comment);
   EXPECT_EQ(notes[0].reviewer, "mia");
-  EXPECT_EQ(notes[0].decision, Store::Decision::kReject);
+  EXPECT_EQ(notes[0].decision, Store::Decision::kInstructionsRework);
   int rejected_events = 0;
   for (const DumpedRow& row : RowsOf(store(), "events")) {
     if (row.values[2] == "review.rejected") ++rejected_events;

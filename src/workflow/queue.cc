@@ -209,7 +209,8 @@ Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& 
       PLUMB_ASSIGN_OR_RETURN(std::vector<store::Store::ReviewNote> reviews,
                              store_.ListReviews(next.task.id));
       for (auto it = reviews.rbegin(); it != reviews.rend(); ++it) {
-        if (it->decision == store::Store::Decision::kReject) {
+        if (it->decision == store::Store::Decision::kReject ||
+            it->decision == store::Store::Decision::kInstructionsRework) {
           next.review = *it;
           break;
         }

@@ -523,6 +523,14 @@ export interface WorkforceRow extends AnalyticsRow {
   members: number | UserRef[];
 }
 
+/** Golden accuracy and agreement of the labels made under one instructions version (0: none). */
+export interface InstructionsVersionRow {
+  version: number;
+  labels: number;
+  golden: GoldenFigures;
+  agreement: { compared: number; mean: number | null };
+}
+
 export interface DayRow extends AnalyticsRow {
   /** A UTC day, e.g. 2026-12-01. */
   day: string;
@@ -567,7 +575,7 @@ export interface TimeseriesQuery extends DateRange {
 }
 
 /** The analytics tables that answer as CSV with `format=csv`. */
-export type AnalyticsTable = 'summary' | 'labelers' | 'workforces' | 'timeseries' | 'confusion';
+export type AnalyticsTable = 'summary' | 'labelers' | 'workforces' | 'timeseries' | 'confusion' | 'instructions';
 
 export interface SampleQuery extends DateRange {
   seed?: string;
@@ -979,6 +987,8 @@ export const api = {
     list<LabelerRow>('GET', `/projects/${projectId}/analytics/labelers${query({ ...range })}`),
   analyticsWorkforces: (projectId: number, range: DateRange) =>
     list<WorkforceRow>('GET', `/projects/${projectId}/analytics/workforces${query({ ...range })}`),
+  analyticsInstructions: (projectId: number, range: DateRange) =>
+    list<InstructionsVersionRow>('GET', `/projects/${projectId}/analytics/instructions${query({ ...range })}`),
   analyticsTimeseries: (projectId: number, q: TimeseriesQuery) =>
     list<DayRow>('GET', `/projects/${projectId}/analytics/timeseries${query({ ...q })}`),
   analyticsConfusion: (projectId: number, q: ConfusionQuery) =>

@@ -230,7 +230,7 @@ Result<std::vector<int64_t>> PgStore::ReworkOutdated(int64_t project_id, int64_t
               .status());
       PLUMB_RETURN_IF_ERROR(c.Query("INSERT INTO reviews (task_id, reviewer_id, decision, comment,"
                                     " created_at) VALUES ($1, $2, $3, $4, $5)",
-                                    task.id, manager_id, Decision::kReject, comment, now_ms)
+                                    task.id, manager_id, Decision::kInstructionsRework, comment, now_ms)
                                 .status());
       PLUMB_RETURN_IF_ERROR(WriteReviewRejected(c, task, manager_id, comment, now_ms));
       sent.insert(task.id);

@@ -8,7 +8,6 @@
 // COPY throughout, no statement per label.
 
 #include <string>
-#include <unordered_set>
 #include <utility>
 
 #include "store/backend_common.h"
@@ -93,7 +92,7 @@ Result<DatasetVersion> Snapshot(PgConnection& c, int64_t project_id, std::string
   VersionHasher hasher;
   int64_t count = 0;
   std::string blobs, members;
-  std::unordered_set<std::string> batch_hashes;
+  SnapshotBlobs stored;
   const std::string version_prefix = std::to_string(version_id) + "\t";
   while (true) {
     PLUMB_ASSIGN_OR_RETURN(PgResult rows, c.Query("FETCH " + std::to_string(kSnapshotFetchRows) +
@@ -101,13 +100,12 @@ Result<DatasetVersion> Snapshot(PgConnection& c, int64_t project_id, std::string
     if (rows.empty()) break;
     blobs.clear();
     members.clear();
-    batch_hashes.clear();
     for (int i = 0; i < rows.rows(); ++i) {
       PgRow r = rows.row(i);
       const int64_t task_id = r.Int(0);
       PLUMB_ASSIGN_OR_RETURN(CanonicalLabel label,
                              CanonicalizeLabel(task_id, r.View(1), r.View(2), r.View(3)));
-      if (batch_hashes.insert(label.hash).second) {
+      if (stored.IsNew(label.hash)) {
         blobs += label.hash;
         blobs += '\t';
         AppendCopyField(blobs, label.result_json);

@@ -228,7 +228,7 @@ Result<std::vector<int64_t>> ReworkOutdated(Connection& c, int64_t project_id,
                              c.Prepare("INSERT INTO reviews (task_id, reviewer_id, decision,"
                                        " comment, created_at) VALUES (?, ?, ?, ?, ?)"));
       PLUMB_RETURN_IF_ERROR(
-          s.BindAll(id, manager_id, Store::Decision::kReject, comment, now_ms).Run());
+          s.BindAll(id, manager_id, Store::Decision::kInstructionsRework, comment, now_ms).Run());
     }
     PLUMB_RETURN_IF_ERROR(WriteReviewRejected(c, *task, manager_id, comment, now_ms));
     sent.push_back(id);

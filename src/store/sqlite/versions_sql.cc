@@ -91,6 +91,7 @@ Result<DatasetVersion> CreateDatasetVersion(Connection& c, int64_t project_id,
                 " VALUES (?, ?, ?)"));
   labels.Bind(project_id);
   VersionHasher hasher;
+  SnapshotBlobs stored;
   int64_t count = 0;
   while (true) {
     PLUMB_ASSIGN_OR_RETURN(bool row, labels.Step());
@@ -98,9 +99,11 @@ Result<DatasetVersion> CreateDatasetVersion(Connection& c, int64_t project_id,
     const int64_t task_id = labels.Int(0);
     PLUMB_ASSIGN_OR_RETURN(CanonicalLabel label, CanonicalizeLabel(task_id, labels.Text(1),
                                                                    labels.Text(2), labels.Text(3)));
-    blob.BindAll(label.hash, label.result_json, UnlessEmpty(label.media_json), label.method);
-    PLUMB_RETURN_IF_ERROR(blob.Run());
-    blob.Reset();
+    if (stored.IsNew(label.hash)) {
+      blob.BindAll(label.hash, label.result_json, UnlessEmpty(label.media_json), label.method);
+      PLUMB_RETURN_IF_ERROR(blob.Run());
+      blob.Reset();
+    }
     member.BindAll(version_id, task_id, label.hash);
     PLUMB_RETURN_IF_ERROR(member.Run());
     member.Reset();

@@ -1,8 +1,10 @@
 // The manager's quality dashboard of one project (docs/analytics.md): the
-// summary, labelers, workforces, days and confusion over one date range.
+// summary, labelers, workforces, instructions versions, days and confusion
+// over one date range.
 import { api } from '../api';
 import { AnalyticsNav } from '../analytics/AnalyticsNav';
 import { ConfusionPanel } from '../analytics/ConfusionPanel';
+import { InstructionsPanel } from '../analytics/InstructionsPanel';
 import { LabelersPanel } from '../analytics/LabelersPanel';
 import { apiRange, useDayRange } from '../analytics/range';
 import { RangePicker } from '../analytics/RangePicker';
@@ -20,7 +22,8 @@ export function Quality({ projectId }: { projectId: number }) {
   const summary = useAsync(() => api.analyticsSummary(projectId, q), deps);
   const labelers = useAsync(() => api.analyticsLabelers(projectId, q), deps);
   const workforces = useAsync(() => api.analyticsWorkforces(projectId, q), deps);
-  const csv = (table: 'summary' | 'labelers' | 'workforces') => api.analyticsCsvUrl(projectId, table, { ...q });
+  const byInstructions = useAsync(() => api.analyticsInstructions(projectId, q), deps);
+  const csv = (table: 'summary' | 'labelers' | 'workforces' | 'instructions') => api.analyticsCsvUrl(projectId, table, { ...q });
 
   return (
     <section className="analytics" data-testid="quality">
@@ -33,6 +36,7 @@ export function Quality({ projectId }: { projectId: number }) {
       <SummaryPanel summary={summary} csv={csv('summary')} />
       <LabelersPanel labelers={labelers} workforces={workforces.data ?? []} csv={csv('labelers')} />
       <WorkforcesPanel workforces={workforces} csv={csv('workforces')} />
+      <InstructionsPanel rows={byInstructions} csv={csv('instructions')} />
       <TimeseriesPanel projectId={projectId} range={range} labelers={labelers.data ?? []} workforces={workforces.data ?? []} />
       {project.data && (
         <ConfusionPanel projectId={projectId} range={range} controls={project.data.schema.controls} labelers={labelers.data ?? []} />

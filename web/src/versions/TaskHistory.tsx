@@ -26,6 +26,10 @@ const reasonNames: Record<string, string> = {
   adjudication: 'adjudicated',
 };
 
+const decisionNames: Record<string, string> = {
+  instructions_rework: 'sent back: instructions changed',
+};
+
 /** A user as the server names one: a reference, a username, or (decided_by) an id. */
 function who(user: UserRef | string | number | null | undefined): string {
   if (user === null || user === undefined || user === '') return '—';
@@ -123,7 +127,7 @@ export function TaskHistoryPanel({ taskId, controls }: { taskId: number; control
             <ul className="plain-list" data-testid="history-reviews">
               {reviews.map((r, i) => (
                 <li key={i} data-testid="history-review" data-decision={r.decision}>
-                  <strong>{r.decision}</strong> by {who(r.reviewer)} · {formatTime(r.created_at)}
+                  <strong>{decisionNames[r.decision] ?? r.decision}</strong> by {who(r.reviewer)} · {formatTime(r.created_at)}
                   {r.comment && <div className="small rework-comment">{r.comment}</div>}
                 </li>
               ))}
