@@ -325,6 +325,65 @@ TEST_P(MlBackendApiTest, ALabelStudioBackendIsTranslatedBothWays) {
   EXPECT_EQ(item["value"]["choices"], json::array({"positive"}));
 }
 
+// The built-in active learner: taught by accepted labels, persisted, and its
+// predictions become pre-labels with their probability.
+TEST_P(MlBackendApiTest, TheBuiltInLearnerLearnsFromAcceptedLabelsAndPrelabels) {
+  const int64_t id = AddBackend({{"protocol", "builtin_learner"}});
+  json b = Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(id)));
+  EXPECT_EQ(b["name"], "plumb-active-learner");
+  EXPECT_EQ(manager_->Post(P(project_, "/ml-backends"),
+                           json{{"protocol", "builtin_learner"}, {"name", "x"}, {"url", "http://h/"}}
+                               .dump())
+                .status,
+            400)
+      << "the built-in learner takes no url";
+  json tasks = json::array({{{"text", "great fun, great cast"}},
+                            {{"text", "awful bore, awful plot"}},
+                            {{"text", "a great great film"}},
+                            {{"text", "an awful awful film"}}});
+  ASSERT_EQ(manager_->Post(P(project_, "/tasks"), tasks.dump(), "application/json").status, 201);
+
+  // Before any label it proposes nothing.
+  auto res = manager_->Post(P(project_, "/predict"), json{{"backend_id", id}}.dump());
+  ASSERT_EQ(res.status, 201) << res.body;
+  json job = WaitForJob(Body(res)["id"].get<int64_t>());
+  EXPECT_EQ(job["predicted"], 0) << job.dump();
+  EXPECT_EQ(job["failed"], 0);
+
+  json first = Next();
+  ASSERT_EQ(SubmitAs(first, "positive", 100).status, 201);
+  json second = Next();
+  ASSERT_EQ(SubmitAs(second, "negative", 100).status, 201);
+  json learned;
+  for (int i = 0; i < 100; ++i) {
+    learned = Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(id)));
+    if (learned["model_version"] == "2") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(learned["model_version"], "2") << "two accepted labels, two updates: " << learned.dump();
+
+  res = manager_->Post(P(project_, "/predict"),
+                       json{{"backend_id", id}, {"tasks", {{"state", "new"}}}}.dump());
+  ASSERT_EQ(res.status, 201) << res.body;
+  job = WaitForJob(Body(res)["id"].get<int64_t>());
+  EXPECT_EQ(job["predicted"], 2) << job.dump();
+  for (const json& expected : {json("positive"), json("negative")}) {
+    json next = Next();
+    ASSERT_TRUE(next["task"].contains("prelabel")) << next.dump();
+    const json& p = next["task"]["prelabel"];
+    EXPECT_EQ(p["model_name"], "plumb-active-learner");
+    EXPECT_EQ(p["model_version"], "2");
+    EXPECT_GT(p["score"].get<double>(), 0.5) << "the probability of the proposed label";
+    EXPECT_LT(p["score"].get<double>(), 1.0);
+    EXPECT_EQ(p["result"][0]["values"][0], expected) << next["task"]["data"].dump();
+    ASSERT_EQ(SubmitAs(next, expected.get<std::string>(), 100).status, 201);
+  }
+  json stats = Body(manager_->Get(P(project_, "/automation/stats")));
+  ASSERT_EQ(stats["models"].size(), 1u) << stats.dump();
+  EXPECT_EQ(stats["models"][0]["unchanged"], 2);
+  EXPECT_EQ(stats["time_per_task"]["without_prelabel"]["labels"], 2);
+}
+
 TEST_P(MlBackendApiTest, BackendAdminIsForManagersAndBadInputChangesNothing) {
   const json good = {{"name", "m"}, {"url", "http://127.0.0.1:9/model"}};
   EXPECT_EQ(annotator_->Post(P(project_, "/ml-backends"), good.dump()).status, 403);

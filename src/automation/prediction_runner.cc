@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "automation/active_learner.h"
+
 namespace plumb::automation {
 namespace {
 
@@ -19,6 +21,106 @@ size_t PageSize(const store::MlBackend& b) {
 
 std::string Describe(const CallOutcome& outcome) {
   return outcome.error.empty() ? std::string("no answer") : outcome.error;
+}
+
+bool IsBuiltinLearner(const store::MlBackend& b) { return b.protocol == kBuiltinLearnerProtocol; }
+
+// The control the built-in learner labels: the schema's first choice control.
+const Control* LearnerControl(const Schema& schema) {
+  for (const Control& c : schema.controls) {
+    if (c.type == ControlType::kChoice) return &c;
+  }
+  return nullptr;
+}
+
+std::string SourceText(const std::string& data_json, const std::string& field) {
+  json data = json::parse(data_json, nullptr, false);
+  if (!data.is_object()) return "";
+  auto it = data.find(field);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The project's stored model for `control`, or a new one when there is none
+// (or its labels are no longer the control's).
+Result<TextClassifier> LoadLearner(store::Store& store, int64_t project_id, const Control& control) {
+  PLUMB_ASSIGN_OR_RETURN(std::optional<store::LearnerModel> stored,
+                         store.GetLearnerModel(project_id, control.name));
+  if (stored) {
+    Result<TextClassifier> model = TextClassifier::Deserialize(stored->model, control.labels);
+    if (model.ok()) return model;
+    if (model.status().code() != StatusCode::kConflict) return model.status();
+  }
+  LearnerOptions options;
+  options.multi_label = control.multiple;
+  return TextClassifier::Create(control.labels, options);
+}
+
+// Predictions of the built-in learner (no network): the most probable label
+// (multiple choice: every label at 0.5 or more, else the most probable),
+// its probability as the score, the model's update count as its version.
+CallOutcome LearnerPredict(store::Store& store, const Project& project, const Schema& schema,
+                           const std::vector<BackendTask>& tasks) {
+  CallOutcome out;
+  const Control* control = LearnerControl(schema);
+  if (control == nullptr) {
+    out.error = "the schema has no choice control for the built-in learner";
+    return out;
+  }
+  Result<TextClassifier> model = LoadLearner(store, project.id, *control);
+  if (!model.ok()) {
+    out.error = model.status().message();
+    return out;
+  }
+  out.ok = true;
+  out.model_version = std::to_string(model->updates());
+  // An untrained model would propose the first label for everything.
+  if (model->updates() == 0) return out;
+  for (const BackendTask& t : tasks) {
+    const std::vector<double> p = model->Predict(SourceText(t.data_json, control->source));
+    const size_t best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+    json values = json::array();
+    if (control->multiple) {
+      for (size_t k = 0; k < p.size(); ++k) {
+        if (p[k] >= 0.5) values.push_back(control->labels[k]);
+      }
+    }
+    if (values.empty()) values.push_back(control->labels[best]);
+    const json result = json::array({{{"control", control->name}, {"type", "choice"}, {"values", values}}});
+    Result<ValidAnnotation> valid = ValidateAnnotation(schema, t.data_json, result.dump(), "");
+    if (!valid.ok()) {
+      out.task_errors.emplace_back(t.id, valid.status().message());
+      continue;
+    }
+    out.predictions.push_back({t.id, std::move(valid->result_json), "", p[best]});
+  }
+  return out;
+}
+
+// One accepted label into the project's learner, persisted; returns the
+// model's update count.
+Result<int64_t> TeachLearner(store::Store& store, const Project& project, const Schema& schema,
+                             const Task& task, const FinalLabel& label, int64_t now_ms) {
+  const Control* control = LearnerControl(schema);
+  if (control == nullptr) return Status::InvalidArgument("the schema has no choice control");
+  json result = json::parse(label.result_json, nullptr, false);
+  std::vector<int32_t> classes;
+  for (const json& item : result.is_array() ? result : json::array()) {
+    if (item.value("control", "") != control->name) continue;
+    for (const json& v : item.value("values", json::array())) {
+      auto at = std::find(control->labels.begin(), control->labels.end(), v.get<std::string>());
+      if (at != control->labels.end()) {
+        classes.push_back(static_cast<int32_t>(at - control->labels.begin()));
+      }
+    }
+  }
+  PLUMB_ASSIGN_OR_RETURN(TextClassifier model, LoadLearner(store, project.id, *control));
+  if (classes.empty()) return model.updates();  // the control left unanswered: nothing to learn
+  const std::string text = SourceText(task.data_json, control->source);
+  PLUMB_RETURN_IF_ERROR(control->multiple ? model.Update(text, classes)
+                                          : model.Update(text, classes.front()));
+  PLUMB_RETURN_IF_ERROR(store.PutLearnerModel(
+      {project.id, control->name, model.Serialize(), model.updates(), now_ms}));
+  return model.updates();
 }
 
 }  // namespace
@@ -232,7 +334,11 @@ void PredictionRunner::RunJob(store::PredictionJob job) {
     {
       std::vector<std::jthread> pool;
       for (size_t i = 0; i < batches.size(); ++i) {
-        pool.emplace_back([&, i] { outcomes[i] = PredictWithRetries(client, batches[i]); });
+        pool.emplace_back([&, i] {
+          outcomes[i] = IsBuiltinLearner(*backend)
+                            ? LearnerPredict(store_, *project, **schema, batches[i])
+                            : PredictWithRetries(client, batches[i]);
+        });
       }
     }
     std::vector<store::TaskPrediction> predictions;
@@ -254,7 +360,11 @@ void PredictionRunner::RunJob(store::PredictionJob job) {
       for (const auto& [task_id, why] : o.task_errors) {
         progress.last_error = (task_id != 0 ? "task " + std::to_string(task_id) + ": " : "") + why;
       }
-      failed += static_cast<int64_t>(batches[i].size() - o.predictions.size());
+      // A backend that leaves a task out failed it; the learner only skips
+      // tasks while it has learned nothing.
+      failed += IsBuiltinLearner(*backend)
+                    ? static_cast<int64_t>(o.task_errors.size())
+                    : static_cast<int64_t>(batches[i].size() - o.predictions.size());
     }
     if (!predictions.empty()) {
       const auto sent = static_cast<int64_t>(predictions.size());
@@ -370,6 +480,10 @@ void PredictionRunner::RunSide(const SideCall& call) {
     if (!project.ok()) return;
     Result<std::shared_ptr<const Schema>> schema = ParseSchemaCached(project->schema_json);
     if (!schema.ok()) return;
+    if (IsBuiltinLearner(*backend)) {
+      RecordHealth(*backend, LearnerPredict(store_, *project, **schema, {}));
+      return;
+    }
     MlClient client(*backend, *project, *schema);
     CallOutcome health = client.Health();
     if (health.ok && backend->protocol == "label_studio") {
@@ -390,6 +504,15 @@ void PredictionRunner::RunSide(const SideCall& call) {
   Result<std::shared_ptr<const Schema>> schema = ParseSchemaCached(project->schema_json);
   if (!backends.ok() || !schema.ok()) return;
   for (const store::MlBackend& b : *backends) {
+    if (b.enabled && IsBuiltinLearner(b)) {
+      Result<int64_t> updates =
+          TeachLearner(store_, *project, **schema, *task, label, clock_.NowMs());
+      Status st = store_.RecordMlBackendHealth(
+          b.id, updates.ok() ? "ok" : "error", updates.ok() ? "" : updates.status().message(),
+          updates.ok() ? std::to_string(*updates) : "", clock_.NowMs());
+      (void)st;
+      continue;
+    }
     if (!b.enabled || !b.train) continue;
     MlClient client(b, *project, *schema);
     CallOutcome outcome;

@@ -30,6 +30,14 @@
 
 namespace plumb::automation {
 
+// The protocol of the built-in active learner (docs/automation.md): a
+// "backend" with no URL whose model is the project's TextClassifier for its
+// first choice control, taught by every accepted label (side thread, so one
+// update at a time) and stored in learner_models; its predictions are
+// pre-labels with the label's probability as the score and the model's
+// update count as the version.
+inline constexpr const char* kBuiltinLearnerProtocol = "builtin_learner";
+
 struct RunnerOptions {
   std::chrono::milliseconds poll_interval{1000};  // real time between claims when idle
   // How long a continuous job waits at the end of the project's tasks

@@ -117,11 +117,21 @@ Status ApplyBackendBody(const json& body, store::MlBackend& b) {
     return Status::InvalidArgument("name must be 1-64 letters, digits, spaces, '.', '_' or '-'",
                                    "name");
   }
-  PLUMB_ASSIGN_OR_RETURN(b.url, StringField(body, "url", b.url, automation::kMaxUrlLength));
-  PLUMB_RETURN_IF_ERROR(CheckBackendUrl(b.url));
   PLUMB_ASSIGN_OR_RETURN(b.protocol, StringField(body, "protocol", b.protocol, 32));
-  if (b.protocol != "plumb" && b.protocol != "label_studio") {
-    return Status::InvalidArgument("protocol must be plumb or label_studio", "protocol");
+  if (b.protocol != "plumb" && b.protocol != "label_studio" &&
+      b.protocol != automation::kBuiltinLearnerProtocol) {
+    return Status::InvalidArgument("protocol must be plumb, label_studio or builtin_learner",
+                                   "protocol");
+  }
+  if (b.protocol == automation::kBuiltinLearnerProtocol) {
+    // Runs in the server: no URL to call.
+    if (body.contains("url") && !body["url"].is_null()) {
+      return Status::InvalidArgument("the built-in learner takes no url", "url");
+    }
+    b.url = "builtin:learner";
+  } else {
+    PLUMB_ASSIGN_OR_RETURN(b.url, StringField(body, "url", b.url, automation::kMaxUrlLength));
+    PLUMB_RETURN_IF_ERROR(CheckBackendUrl(b.url));
   }
   PLUMB_ASSIGN_OR_RETURN(b.auth_header, StringField(body, "auth_header", b.auth_header, kMaxAuthBytes));
   if (b.auth_header.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
@@ -170,8 +180,10 @@ Result<Reply> ListBackends(Ctx& ctx) {
 Result<Reply> CreateBackend(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
   PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
+  const bool builtin = body.value("protocol", json("plumb")) == automation::kBuiltinLearnerProtocol;
+  if (builtin && !body.contains("name")) body["name"] = "plumb-active-learner";
   if (!body.contains("name")) return Status::InvalidArgument("name is required", "name");
-  if (!body.contains("url")) return Status::InvalidArgument("url is required", "url");
+  if (!builtin && !body.contains("url")) return Status::InvalidArgument("url is required", "url");
   store::MlBackend b;
   b.project_id = project.id;
   b.protocol = "plumb";

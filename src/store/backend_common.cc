@@ -362,8 +362,9 @@ std::vector<StatDelta> PrelabelStats(const NewRevision& rev) {
 Status CheckMlBackend(const MlBackend& b) {
   if (b.name.empty()) return Status::InvalidArgument("a backend needs a name", "name");
   if (b.url.empty()) return Status::InvalidArgument("a backend needs a url", "url");
-  if (b.protocol != "plumb" && b.protocol != "label_studio") {
-    return Status::InvalidArgument("protocol must be plumb or label_studio", "protocol");
+  if (b.protocol != "plumb" && b.protocol != "label_studio" && b.protocol != "builtin_learner") {
+    return Status::InvalidArgument("protocol must be plumb, label_studio or builtin_learner",
+                                   "protocol");
   }
   if (b.batch_size < 1 || b.concurrency < 1 || b.timeout_ms < 1) {
     return Status::InvalidArgument("batch_size, concurrency and timeout_ms must be positive",

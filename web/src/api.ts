@@ -434,7 +434,7 @@ export interface NewAnnotation {
   prelabel_id?: number;
 }
 
-export type MlProtocol = 'plumb' | 'label_studio';
+export type MlProtocol = 'plumb' | 'label_studio' | 'builtin_learner';
 
 /** An ML backend of a project (docs/automation.md). */
 export interface MlBackend {

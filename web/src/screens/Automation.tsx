@@ -27,8 +27,8 @@ function BackendForm({ projectId, onAdded }: { projectId: number; onAdded: () =>
     e.preventDefault();
     const ok = await add.run(() =>
       api.createMlBackend(projectId, {
-        name,
-        url,
+        ...(name ? { name } : {}),
+        ...(protocol === 'builtin_learner' ? {} : { url }),
         protocol,
         on_import: onImport,
         train,
@@ -46,16 +46,26 @@ function BackendForm({ projectId, onAdded }: { projectId: number; onAdded: () =>
     <form onSubmit={submit} className="stack" data-testid="backend-form">
       <div className="row">
         <label>
-          Name <input value={name} onChange={(e) => setName(e.target.value)} data-testid="backend-name" required />
+          Name{' '}
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            data-testid="backend-name"
+            placeholder={protocol === 'builtin_learner' ? 'plumb-active-learner' : undefined}
+            required={protocol !== 'builtin_learner'}
+          />
         </label>
-        <label>
-          URL <input value={url} onChange={(e) => setUrl(e.target.value)} data-testid="backend-url" size={40} required />
-        </label>
+        {protocol !== 'builtin_learner' && (
+          <label>
+            URL <input value={url} onChange={(e) => setUrl(e.target.value)} data-testid="backend-url" size={40} required />
+          </label>
+        )}
         <label>
           Protocol{' '}
           <select value={protocol} onChange={(e) => setProtocol(e.target.value as MlProtocol)} data-testid="backend-protocol">
             <option value="plumb">Plumb</option>
             <option value="label_studio">Label Studio</option>
+            <option value="builtin_learner">Built-in active learner</option>
           </select>
         </label>
         <label>
@@ -78,6 +88,12 @@ function BackendForm({ projectId, onAdded }: { projectId: number; onAdded: () =>
   );
 }
 
+const protocolNames: Record<MlProtocol, string> = {
+  plumb: 'Plumb',
+  label_studio: 'Label Studio',
+  builtin_learner: 'Built-in learner',
+};
+
 function BackendRow({ backend, projectId, onChange }: { backend: MlBackend; projectId: number; onChange: () => void }) {
   const act = useAction();
   const run = (f: () => Promise<unknown>) => act.run(f).then((ok) => ok && onChange());
@@ -87,7 +103,7 @@ function BackendRow({ backend, projectId, onChange }: { backend: MlBackend; proj
       <td>
         <code>{backend.url}</code>
       </td>
-      <td>{backend.protocol === 'label_studio' ? 'Label Studio' : 'Plumb'}</td>
+      <td>{protocolNames[backend.protocol]}</td>
       <td data-testid="backend-health" className={backend.health === 'error' ? 'error' : undefined}>
         {backend.health}
         {backend.model_version ? ` · ${backend.model_version}` : ''}
