@@ -15,6 +15,8 @@ import {
   openLabeling,
   projectNamed,
   projectWithTasks,
+  selectText,
+  spans,
   startPlumb,
 } from './harness.mjs';
 
@@ -25,44 +27,6 @@ before(async () => {
 after(async () => {
   await plumb?.stop();
 });
-
-/**
- * Selects the `occurrence`-th `needle` in the task text the way a mouse drag
- * does: a DOM selection from one text node offset to another (UTF-16 units,
- * across the segments the text is cut into).
- */
-async function selectText(page, needle) {
-  const found = await page.getByTestId('task-text').evaluate((container, needle) => {
-    const full = container.textContent;
-    const start = full.indexOf(needle);
-    if (start < 0) return false;
-    const end = start + needle.length;
-    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
-    const range = document.createRange();
-    let seen = 0;
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const length = node.data.length;
-      if (start >= seen && start <= seen + length) range.setStart(node, start - seen);
-      if (end >= seen && end <= seen + length) {
-        range.setEnd(node, end - seen);
-        break;
-      }
-      seen += length;
-    }
-    const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    return true;
-  }, needle);
-  assert.ok(found, `"${needle}" is in the task text`);
-  await page.getByTestId('pending-selection').waitFor();
-}
-
-async function spans(page) {
-  return page
-    .getByTestId('span')
-    .evaluateAll((nodes) => nodes.map((n) => `${n.dataset.label}@${n.dataset.start}-${n.dataset.end}`));
-}
 
 /** The code point offsets of `needle` in `text`, as the server expects them. */
 function codePoints(text, needle) {

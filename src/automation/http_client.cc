@@ -144,9 +144,14 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   return parsed;
 }
 
-HttpOutcome PostJson(const std::string& url,
+namespace {
+
+// One request and its response under one deadline; the body is read (up to
+// max_body bytes) only when `response_body` is not null.
+HttpOutcome Exchange(bhttp::verb verb, const std::string& url,
                      const std::vector<std::pair<std::string, std::string>>& headers,
-                     const std::string& body, std::chrono::milliseconds timeout) {
+                     const std::string& body, std::chrono::milliseconds timeout,
+                     std::string* response_body, size_t max_body) {
   Result<HttpUrl> parsed = ParseHttpUrl(url);
   if (!parsed.ok()) return Failure(parsed.status().message());
   const HttpUrl& target = *parsed;
@@ -194,10 +199,10 @@ HttpOutcome PostJson(const std::string& url,
   RunPending(ioc);
   if (ec) return StepFailure("connecting to", target, ec, timeout);
 
-  bhttp::request<bhttp::string_body> req{bhttp::verb::post, target.target, 11};
+  bhttp::request<bhttp::string_body> req{verb, target.target, 11};
   req.set(bhttp::field::host, target.host_header);
   req.set(bhttp::field::user_agent, "Plumb");
-  req.set(bhttp::field::content_type, "application/json");
+  if (verb != bhttp::verb::get) req.set(bhttp::field::content_type, "application/json");
   req.set(bhttp::field::connection, "close");
   for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
@@ -206,8 +211,23 @@ HttpOutcome PostJson(const std::string& url,
   RunPending(ioc);
   if (ec) return StepFailure("sending to", target, ec, timeout);
 
-  // Only the status line and headers matter to callers; the body is not read.
   beast::flat_buffer buffer;
+  if (response_body != nullptr) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(max_body);
+    bhttp::async_read(stream, buffer, parser, [&](const beast::error_code& e, size_t) { ec = e; });
+    RunPending(ioc);
+    if (ec == bhttp::error::body_limit) {
+      return Failure("reading the response from " + target.host_header + ": body over " +
+                     std::to_string(max_body) + " bytes");
+    }
+    if (ec) return StepFailure("reading the response from", target, ec, timeout);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    *response_body = std::move(parser.get().body());
+    return HttpOutcome{static_cast<int32_t>(parser.get().result_int()), {}};
+  }
+  // Only the status line and headers matter to callers; the body is not read.
   bhttp::response_parser<bhttp::empty_body> parser;
   bhttp::async_read_header(stream, buffer, parser,
                            [&](const beast::error_code& e, size_t) { ec = e; });
@@ -217,6 +237,28 @@ HttpOutcome PostJson(const std::string& url,
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   return HttpOutcome{static_cast<int32_t>(parser.get().result_int()), {}};
+}
+
+}  // namespace
+
+HttpOutcome PostJson(const std::string& url,
+                     const std::vector<std::pair<std::string, std::string>>& headers,
+                     const std::string& body, std::chrono::milliseconds timeout) {
+  return Exchange(bhttp::verb::post, url, headers, body, timeout, nullptr, 0);
+}
+
+HttpResponse SendHttp(std::string_view method, const std::string& url,
+                      const std::vector<std::pair<std::string, std::string>>& headers,
+                      const std::string& body, std::chrono::milliseconds timeout,
+                      size_t max_body_bytes) {
+  HttpResponse out;
+  const bhttp::verb verb = method == "GET" ? bhttp::verb::get : bhttp::verb::post;
+  HttpOutcome outcome =
+      Exchange(verb, url, headers, verb == bhttp::verb::get ? std::string() : body, timeout,
+               &out.body, max_body_bytes);
+  out.status = outcome.status;
+  out.error = std::move(outcome.error);
+  return out;
 }
 
 }  // namespace plumb::automation

@@ -55,4 +55,18 @@ HttpOutcome PostJson(const std::string& url,
                      const std::vector<std::pair<std::string, std::string>>& headers,
                      const std::string& body, std::chrono::milliseconds timeout);
 
+struct HttpResponse {
+  int32_t status = 0;  // 0: no response, see error
+  std::string error;   // "" whenever status != 0
+  std::string body;    // the response body (any status)
+};
+
+// Like PostJson, but "GET" (no body sent) or "POST" (JSON body), and the
+// response body is read too, up to max_body_bytes (over it: status 0 and an
+// error saying so), all within the one deadline. Never throws; thread-safe.
+HttpResponse SendHttp(std::string_view method, const std::string& url,
+                      const std::vector<std::pair<std::string, std::string>>& headers,
+                      const std::string& body, std::chrono::milliseconds timeout,
+                      size_t max_body_bytes);
+
 }  // namespace plumb::automation

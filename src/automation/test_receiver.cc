@@ -20,6 +20,12 @@ struct TestReceiver::Session {
 };
 
 TestReceiver::TestReceiver(Responder responder)
+    : TestReceiver(BodyResponder([responder = std::move(responder)](const ReceivedRequest& r) {
+        const int status = responder(r);
+        return TestResponse{status, "status " + std::to_string(status), "text/plain"};
+      })) {}
+
+TestReceiver::TestReceiver(BodyResponder responder)
     : responder_(std::move(responder)),
       acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
   port_ = acceptor_.local_endpoint().port();
@@ -74,7 +80,8 @@ void TestReceiver::Answer(const std::shared_ptr<Session>& session) {
     received.headers[name] = std::string(field.value());
   }
   received.body = req.body();
-  const int status = responder_(received);
+  TestResponse reply = responder_(received);
+  const int status = reply.status;
   {
     std::lock_guard lock(mu_);
     requests_.push_back(std::move(received));
@@ -89,8 +96,8 @@ void TestReceiver::Answer(const std::shared_ptr<Session>& session) {
   res.result(static_cast<unsigned>(status));
   // 204 and 304 must not have a body (Beast refuses to send one).
   if (status != 204 && status != 304) {
-    res.set(bhttp::field::content_type, "text/plain");
-    res.body() = "status " + std::to_string(status);
+    res.set(bhttp::field::content_type, reply.content_type);
+    res.body() = std::move(reply.body);
   }
   res.prepare_payload();
   res.keep_alive(false);

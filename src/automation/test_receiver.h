@@ -30,10 +30,19 @@ struct ReceivedRequest {
   }
 };
 
+// A reply with a body; status 0 never answers, as with Responder.
+struct TestResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
 class TestReceiver {
  public:
   using Responder = std::function<int(const ReceivedRequest&)>;
+  using BodyResponder = std::function<TestResponse(const ReceivedRequest&)>;
   explicit TestReceiver(Responder responder);
+  explicit TestReceiver(BodyResponder responder);
   ~TestReceiver();
   TestReceiver(const TestReceiver&) = delete;
   TestReceiver& operator=(const TestReceiver&) = delete;
@@ -51,7 +60,7 @@ class TestReceiver {
   void Serve(std::shared_ptr<Session> session);
   void Answer(const std::shared_ptr<Session>& session);
 
-  Responder responder_;
+  BodyResponder responder_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;

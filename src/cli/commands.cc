@@ -9,8 +9,10 @@
 #include <sstream>
 #include <spdlog/spdlog.h>
 
+#include "automation/automation.h"
 #include "cli/store_delivery_queue.h"
 #include "io/io.h"
+#include "workflow/workflow.h"
 
 namespace plumb::cli {
 namespace {
@@ -102,6 +104,13 @@ int Serve(const ServeOptions& options) {
   automation::WebhookDeliverer deliverer(deliveries, clock);
   services.events_written = [&deliverer] { deliverer.Wake(); };
   deliverer.Start();
+  // Prediction jobs, backend health checks and train calls (docs/automation.md)
+  // run on the runner's threads; jobs are claimed from the store, so several
+  // servers share them.
+  workflow::Queue ml_queue(**store, clock);
+  automation::PredictionRunner ml_runner(**store, ml_queue, clock);
+  services.ml_runner = &ml_runner;
+  ml_runner.Start();
   Status s = http::RunServer(server, services, [&](uint16_t port) {
     std::printf("plumb: listening on http://%s:%u\n", server.listen_address.c_str(), port);
     std::fflush(stdout);
@@ -109,6 +118,7 @@ int Serve(const ServeOptions& options) {
   // In-flight sends finish (within their timeout); claimed ones not yet sent
   // are picked up again once their hold expires.
   deliverer.Stop();
+  ml_runner.Stop();
   if (!s.ok()) return Fail(s);
   std::printf("plumb: stopped\n");
   return 0;

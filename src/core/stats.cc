@@ -10,6 +10,15 @@ std::string ConfusionMetric(int control, int truth, int given) {
          std::to_string(given);
 }
 
+std::string ModelKey(std::string_view model_name, std::string_view model_version) {
+  std::string key(model_name);
+  if (!model_version.empty()) {
+    key += '@';
+    key += model_version;
+  }
+  return key;
+}
+
 std::string ByVersion(const char* metric, int64_t version) {
   return std::string(metric) + ".v" + std::to_string(version);
 }

@@ -26,6 +26,19 @@ inline constexpr const char* kReviews = "reviews";  // decisions made, by the re
 inline constexpr const char* kDone = "done";          // count; sum: turnaround ms
 inline constexpr const char* kTurnPrefix = "turn.";   // + bucket: turnaround histogram
 
+// Pre-labels (docs/automation.md), per labeler, on the day of the label:
+// "pre.none": labels started without a pre-label (count; sum: active ms);
+// "pre.<outcome>.<model key>": labels started from a pre-label of that model
+// and left unchanged / edited / discarded (count; sum: active ms).
+// Per project (user 0), on the day a task gets its final label:
+// "acc.<model key>": the model's predictions scored against it (count; sum:
+// agreement 0..1). A model key is ModelKey(name, version).
+inline constexpr const char* kPrelabelNone = "pre.none";
+inline constexpr const char* kPrelabelPrefix = "pre.";
+inline constexpr const char* kModelAccuracyPrefix = "acc.";
+// "name@version" ("name" when the version is empty).
+std::string ModelKey(std::string_view model_name, std::string_view model_version);
+
 // "cm.C.T.G": labeler gave label G where the consensus of single-choice
 // control index C was T.
 std::string ConfusionMetric(int control, int truth, int given);

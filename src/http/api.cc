@@ -64,7 +64,7 @@ const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
     for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes,
-                       AnalyticsRoutes, TrustRoutes, VersionRoutes, InstructionsRoutes}) {
+                       AnalyticsRoutes, TrustRoutes, VersionRoutes, InstructionsRoutes, MlRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }

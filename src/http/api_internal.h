@@ -50,6 +50,7 @@ std::vector<Route> VersionRoutes();    // dataset versions, label history, the a
 void Audit(Ctx& ctx, std::string_view action, std::optional<int64_t> project_id,
            std::string target = "", const nlohmann::json& details = nlohmann::json::object());
 std::vector<Route> InstructionsRoutes();  // labeling instructions (docs/instructions.md)
+std::vector<Route> MlRoutes();  // ML backends, prediction jobs, automation stats
 
 // Adapts a handler written against Result (so that it can use
 // PLUMB_ASSIGN_OR_RETURN) to a route: an error becomes its JSON reply.
@@ -86,6 +87,11 @@ Result<int64_t> BodyId(const nlohmann::json& body, const char* key);
 // A JSON id parameter from the query (`name`), or kInvalidArgument.
 Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name,
                                         int64_t min, int64_t max);
+
+// Tells the ML runner (if any) that a task of the project may have just
+// accepted a label (a submit, a review decision): when it is done, backends
+// that train are told. Non-blocking.
+void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id);
 
 nlohmann::json UserJson(const User& user);
 nlohmann::json ProjectJson(const Project& project, const TaskCounts& counts);

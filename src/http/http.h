@@ -16,6 +16,10 @@
 #include "core/core.h"
 #include "store/store.h"
 
+namespace plumb::automation {
+class PredictionRunner;
+}  // namespace plumb::automation
+
 namespace plumb::http {
 
 struct Request {
@@ -75,6 +79,10 @@ struct Services {
   // a review decision), so the deliverer sends them now rather than at its
   // next poll. May be empty; must be thread-safe.
   std::function<void()> events_written;
+  // Runs prediction jobs, health checks and train calls in the background
+  // (docs/automation.md); handlers only enqueue. May be null (then jobs wait
+  // for a server that runs one). Not owned.
+  automation::PredictionRunner* ml_runner = nullptr;
 };
 
 // The application: every route of docs/api.md plus /healthz, /metrics, the

@@ -4,8 +4,10 @@
 
 #include <charconv>
 #include <fstream>
+#include <spdlog/spdlog.h>
 #include <sstream>
 
+#include "automation/automation.h"
 #include "http/api_internal.h"
 #include "http/request_util.h"
 #include "io/io.h"
@@ -193,6 +195,11 @@ Reply ImportTasks(Ctx& ctx) {
   auto imported = io::ImportFile(*ctx.services.store, *project, *format, *in, ctx.user.id,
                                  ctx.services.clock->NowMs());
   if (!imported.ok()) return ErrorReply(imported.status());
+  if (ctx.services.ml_runner != nullptr && imported->tasks > 0) {
+    // Queues the on-import prediction jobs; the import is done either way.
+    Status queued = ctx.services.ml_runner->OnTasksImported(project->id, ctx.user.id);
+    if (!queued.ok()) spdlog::warn("ml: queueing import predictions: {}", queued.ToString());
+  }
   Audit(ctx, "import", project->id,
         ctx.req.Query("format").value_or(ctx.req.Header("content-type")),
         {{"tasks", imported->tasks},

@@ -56,7 +56,9 @@ std::string NextReplyBody(const workflow::NextTask& n, const TaskView& view) {
   if (n.prelabel) {
     // Stored results and media were validated and written compact.
     const store::Prediction& p = *n.prelabel;
-    out += R"(,"prelabel":{"result":)";
+    out += R"(,"prelabel":{"id":)";
+    out += std::to_string(p.id);
+    out += R"(,"result":)";
     out += p.result_json;
     out += R"(,"media":)";
     out += p.media_json.empty() ? "null" : p.media_json;
@@ -161,6 +163,12 @@ Reply Submit(Ctx& ctx) {
     }
     submission.media_json = it->dump();
   }
+  if (auto it = body->find("prelabel_id"); it != body->end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1) {
+      return ErrorReply(Status::InvalidArgument("prelabel_id must be a prediction id", "prelabel_id"));
+    }
+    submission.prelabel_id = it->get<int64_t>();
+  }
   submission.idempotency_key = ctx.req.Header("idempotency-key");
   if (submission.idempotency_key.size() > 200) {
     return ErrorReply(Status::InvalidArgument("Idempotency-Key is too long", "Idempotency-Key"));
@@ -169,6 +177,7 @@ Reply Submit(Ctx& ctx) {
   auto revision = queue.Submit(loaded->second, loaded->first, ctx.user, submission);
   if (!revision.ok()) return ErrorReply(revision.status());
   if (ctx.services.events_written) ctx.services.events_written();
+  NotifyIfAccepted(ctx, loaded->second.id, loaded->first.id);
   return JsonReply(201, {{"annotation", RevisionJson(*revision)}});
 }
 

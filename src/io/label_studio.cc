@@ -11,6 +11,7 @@
 
 #include "core/utf8.h"
 #include "io/importers.h"
+#include "io/label_studio.h"
 #include "io/labeled.h"
 
 namespace plumb::io {
@@ -176,7 +177,6 @@ class LabelStudioReader {
     return task;
   }
 
- private:
   // An annotation's or prediction's Label Studio result as a Plumb result,
   // and the media its image regions are in.
   Result<json> ConvertResult(const json& holder, const json& data, const std::string& field,
@@ -195,6 +195,7 @@ class LabelStudioReader {
     return out;
   }
 
+ private:
   Result<json> ConvertItem(const json& item, const json& data, const std::string& field,
                            json* media) {
     if (!item.is_object()) return Status::InvalidArgument("result item must be an object", field);
@@ -533,6 +534,84 @@ Status WriteLabelStudio(store::Store& store, const Project& project, const Schem
         return writer.Add(task, revisions);
       }));
   return writer.Finish();
+}
+
+Result<json> FromLabelStudioResult(const Schema& schema, const json& result, const json& data,
+                                   const std::string& field, json* media) {
+  LabelStudioReader reader(schema);
+  return reader.ConvertResult(json{{"result", result}}, data, field, media);
+}
+
+Result<json> ToLabelStudioResult(const Schema& schema, const json& result, const json& media) {
+  return ToLabelStudio(schema, result, media);
+}
+
+namespace {
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string LabelStudioConfig(const Schema& schema) {
+  std::string xml = "<View>\n";
+  for (const std::string& source : schema.SourceFields()) {
+    // The object tag follows what the source's controls label: images for
+    // geometry, audio for audio segments, text otherwise.
+    const char* tag = "Text";
+    for (const Control& c : schema.controls) {
+      if (c.source != source) continue;
+      if (c.type == ControlType::kBbox || c.type == ControlType::kPolygon ||
+          c.type == ControlType::kKeypoint) {
+        tag = c.media == MediaKind::kVideo ? "Video" : "Image";
+      } else if (c.type == ControlType::kSpan && c.media == MediaKind::kAudio) {
+        tag = "Audio";
+      }
+    }
+    xml += "  <" + std::string(tag) + " name=\"" + XmlEscape(source) + "\" value=\"$" +
+           XmlEscape(source) + "\"/>\n";
+  }
+  for (const Control& c : schema.controls) {
+    const std::string attrs =
+        " name=\"" + XmlEscape(c.name) + "\" toName=\"" + XmlEscape(c.source) + "\"";
+    const char* tag = nullptr;
+    const char* item = "Label";
+    switch (c.type) {
+      case ControlType::kChoice: tag = "Choices"; item = "Choice"; break;
+      case ControlType::kBbox: tag = "RectangleLabels"; break;
+      case ControlType::kPolygon: tag = "PolygonLabels"; break;
+      case ControlType::kKeypoint: tag = "KeyPointLabels"; break;
+      case ControlType::kSpan: tag = "Labels"; break;
+      case ControlType::kText:
+        xml += "  <TextArea" + attrs + "/>\n";
+        continue;
+      case ControlType::kRating:
+        xml += "  <Rating" + attrs + " maxRating=\"" + std::to_string(c.max) + "\"/>\n";
+        continue;
+    }
+    xml += "  <" + std::string(tag) + attrs;
+    if (c.type == ControlType::kChoice) {
+      xml += c.multiple ? " choice=\"multiple\"" : " choice=\"single\"";
+    }
+    xml += ">\n";
+    for (const std::string& label : c.labels) {
+      xml += "    <" + std::string(item) + " value=\"" + XmlEscape(label) + "\"/>\n";
+    }
+    xml += "  </" + std::string(tag) + ">\n";
+  }
+  return xml + "</View>\n";
 }
 
 }  // namespace plumb::io

@@ -1,5 +1,7 @@
 #include "store/backend_common.h"
 
+#include "core/stats.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -319,6 +321,58 @@ Status CheckAuditQuery(const AuditQuery& query) {
   return Status::Ok();
 }
 
+const char* PrelabelOutcomeName(PrelabelOutcome outcome) {
+  switch (outcome) {
+    case PrelabelOutcome::kUnchanged:
+      return "unchanged";
+    case PrelabelOutcome::kEdited:
+      return "edited";
+    case PrelabelOutcome::kDiscarded:
+      return "discarded";
+  }
+  return "unchanged";
+}
+
+const char* JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kDone:
+      return "done";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kCancelled:
+      return "cancelled";
+  }
+  return "queued";
+}
+
+std::vector<StatDelta> PrelabelStats(const NewRevision& rev) {
+  if (!rev.track_prelabel) return {};
+  const auto lead = static_cast<double>(rev.lead_time_ms);
+  if (!rev.prelabel) return {StatDelta{rev.user_id, stats::kPrelabelNone, 1, lead}};
+  return {StatDelta{rev.user_id,
+                    std::string(stats::kPrelabelPrefix) + PrelabelOutcomeName(rev.prelabel->outcome) +
+                        "." + stats::ModelKey(rev.prelabel->model_name, rev.prelabel->model_version),
+                    1, lead}};
+}
+
+Status CheckMlBackend(const MlBackend& b) {
+  if (b.name.empty()) return Status::InvalidArgument("a backend needs a name", "name");
+  if (b.url.empty()) return Status::InvalidArgument("a backend needs a url", "url");
+  if (b.protocol != "plumb" && b.protocol != "label_studio" && b.protocol != "builtin_learner") {
+    return Status::InvalidArgument("protocol must be plumb, label_studio or builtin_learner",
+                                   "protocol");
+  }
+  if (b.batch_size < 1 || b.concurrency < 1 || b.timeout_ms < 1) {
+    return Status::InvalidArgument("batch_size, concurrency and timeout_ms must be positive",
+                                   "batch_size");
+  }
+  return Status::Ok();
+}
+
 std::span<const DumpTable> SchemaTables() {
   static const DumpTable kTables[] = {
       {"users", {"id", "username", "password_hash", "role", "created_at"}, "id", "id"},
@@ -424,6 +478,28 @@ std::span<const DumpTable> SchemaTables() {
        {"project_id", "user_id", "version", "at"},
        "project_id, user_id",
        ""},
+      {"ml_backends",
+       {"id", "project_id", "name", "url", "protocol", "auth_header", "enabled", "on_import",
+        "continuous", "train", "batch_size", "concurrency", "timeout_ms", "health", "last_error",
+        "checked_at", "model_version", "created_at"},
+       "id",
+       "id"},
+      {"prediction_jobs",
+       {"id", "project_id", "backend_id", "origin", "scope", "state", "cursor", "total",
+        "processed", "predicted", "failed", "last_error", "created_by", "created_at",
+        "updated_at", "finished_at", "held_until"},
+       "id",
+       "id"},
+      {"prelabel_uses",
+       {"revision_id", "project_id", "task_id", "prediction_id", "model_name", "model_version",
+        "outcome", "created_at"},
+       "revision_id",
+       ""},
+      {"learner_models",
+       {"project_id", "control", "model", "updates", "updated_at"},
+       "project_id, control",
+       "",
+       "model"},
   };
   return kTables;
 }

@@ -30,7 +30,20 @@
 #define PLUMB_PREDICTION_COLS \
   "p.id, p.task_id, p.model_name, p.model_version, p.score, p.result_json, p.media, p.created_at"
 
+#define PLUMB_ML_BACKEND_COLS                                                                   \
+  "b.id, b.project_id, b.name, b.url, b.protocol, b.auth_header, b.enabled, b.on_import,"       \
+  " b.continuous, b.train, b.batch_size, b.concurrency, b.timeout_ms, b.health, b.last_error,"  \
+  " b.checked_at, b.model_version, b.created_at"
+#define PLUMB_JOB_COLS                                                                         \
+  "j.id, j.project_id, j.backend_id, j.origin, j.scope, j.state, j.cursor, j.total,"         \
+  " j.processed, j.predicted, j.failed, j.last_error, j.created_by, j.created_at, j.updated_at," \
+  " j.finished_at, j.held_until"
+
 namespace plumb::store {
+
+// The pre-label counters a revision adds when it creates an annotation
+// (NewRevision::track_prelabel); empty when it does not track them.
+std::vector<StatDelta> PrelabelStats(const NewRevision& rev);
 
 // Tasks per export batch: large enough to amortize the annotation query,
 // small enough to keep a batch's payloads in memory.
@@ -393,5 +406,57 @@ Result<LoadTarget> CheckLoadRow(std::string_view name, const std::vector<std::st
 
 // "a, b, c".
 std::string JoinColumns(std::span<const std::string_view> columns);
+
+template <ResultRow Row>
+MlBackend ReadMlBackend(const Row& r, int col) {
+  MlBackend b;
+  b.id = r.Int(col);
+  b.project_id = r.Int(col + 1);
+  b.name = r.Text(col + 2);
+  b.url = r.Text(col + 3);
+  b.protocol = r.Text(col + 4);
+  b.auth_header = r.Text(col + 5);
+  b.enabled = r.Int(col + 6) != 0;
+  b.on_import = r.Int(col + 7) != 0;
+  b.continuous = r.Int(col + 8) != 0;
+  b.train = r.Int(col + 9) != 0;
+  b.batch_size = static_cast<int32_t>(r.Int(col + 10));
+  b.concurrency = static_cast<int32_t>(r.Int(col + 11));
+  b.timeout_ms = static_cast<int32_t>(r.Int(col + 12));
+  b.health = r.Text(col + 13);
+  b.last_error = r.Text(col + 14);
+  b.checked_at_ms = r.OptionalInt(col + 15);
+  b.model_version = r.Text(col + 16);
+  b.created_at_ms = r.Int(col + 17);
+  return b;
+}
+
+template <ResultRow Row>
+PredictionJob ReadPredictionJob(const Row& r, int col) {
+  PredictionJob j;
+  j.id = r.Int(col);
+  j.project_id = r.Int(col + 1);
+  j.backend_id = r.Int(col + 2);
+  j.trigger = r.Text(col + 3);
+  j.filter_json = r.Json(col + 4);
+  j.state = static_cast<JobState>(r.Int(col + 5));
+  j.cursor = r.Int(col + 6);
+  j.total = r.Int(col + 7);
+  j.processed = r.Int(col + 8);
+  j.predicted = r.Int(col + 9);
+  j.failed = r.Int(col + 10);
+  j.last_error = r.Text(col + 11);
+  j.created_by = r.Int(col + 12);
+  j.created_at_ms = r.Int(col + 13);
+  j.updated_at_ms = r.Int(col + 14);
+  j.finished_at_ms = r.OptionalInt(col + 15);
+  j.held_until_ms = r.Int(col + 16);
+  return j;
+}
+
+// kInvalidArgument for a backend the store must not hold (the HTTP layer
+// checks more and names fields first): an empty name or url, a protocol
+// other than "plumb"/"label_studio", limits outside their ranges.
+Status CheckMlBackend(const MlBackend& backend);
 
 }  // namespace plumb::store

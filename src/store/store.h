@@ -269,6 +269,22 @@ struct RevisionHooks {
   std::function<Result<GoldenGrade>(const GoldenAnswer&, const Revision&)> grade;
 };
 
+// How an annotation's first revision relates to the pre-label the editor
+// started from (docs/automation.md, "Measuring").
+enum class PrelabelOutcome : int8_t {
+  kUnchanged = 0,  // submitted as the model proposed it
+  kEdited = 1,     // some of the pre-label kept, some changed
+  kDiscarded = 2,  // nothing of the pre-label kept
+};
+const char* PrelabelOutcomeName(PrelabelOutcome outcome);  // "unchanged", "edited", "discarded"
+
+struct PrelabelUse {
+  int64_t prediction_id = 0;
+  std::string model_name;
+  std::string model_version;
+  PrelabelOutcome outcome = PrelabelOutcome::kUnchanged;
+};
+
 struct NewRevision {
   int64_t task_id = 0;
   int64_t user_id = 0;
@@ -279,6 +295,12 @@ struct NewRevision {
   int64_t lead_time_ms = 0;
   RevisionSource source = RevisionSource::kHuman;
   const RevisionHooks* hooks = nullptr;  // not owned; may be null
+  // When set, a revision that creates a new annotation records whether it
+  // started from a pre-label (prelabel, stored in prelabel_uses) or not, and
+  // adds the pre-label counters of stats.h (kPrelabelPrefix + outcome + "." +
+  // model key, or kPrelabelNone) with its active time, in its transaction.
+  bool track_prelabel = false;
+  std::optional<PrelabelUse> prelabel;
 };
 
 struct Progress {
@@ -417,6 +439,76 @@ struct OutdatedPage {
   std::vector<Task> items;
   std::optional<int64_t> next_after_id;  // nullopt on the last page
   int64_t total = 0;                     // matching tasks (after_id ignored)
+};
+
+// --- ML backends and prediction jobs (docs/automation.md) ---------------------------------
+
+// An HTTP service that predicts for a project's tasks and may learn from its
+// accepted labels.
+struct MlBackend {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string name;      // unique in the project; the model_name of its predictions
+  std::string url;       // base URL; routes are appended ("/predict", ...)
+  std::string protocol;  // "plumb" or "label_studio"
+  std::string auth_header;  // the Authorization header value sent, "" for none
+  bool enabled = true;
+  bool on_import = false;   // predict for newly imported tasks
+  bool continuous = false;  // keep predicting for tasks without a prediction
+  bool train = false;       // tell it of accepted labels
+  int32_t batch_size = 8;   // tasks per predict call
+  int32_t concurrency = 2;  // calls in flight at once
+  int32_t timeout_ms = 10000;
+  // Set by RecordMlBackendHealth:
+  std::string health = "unknown";  // "unknown", "ok", "error"
+  std::string last_error;
+  std::optional<int64_t> checked_at_ms;
+  std::string model_version;  // as the backend last reported it
+  int64_t created_at_ms = 0;
+};
+
+enum class JobState : int8_t { kQueued = 0, kRunning = 1, kDone = 2, kFailed = 3, kCancelled = 4 };
+const char* JobStateName(JobState state);  // "queued", "running", ...
+
+// A background run of an ML backend over a project's tasks.
+struct PredictionJob {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  int64_t backend_id = 0;
+  std::string trigger;      // "import", "manual", "continuous"
+  std::string filter_json;  // {"state"?, "task_ids"?, "only_missing"}: which tasks
+  JobState state = JobState::kQueued;
+  int64_t cursor = 0;     // the last task id handled (tasks go in id order)
+  int64_t total = 0;      // tasks in scope when the job was made
+  int64_t processed = 0;  // tasks handled (predicted, failed or skipped)
+  int64_t predicted = 0;  // predictions stored
+  int64_t failed = 0;     // tasks left without a prediction by an error
+  std::string last_error;
+  int64_t created_by = 0;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  std::optional<int64_t> finished_at_ms;
+  int64_t held_until_ms = 0;  // a runner holds it until then; also the next run of a continuous job
+};
+
+// A runner's report on a job it holds.
+struct JobProgress {
+  int64_t cursor = 0;
+  int64_t processed = 0;  // totals so far, not increments
+  int64_t predicted = 0;
+  int64_t failed = 0;
+  std::string last_error;
+  JobState state = JobState::kRunning;  // kRunning, kDone or kFailed
+  int64_t held_until_ms = 0;
+};
+
+// The built-in learner's model of one control (docs/automation.md).
+struct LearnerModel {
+  int64_t project_id = 0;
+  std::string control;
+  std::string model;  // the serialized model, bytes
+  int64_t updates = 0;
+  int64_t updated_at_ms = 0;
 };
 
 // Loads a whole database dumped by DumpTables (of either backend) into an
@@ -801,6 +893,46 @@ class Store {
   // "limit") unless the limit is 1..1000.
   virtual Result<AuditPage> ListAudit(const AuditQuery& query) = 0;
 
+  // --- ML backends and prediction jobs (docs/automation.md) -------------------------
+  // kNotFound for the project, kAlreadyExists (field "name") when the project
+  // has a backend of that name. The health fields are stored as "unknown".
+  virtual Result<MlBackend> CreateMlBackend(const MlBackend& backend, int64_t now_ms) = 0;
+  virtual Result<MlBackend> GetMlBackend(int64_t id) = 0;  // kNotFound
+  // The project's backends, or every project's when nullopt; by id.
+  virtual Result<std::vector<MlBackend>> ListMlBackends(std::optional<int64_t> project_id) = 0;
+  // Replaces name, url, protocol, auth_header, enabled, the triggers and the
+  // limits; the health fields stay. kNotFound, kAlreadyExists (field "name").
+  virtual Result<MlBackend> UpdateMlBackend(const MlBackend& backend) = 0;
+  // Deletes it with its jobs; its predictions stay. kNotFound.
+  virtual Status DeleteMlBackend(int64_t id) = 0;
+  // Stores a health check's or a call's outcome: health "ok" or "error",
+  // the error ("" clears it), and the model version when not "". kNotFound.
+  virtual Status RecordMlBackendHealth(int64_t id, std::string_view health, std::string_view error,
+                                       std::string_view model_version, int64_t at_ms) = 0;
+  // Adds a queued job (held_until 0: due now). kNotFound for the project or backend.
+  virtual Result<PredictionJob> CreatePredictionJob(const PredictionJob& job, int64_t now_ms) = 0;
+  virtual Result<PredictionJob> GetPredictionJob(int64_t id) = 0;  // kNotFound
+  // The project's newest `limit` (1..1000) jobs, newest first.
+  virtual Result<std::vector<PredictionJob>> ListPredictionJobs(int64_t project_id,
+                                                                int32_t limit) = 0;
+  // Atomically takes the queued or running job whose hold ended longest ago
+  // (held_until <= now_ms) and holds it until now_ms + hold_ms (state
+  // running), or nullopt: two runners never hold one job.
+  virtual Result<std::optional<PredictionJob>> ClaimPredictionJob(int64_t now_ms,
+                                                                  int64_t hold_ms) = 0;
+  // Stores a runner's progress on a job that is still queued or running and
+  // returns true; returns false, storing nothing, when it was cancelled (or
+  // ended) meanwhile. kNotFound.
+  virtual Result<bool> UpdatePredictionJob(int64_t id, const JobProgress& progress,
+                                           int64_t now_ms) = 0;
+  // Cancels a queued or running job (others stay as they are) and returns it. kNotFound.
+  virtual Result<PredictionJob> CancelPredictionJob(int64_t id, int64_t now_ms) = 0;
+  // The built-in learner's stored model, or nullopt.
+  virtual Result<std::optional<LearnerModel>> GetLearnerModel(int64_t project_id,
+                                                              std::string_view control) = 0;
+  // Stores (replaces) it. kNotFound for the project.
+  virtual Status PutLearnerModel(const LearnerModel& model) = 0;
+
   // --- the whole database, for `plumb migrate` --------------------------------
   // Calls `fn` for every row of every table (not the migrations bookkeeping),
   // tables parents first (users, sessions, api_tokens, projects,
@@ -809,7 +941,8 @@ class Store {
   // predictions, golden_answers, golden_grades, final_labels, reviews,
   // review_leases, webhooks, events, deliveries, stat_counters,
   // disagreements, label_blobs, dataset_versions, dataset_version_labels,
-  // audit_log, instructions_versions, instruction_images, instruction_acks),
+  // audit_log, instructions_versions, instruction_images, instruction_acks,
+  // ml_backends, prediction_jobs, prelabel_uses, learner_models),
   // rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.

@@ -375,6 +375,47 @@ void Populate(Store& store, int64_t t0) {
                         .target = "bob", .details_json = R"({"role":"annotator"})"}));
   Ok(store.AppendAudit({.at_ms = t0 + 142, .user_id = owner.id, .action = "version.create",
                         .project_id = r.id, .target = "v1.0", .details_json = R"({"tasks":1})"}));
+
+  // Automation (docs/automation.md): a backend of q with a recorded error, a
+  // job part way through, owner's label started from an edited pre-label,
+  // and a learner model whose bytes are not text.
+  MlBackend backend = Ok(store.CreateMlBackend({.project_id = q.id,
+                                                .name = "ner \"x\"",
+                                                .url = "http://127.0.0.1:9/model",
+                                                .protocol = "label_studio",
+                                                .auth_header = "Token abc",
+                                                .on_import = true,
+                                                .train = true},
+                                               t0 + 150));
+  Ok(store.RecordMlBackendHealth(backend.id, "error", "timed out after 10 ms", "v3", t0 + 151));
+  PredictionJob job = Ok(store.CreatePredictionJob({.project_id = q.id,
+                                                    .backend_id = backend.id,
+                                                    .trigger = "manual",
+                                                    .filter_json = R"({"state":"new"})",
+                                                    .total = 4,
+                                                    .created_by = owner.id},
+                                                   t0 + 152));
+  Ok(store.UpdatePredictionJob(job.id,
+                               {.cursor = 7, .processed = 2, .predicted = 1, .failed = 1,
+                                .last_error = "task 7: bad JSON", .held_until_ms = t0 + 9000},
+                               t0 + 153));
+  Claim owned = claim(q.id, owner, t0 + 154);
+  Ok(store.AppendRevision({.task_id = owned.task.id,
+                           .user_id = owner.id,
+                           .lease_id = owned.lease.id,
+                           .result_json = R"([{"control":"pet","type":"choice","values":["cat"]}])",
+                           .lead_time_ms = 800,
+                           .track_prelabel = true,
+                           .prelabel = PrelabelUse{.prediction_id = 1,
+                                                   .model_name = "resnet",
+                                                   .model_version = "v2",
+                                                   .outcome = PrelabelOutcome::kEdited}},
+                          t0 + 155));
+  Ok(store.PutLearnerModel({.project_id = q.id,
+                            .control = "pet",
+                            .model = std::string("\0\x01model\xff", 8),
+                            .updates = 3,
+                            .updated_at_ms = t0 + 156}));
 }
 
 namespace {

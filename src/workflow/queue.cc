@@ -3,7 +3,9 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/stats.h"
 #include "quality/quality.h"
+#include "workflow/prelabel.h"
 #include "workflow/scores.h"
 #include "workflow/workflow.h"
 
@@ -266,6 +268,15 @@ Result<Revision> Queue::Submit(const Project& project, const Task& task, const U
     }
     completion.disagreements = DisagreementScores(
         *schema, input.predictions, completion.label.result_json, input.settings.iou_threshold);
+    if (!input.after_rework) {
+      // Each model's accuracy against the accepted label, on the day it was
+      // accepted: the learning curve (docs/automation.md).
+      for (const store::Prediction& p : input.predictions) {
+        completion.stats.push_back(
+            {0, stats::kModelAccuracyPrefix + stats::ModelKey(p.model_name, p.model_version), 1,
+             PredictionAccuracy(p.result_json, completion.label.result_json)});
+      }
+    }
     return completion;
   };
   hooks.grade = [&](const store::GoldenAnswer& answer,
@@ -283,6 +294,28 @@ Result<Revision> Queue::Submit(const Project& project, const Task& task, const U
     return out;
   };
   store::NewRevision revision;
+  if (!task.golden) {
+    // The store records this only when the revision starts an annotation.
+    PLUMB_ASSIGN_OR_RETURN(std::vector<store::Prediction> predictions,
+                           store_.ListPredictions({task.id}));
+    const store::Prediction* shown = predictions.empty() ? nullptr : &predictions.back();
+    if (submission.prelabel_id) {
+      shown = nullptr;
+      for (const store::Prediction& p : predictions) {
+        if (p.id == *submission.prelabel_id) shown = &p;
+      }
+      if (shown == nullptr) {
+        return Status::InvalidArgument("prelabel_id is not a prediction of this task",
+                                       "prelabel_id");
+      }
+    }
+    revision.track_prelabel = true;
+    if (shown != nullptr) {
+      revision.prelabel = store::PrelabelUse{
+          shown->id, shown->model_name, shown->model_version,
+          ComparePrelabel(shown->result_json, annotation.result_json)};
+    }
+  }
   revision.task_id = task.id;
   revision.user_id = user.id;
   revision.lease_id = submission.lease_id;

@@ -58,6 +58,9 @@ struct Submission {
   std::string result_json;  // as sent; validated here
   std::string media_json;   // as sent, "" when not sent; validated here
   int64_t lead_time_ms = 0;
+  // The prediction the editor started from (`task.prelabel.id` of next);
+  // nullopt: the task's newest prediction, which next shows, if any.
+  std::optional<int64_t> prelabel_id;
 };
 
 // The Dawid–Skene fit of a project's single-choice controls (docs/analytics.md).
@@ -83,6 +86,10 @@ class Queue {
 
   // Validates the result and media against the project's schema and the
   // task's data (kInvalidResult naming the item), then appends a revision to `task`, a
+  // task of `project`, recording for a new annotation on a task that is not
+  // golden whether it started from a pre-label and whether that was kept
+  // unchanged, edited or discarded (kInvalidArgument, field "prelabel_id",
+  // for a prelabel_id that is not one of the task's predictions); a
   // task of `project` (see store::Store::AppendRevision for kConflict /
   // kLeaseExpired and idempotent replay).
   Result<Revision> Submit(const Project& project, const Task& task, const User& user,

@@ -16,6 +16,7 @@ import { canManage, canReview } from './session';
 // loaded on first use (the editor brings the diff library).
 const Instructions = lazy(() => import('./screens/Instructions').then((m) => ({ default: m.Instructions })));
 const DatasetVersions = lazy(() => import('./screens/DatasetVersions').then((m) => ({ default: m.DatasetVersions })));
+const Automation = lazy(() => import('./screens/Automation').then((m) => ({ default: m.Automation })));
 const Audit = lazy(() => import('./screens/Audit').then((m) => ({ default: m.Audit })));
 
 function Later({ children }: { children: ReactNode }) {
@@ -90,6 +91,8 @@ function Screen({ route, user }: { route: Route; user: User }) {
       return canManage(user) ? <Later><Instructions projectId={route.id} /></Later> : <Forbidden />;
     case 'versions':
       return canManage(user) ? <Later><DatasetVersions projectId={route.id} /></Later> : <Forbidden />;
+    case 'automation':
+      return canManage(user) ? <Later><Automation projectId={route.id} /></Later> : <Forbidden />;
     case 'audit':
       return canManage(user) ? <Later><Audit /></Later> : <Forbidden />;
     case 'workforces':

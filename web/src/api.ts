@@ -246,6 +246,8 @@ export interface InitialResult {
 
 /** A model's prediction for a task, which the editor starts from. */
 export interface Prelabel extends InitialResult {
+  /** The prediction's id, sent back with the submit (prelabel_id). */
+  id?: number;
   model_name?: string;
   model_version?: string;
   score?: number | null;
@@ -428,6 +430,88 @@ export interface NewAnnotation {
   lease_id: number;
   lead_time_ms: number;
   media?: Media;
+  /** The prediction the editor started from, for the acceptance statistics. */
+  prelabel_id?: number;
+}
+
+export type MlProtocol = 'plumb' | 'label_studio' | 'builtin_learner';
+
+/** An ML backend of a project (docs/automation.md). */
+export interface MlBackend {
+  id: number;
+  project_id: number;
+  name: string;
+  url: string;
+  protocol: MlProtocol;
+  has_auth: boolean;
+  enabled: boolean;
+  on_import: boolean;
+  continuous: boolean;
+  train: boolean;
+  batch_size: number;
+  concurrency: number;
+  timeout_ms: number;
+  health: 'unknown' | 'ok' | 'error';
+  last_error: string;
+  checked_at: string | null;
+  model_version: string;
+  created_at: string;
+}
+
+export interface NewMlBackend {
+  name?: string;
+  url?: string;
+  protocol?: MlProtocol;
+  auth_header?: string;
+  enabled?: boolean;
+  on_import?: boolean;
+  continuous?: boolean;
+  train?: boolean;
+  batch_size?: number;
+  concurrency?: number;
+  timeout_ms?: number;
+}
+
+export interface PredictionJob {
+  id: number;
+  project_id: number;
+  backend_id: number;
+  trigger: 'import' | 'manual' | 'continuous';
+  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  total: number;
+  processed: number;
+  predicted: number;
+  failed: number;
+  last_error: string;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface ModelAcceptance {
+  model_name: string;
+  model_version: string;
+  prelabeled: number;
+  unchanged: number;
+  edited: number;
+  discarded: number;
+  unchanged_share: number | null;
+  mean_time_ms: number | null;
+}
+
+export interface AutomationStats {
+  from: string;
+  to: string;
+  models: ModelAcceptance[];
+  time_per_task: {
+    with_prelabel: { labels: number; mean_ms: number | null };
+    without_prelabel: { labels: number; mean_ms: number | null };
+  };
+  accuracy: {
+    model_name: string;
+    model_version: string;
+    points: { day: string; scored: number; accuracy: number | null; cumulative_accuracy: number | null }[];
+  }[];
 }
 
 export interface Revision {
@@ -901,6 +985,22 @@ export function instructionsImageUrl(hash: string): string {
 }
 
 export const api = {
+  listMlBackends: (projectId: number) =>
+    request<{ items: MlBackend[] }>('GET', `/projects/${projectId}/ml-backends`),
+  createMlBackend: (projectId: number, backend: NewMlBackend) =>
+    request<MlBackend>('POST', `/projects/${projectId}/ml-backends`, { json: backend }),
+  updateMlBackend: (id: number, patch: NewMlBackend) =>
+    request<MlBackend>('PATCH', `/ml-backends/${id}`, { json: patch }),
+  deleteMlBackend: (id: number) => request<void>('DELETE', `/ml-backends/${id}`),
+  testMlBackend: (id: number) => request<{ queued: boolean }>('POST', `/ml-backends/${id}/test`),
+  startPrediction: (projectId: number, backendId: number, tasks?: { state?: TaskState; only_missing?: boolean }) =>
+    request<PredictionJob>('POST', `/projects/${projectId}/predict`, { json: { backend_id: backendId, tasks } }),
+  listPredictionJobs: (projectId: number) =>
+    request<{ items: PredictionJob[] }>('GET', `/projects/${projectId}/prediction-jobs`),
+  cancelPredictionJob: (id: number) => request<PredictionJob>('POST', `/prediction-jobs/${id}/cancel`),
+  automationStats: (projectId: number, range: { from?: string; to?: string } = {}) =>
+    request<AutomationStats>('GET', `/projects/${projectId}/automation/stats${query({ ...range })}`),
+
   login: (username: string, password: string) =>
     request<{ user: User }>('POST', '/auth/login', { json: { username, password } }),
   logout: () => request<void>('POST', '/auth/logout'),

@@ -14,12 +14,13 @@ export type Route =
   | { name: 'disagreements'; id: number }
   | { name: 'instructions'; id: number }
   | { name: 'versions'; id: number }
+  | { name: 'automation'; id: number }
   | { name: 'workforces' }
   | { name: 'audit' }
   | { name: 'not-found' };
 
 /** The screens under /projects/:id/ (the regular expression below lists the same). */
-type ProjectScreen = 'label' | 'review' | 'quality' | 'gallery' | 'disagreements' | 'instructions' | 'versions';
+type ProjectScreen = 'label' | 'review' | 'quality' | 'gallery' | 'disagreements' | 'instructions' | 'versions' | 'automation';
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/projects' || path === '/projects/') return { name: 'projects' };
@@ -27,7 +28,7 @@ export function matchRoute(path: string): Route {
   if (path === '/projects/new') return { name: 'new-project' };
   if (path === '/workforces' || path === '/workforces/') return { name: 'workforces' };
   if (path === '/audit' || path === '/audit/') return { name: 'audit' };
-  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements|instructions|versions))?\/?$/.exec(path);
+  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements|instructions|versions|automation))?\/?$/.exec(path);
   if (project) {
     const id = Number(project[1]);
     const screen = project[2] as ProjectScreen | undefined;
@@ -48,6 +49,7 @@ export const paths = {
   disagreements: (id: number) => `/projects/${id}/disagreements`,
   instructions: (id: number) => `/projects/${id}/instructions`,
   versions: (id: number) => `/projects/${id}/versions`,
+  automation: (id: number) => `/projects/${id}/automation`,
   workforces: () => '/workforces',
   /** The audit log, of one project when `project` is given. */
   audit: (project?: number) => (project === undefined ? '/audit' : `/audit?project=${project}`),

@@ -1288,6 +1288,7 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
     }
     counters.Add(rev.user_id,
                  stats::kLeadPrefix + std::to_string(stats::DurationBucket(rev.lead_time_ms)), 1);
+    PLUMB_RETURN_IF_ERROR(RecordPrelabelUse(c, project_id, rev, id, counters, now_ms));
     const int leases_used = counted ? 1 : 0;
     if (task.golden) {
       // A lease from before the task turned golden still held a slot.

@@ -76,6 +76,12 @@ class StatBatch {
   std::map<std::pair<int64_t, std::string>, std::pair<int64_t, double>> deltas_;
 };
 
+// The pre-label row and counters of a revision that created an annotation
+// (NewRevision::track_prelabel), in the submit's transaction (pg_ml.cc).
+Status RecordPrelabelUse(PgConnection& c, int64_t project_id, const NewRevision& rev,
+                         int64_t revision_id, StatBatch& counters, int64_t now_ms);
+
+
 // --- completion (pg_workflow.cc) ---------------------------------------------------
 
 // The review.rejected event of `task` (and its deliveries), by `reviewer_id`.
@@ -172,6 +178,27 @@ class PgStore final : public Store {
   Status RecordReview(const Review& review, int64_t now_ms) override;
   Result<std::vector<ReviewNote>> ListReviews(int64_t task_id) override;
   Result<std::vector<FinalLabel>> FinalLabels(const std::vector<int64_t>& task_ids) override;
+
+  // ML backends and prediction jobs (pg_ml.cc).
+  Result<MlBackend> CreateMlBackend(const MlBackend& backend, int64_t now_ms) override;
+  Result<MlBackend> GetMlBackend(int64_t id) override;
+  Result<std::vector<MlBackend>> ListMlBackends(std::optional<int64_t> project_id) override;
+  Result<MlBackend> UpdateMlBackend(const MlBackend& backend) override;
+  Status DeleteMlBackend(int64_t id) override;
+  Status RecordMlBackendHealth(int64_t id, std::string_view health, std::string_view error,
+                               std::string_view model_version, int64_t at_ms) override;
+  Result<PredictionJob> CreatePredictionJob(const PredictionJob& job, int64_t now_ms) override;
+  Result<PredictionJob> GetPredictionJob(int64_t id) override;
+  Result<std::vector<PredictionJob>> ListPredictionJobs(int64_t project_id,
+                                                        int32_t limit) override;
+  Result<std::optional<PredictionJob>> ClaimPredictionJob(int64_t now_ms,
+                                                          int64_t hold_ms) override;
+  Result<bool> UpdatePredictionJob(int64_t id, const JobProgress& progress,
+                                   int64_t now_ms) override;
+  Result<PredictionJob> CancelPredictionJob(int64_t id, int64_t now_ms) override;
+  Result<std::optional<LearnerModel>> GetLearnerModel(int64_t project_id,
+                                                      std::string_view control) override;
+  Status PutLearnerModel(const LearnerModel& model) override;
 
   // Labeling instructions (pg_instructions.cc).
   Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,

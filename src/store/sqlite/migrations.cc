@@ -432,7 +432,81 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_project ON audit_log(project_id, id);
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
+// Version 7: reserved for bake-offs (merged separately from another branch).
+// A no-op here so that versions stay contiguous; the real v7 replaces it at
+// merge time.
+constexpr const char* kV7 = "SELECT 1;";
+
+// Version 8: ML backends, prediction jobs, pre-label outcomes and the
+// built-in learner's models (docs/automation.md). prelabel_uses is one row
+// per annotation started from a pre-label (by its first revision);
+// prediction_id has no foreign key: the record of what was shown outlives a
+// prediction deleted later.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE ml_backends (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  auth_header TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  on_import INTEGER NOT NULL,
+  continuous INTEGER NOT NULL,
+  train INTEGER NOT NULL,
+  batch_size INTEGER NOT NULL,
+  concurrency INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  health TEXT NOT NULL,
+  last_error TEXT NOT NULL,
+  checked_at INTEGER,
+  model_version TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+);
+CREATE TABLE prediction_jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  backend_id INTEGER NOT NULL REFERENCES ml_backends(id) ON DELETE CASCADE,
+  origin TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  cursor INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  processed INTEGER NOT NULL,
+  predicted INTEGER NOT NULL,
+  failed INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  created_by INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  held_until INTEGER NOT NULL
+);
+CREATE INDEX prediction_jobs_by_project ON prediction_jobs(project_id, id);
+CREATE INDEX prediction_jobs_due ON prediction_jobs(held_until, id) WHERE state IN (0, 1);
+CREATE TABLE prelabel_uses (
+  revision_id INTEGER PRIMARY KEY REFERENCES revisions(id) ON DELETE CASCADE,
+  project_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  prediction_id INTEGER NOT NULL,
+  model_name TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  outcome INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX prelabel_uses_by_task ON prelabel_uses(task_id);
+CREATE TABLE learner_models (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  control TEXT NOT NULL,
+  model BLOB NOT NULL,
+  updates INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, control)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 }  // namespace
 

@@ -30,6 +30,7 @@
 #include "store/backend_common.h"
 #include "store/sqlite/analytics_sql.h"
 #include "store/sqlite/instructions_sql.h"
+#include "store/sqlite/ml_sql.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/queries.h"
 #include "store/sqlite/sqlite_db.h"
@@ -221,6 +222,57 @@ class SqliteStore final : public Store {
   Result<std::vector<FinalLabel>> FinalLabels(const std::vector<int64_t>& task_ids) override {
     return ReadSnapshot([&](Connection& c) { return sqlite::FinalLabels(c, task_ids); });
   }
+  // --- ML backends and prediction jobs: SQL in ml_sql.cc ------------------------
+  Result<MlBackend> CreateMlBackend(const MlBackend& backend, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::CreateMlBackend(c, backend, now_ms); });
+  }
+  Result<MlBackend> GetMlBackend(int64_t id) override {
+    return Read([&](Connection& c) { return sqlite::GetMlBackend(c, id); });
+  }
+  Result<std::vector<MlBackend>> ListMlBackends(std::optional<int64_t> project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListMlBackends(c, project_id); });
+  }
+  Result<MlBackend> UpdateMlBackend(const MlBackend& backend) override {
+    return Write([&](Connection& c) { return sqlite::UpdateMlBackend(c, backend); });
+  }
+  Status DeleteMlBackend(int64_t id) override {
+    return Write([&](Connection& c) { return sqlite::DeleteMlBackend(c, id); });
+  }
+  Status RecordMlBackendHealth(int64_t id, std::string_view health, std::string_view error,
+                               std::string_view model_version, int64_t at_ms) override {
+    return Write([&](Connection& c) {
+      return sqlite::RecordMlBackendHealth(c, id, health, error, model_version, at_ms);
+    });
+  }
+  Result<PredictionJob> CreatePredictionJob(const PredictionJob& job, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::CreatePredictionJob(c, job, now_ms); });
+  }
+  Result<PredictionJob> GetPredictionJob(int64_t id) override {
+    return Read([&](Connection& c) { return sqlite::GetPredictionJob(c, id); });
+  }
+  Result<std::vector<PredictionJob>> ListPredictionJobs(int64_t project_id,
+                                                        int32_t limit) override {
+    return Read([&](Connection& c) { return sqlite::ListPredictionJobs(c, project_id, limit); });
+  }
+  Result<std::optional<PredictionJob>> ClaimPredictionJob(int64_t now_ms,
+                                                          int64_t hold_ms) override {
+    return Write([&](Connection& c) { return sqlite::ClaimPredictionJob(c, now_ms, hold_ms); });
+  }
+  Result<bool> UpdatePredictionJob(int64_t id, const JobProgress& progress,
+                                   int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::UpdatePredictionJob(c, id, progress, now_ms); });
+  }
+  Result<PredictionJob> CancelPredictionJob(int64_t id, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::CancelPredictionJob(c, id, now_ms); });
+  }
+  Result<std::optional<LearnerModel>> GetLearnerModel(int64_t project_id,
+                                                      std::string_view control) override {
+    return Read([&](Connection& c) { return sqlite::GetLearnerModel(c, project_id, control); });
+  }
+  Status PutLearnerModel(const LearnerModel& model) override {
+    return Write([&](Connection& c) { return sqlite::PutLearnerModel(c, model); });
+  }
+
   // --- labeling instructions: SQL in instructions_sql.cc ------------------------
   Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,
                                                int64_t now_ms) override {
@@ -1391,6 +1443,7 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
     PLUMB_ASSIGN_OR_RETURN(
         int64_t id, InsertRevision(c, rev, annotation_id, /*number=*/1, std::nullopt, now_ms));
     PLUMB_RETURN_IF_ERROR(CountRevision(c, task.project_id, rev, /*first=*/true, now_ms));
+    PLUMB_RETURN_IF_ERROR(RecordPrelabelUse(c, task.project_id, rev, id, now_ms));
     if (task.golden) {
       if (lease.counted) {
         // Leased before the task became golden.

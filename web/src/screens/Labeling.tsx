@@ -150,7 +150,16 @@ function LabelingSession({ project }: { project: Project }) {
     }
     const { key, leadTimeMs } = attempt.current;
     const { task, lease } = view;
-    const annotation = { result, lease_id: lease.id, lead_time_ms: leadTimeMs, ...(media ? { media } : {}) };
+    // The pre-label the editor started from, so the acceptance statistics
+    // can tell it was kept, edited or discarded (docs/automation.md).
+    const prelabelId = !task.previous_result ? task.prelabel?.id : undefined;
+    const annotation = {
+      result,
+      lease_id: lease.id,
+      lead_time_ms: leadTimeMs,
+      ...(media ? { media } : {}),
+      ...(prelabelId !== undefined ? { prelabel_id: prelabelId } : {}),
+    };
     await send(() => api.submitAnnotation(task.id, annotation, key), 'Enter');
   };
 

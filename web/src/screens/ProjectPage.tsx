@@ -47,6 +47,9 @@ export function ProjectPage({ projectId }: { projectId: number }) {
               <Link to={paths.instructions(p.id)} className="button" data-testid="open-instructions-editor">
                 Instructions
               </Link>
+              <Link to={paths.automation(p.id)} className="button" data-testid="open-automation">
+                Automation
+              </Link>
               <Link to={paths.versions(p.id)} className="button" data-testid="open-versions">
                 Dataset versions
               </Link>
