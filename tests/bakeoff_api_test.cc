@@ -240,6 +240,22 @@ TEST_P(BakeoffApiTest, TwoVendorsOfKnownErrorRatesAreRankedAndCoverTheirTrueErro
   json again = Body(manager_->Get(report_url + "?w_accuracy=100&w_speed=0&w_cost=0"));
   EXPECT_EQ(again["candidates"], report["candidates"]);
 
+  // The CLI prints the same report from the database.
+  std::string output;
+  ASSERT_EQ(RunPlumb({"bakeoff", "report", std::to_string(id), "--db", server_.db_path(),
+                      "--format", "json", "--w-accuracy", "100", "--w-speed", "0", "--w-cost", "0"},
+                     {}, &output),
+            0)
+      << output;
+  json cli = json::parse(output, nullptr, false);
+  ASSERT_FALSE(cli.is_discarded()) << output;
+  EXPECT_EQ(cli["candidates"], report["candidates"]);
+  ASSERT_EQ(
+      RunPlumb({"bakeoff", "report", std::to_string(id), "--db", server_.db_path()}, {}, &output),
+      0);
+  EXPECT_NE(output.find("Vendor A"), std::string::npos) << output;
+  EXPECT_NE(RunPlumb({"bakeoff", "report", "999999", "--db", server_.db_path()}, {}, &output), 0);
+
   // The HTML export: self-contained and escaped.
   auto html = manager_->Get(report_url + "?format=html&download=1");
   ASSERT_EQ(html.status, 200);
