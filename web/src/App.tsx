@@ -16,6 +16,9 @@ import { canManage, canReview } from './session';
 // loaded on first use (the editor brings the diff library).
 const Instructions = lazy(() => import('./screens/Instructions').then((m) => ({ default: m.Instructions })));
 const DatasetVersions = lazy(() => import('./screens/DatasetVersions').then((m) => ({ default: m.DatasetVersions })));
+const Bakeoffs = lazy(() => import('./screens/Bakeoffs').then((m) => ({ default: m.Bakeoffs })));
+const BakeoffScreen = lazy(() => import('./screens/Bakeoff').then((m) => ({ default: m.BakeoffScreen })));
+const GoldenLabeling = lazy(() => import('./screens/GoldenLabeling').then((m) => ({ default: m.GoldenLabeling })));
 const Audit = lazy(() => import('./screens/Audit').then((m) => ({ default: m.Audit })));
 
 function Later({ children }: { children: ReactNode }) {
@@ -90,6 +93,12 @@ function Screen({ route, user }: { route: Route; user: User }) {
       return canManage(user) ? <Later><Instructions projectId={route.id} /></Later> : <Forbidden />;
     case 'versions':
       return canManage(user) ? <Later><DatasetVersions projectId={route.id} /></Later> : <Forbidden />;
+    case 'bakeoffs':
+      return canManage(user) ? <Later><Bakeoffs projectId={route.id} /></Later> : <Forbidden />;
+    case 'bakeoff':
+      return canManage(user) ? <Later><BakeoffScreen projectId={route.id} bakeoffId={route.bakeoffId} /></Later> : <Forbidden />;
+    case 'golden':
+      return canManage(user) ? <Later><GoldenLabeling projectId={route.id} /></Later> : <Forbidden />;
     case 'audit':
       return canManage(user) ? <Later><Audit /></Later> : <Forbidden />;
     case 'workforces':

@@ -820,6 +820,143 @@ export class ApiError extends Error {
   }
 }
 
+// --- golden sets and bake-offs (docs/bakeoffs.md) -------------------------------
+
+export interface GoldenSet {
+  id: number;
+  project_id: number;
+  name: string;
+  version: number;
+  note: string;
+  tasks: number;
+  created_by: UserRef;
+  created_at: string;
+}
+
+export type CandidateKind = 'workforce' | 'vendor';
+export type BakeoffFormat = 'json' | 'csv' | 'coco' | 'label_studio';
+export type CandidatePricingModel = 'per_label' | 'per_hour' | 'quote';
+
+export interface CandidatePricing {
+  model: CandidatePricingModel;
+  rate: number;
+  currency: string;
+}
+
+export interface BakeoffCandidate {
+  id: number;
+  name: string;
+  kind: CandidateKind;
+  workforce_id: number | null;
+  format: BakeoffFormat | null;
+  pricing: CandidatePricing;
+  sent_at: string | null;
+  returned_at: string | null;
+  labels: number;
+  tasks: number;
+}
+
+export interface BakeoffWeights {
+  accuracy: number;
+  speed: number;
+  cost: number;
+}
+
+export interface Bakeoff {
+  id: number;
+  project_id: number;
+  name: string;
+  state: 'open' | 'closed';
+  golden_set: GoldenSet;
+  instructions_version: number;
+  weights: BakeoffWeights;
+  created_by: UserRef;
+  created_at: string;
+  closed_at: string | null;
+  candidates: BakeoffCandidate[];
+}
+
+export interface NewCandidate {
+  kind: CandidateKind;
+  name?: string;
+  workforce_id?: number;
+  format?: BakeoffFormat;
+  pricing?: Partial<CandidatePricing>;
+}
+
+export interface NewBakeoff {
+  name: string;
+  golden_set_id: number;
+  instructions_version?: number;
+  weights?: BakeoffWeights;
+  candidates: NewCandidate[];
+}
+
+/** A figure with its bootstrap interval; null where undefined. */
+export interface Estimate {
+  estimate: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface ControlReport {
+  control: string;
+  type: string;
+  tasks: number;
+  figures: (Estimate & { metric: string })[];
+  classes: { label: string; precision: number; recall: number; f1: number; support: number; ap?: number | null }[];
+}
+
+export interface CandidateReport {
+  id: number;
+  name: string;
+  kind: CandidateKind;
+  workforce_id: number | null;
+  format: BakeoffFormat | null;
+  pricing: CandidatePricing;
+  sent_at: string | null;
+  returned_at: string | null;
+  labels: number;
+  coverage: number | null;
+  accuracy: { score: Estimate; correct: number; correct_share: Estimate; controls: ControlReport[] };
+  worst_tasks: { task_id: number; answered: boolean; score: number; controls: { control: string; score: number | null }[] }[];
+  speed: { turnaround_ms: number | null; labels_per_hour: number | null; active_hours: number; labelers: number };
+  cost: { currency: string; total: number | null; per_task: number | null; per_correct: number | null };
+  off_version_labels: number;
+  rank: number;
+  rank_score: number;
+  relative: { accuracy: number; speed: number; cost: number };
+}
+
+export interface BakeoffReport {
+  bakeoff: {
+    id: number;
+    project_id: number;
+    project: string;
+    name: string;
+    state: 'open' | 'closed';
+    instructions_version: number;
+    created_at: string;
+    closed_at: string | null;
+    golden_set: { id: number; name: string; version: number; tasks: number };
+  };
+  weights: BakeoffWeights;
+  level: number;
+  resamples: number;
+  candidates: CandidateReport[];
+  ranking: number[];
+  comparison: {
+    first: number;
+    second: number;
+    difference: Estimate;
+    p_value: number;
+    significant: boolean;
+    method: string;
+    tasks: number;
+  } | null;
+  generated_at: string;
+}
+
 const base = '/api/v1';
 
 let onUnauthenticated: () => void = () => {};
@@ -1026,6 +1163,45 @@ export const api = {
     request<DatasetDiff>('GET', `/projects/${projectId}/versions/diff${query({ from, to })}`),
   datasetExportUrl: (projectId: number, name: string, format: 'json' | 'jsonl' | 'csv') =>
     `${base}/projects/${projectId}/versions/${encodeURIComponent(name)}/export?format=${format}`,
+
+  goldenSets: (projectId: number) => list<GoldenSet>('GET', `/projects/${projectId}/golden-sets`),
+  /** Without task ids: every golden task of the project; the next version of `name`. */
+  createGoldenSet: (projectId: number, name: string, note?: string, taskIds?: number[]) =>
+    request<GoldenSet>('POST', `/projects/${projectId}/golden-sets`, {
+      json: { name, ...(note ? { note } : {}), ...(taskIds ? { task_ids: taskIds } : {}) },
+    }),
+  /** Makes a task golden with this expert answer. */
+  setGolden: (taskId: number, result: ResultItem[], media?: Media) =>
+    request<unknown>('PUT', `/tasks/${taskId}/golden`, { json: { result, ...(media ? { media } : {}) } }),
+  bakeoffs: (projectId: number) => list<Bakeoff>('GET', `/projects/${projectId}/bakeoffs`),
+  bakeoff: (projectId: number, id: number) => request<Bakeoff>('GET', `/projects/${projectId}/bakeoffs/${id}`),
+  createBakeoff: (projectId: number, bakeoff: NewBakeoff) =>
+    request<Bakeoff>('POST', `/projects/${projectId}/bakeoffs`, { json: bakeoff }),
+  updateBakeoff: (projectId: number, id: number, patch: { weights?: BakeoffWeights; state?: 'closed' }) =>
+    request<Bakeoff>('PATCH', `/projects/${projectId}/bakeoffs/${id}`, { json: patch }),
+  bakeoffReport: (projectId: number, id: number, weights?: BakeoffWeights) =>
+    request<BakeoffReport>(
+      'GET',
+      `/projects/${projectId}/bakeoffs/${id}/report${query(
+        weights ? { w_accuracy: weights.accuracy, w_speed: weights.speed, w_cost: weights.cost } : {},
+      )}`,
+    ),
+  /** The report as a file: a self-contained HTML page or the JSON. */
+  bakeoffReportUrl: (projectId: number, id: number, format: 'html' | 'json', weights?: BakeoffWeights) =>
+    `${base}/projects/${projectId}/bakeoffs/${id}/report${query({
+      format,
+      download: 1,
+      ...(weights ? { w_accuracy: weights.accuracy, w_speed: weights.speed, w_cost: weights.cost } : {}),
+    })}`,
+  /** The golden tasks without their answers, for a vendor. */
+  candidateExportUrl: (projectId: number, id: number, candidateId: number, format: BakeoffFormat) =>
+    `${base}/projects/${projectId}/bakeoffs/${id}/candidates/${candidateId}/export?format=${format}`,
+  importCandidate: (projectId: number, id: number, candidateId: number, file: Blob, format: BakeoffFormat) =>
+    request<{ imported: number; tasks: number; missing: number }>(
+      'POST',
+      `/projects/${projectId}/bakeoffs/${id}/candidates/${candidateId}/import?format=${format}`,
+      { body: file, headers: { 'Content-Type': format === 'csv' ? 'text/csv' : 'application/json' } },
+    ),
 
   taskHistory: (taskId: number) => request<TaskHistory>('GET', `/tasks/${taskId}/history`),
   audit: (q: AuditQuery = {}) => request<AuditPage>('GET', `/audit${query({ ...q })}`),
