@@ -91,8 +91,8 @@ export function BakeoffScreen({ projectId, bakeoffId }: { projectId: number; bak
         <>
           <h1 data-testid="bakeoff-title">Bake-off: {b.name}</h1>
           <p className="muted">
-            Golden set {b.golden_set.name} v{b.golden_set.version} ({b.golden_set.tasks} tasks) · instructions v
-            {b.instructions_version} · {b.state} · started {formatTime(b.created_at)} ·{' '}
+            Golden set {b.golden_set.name} v{b.golden_set.version} ({b.golden_set.tasks} tasks) ·{' '}
+            {b.instructions_version > 0 ? `instructions v${b.instructions_version}` : 'no instructions'} · {b.state} · started {formatTime(b.created_at)} ·{' '}
             <Link to={paths.bakeoffs(projectId)}>all bake-offs</Link>
           </p>
           <div className="panel">
