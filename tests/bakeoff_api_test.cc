@@ -508,6 +508,41 @@ TEST_P(BakeoffApiTest, BadRequestsAreRefusedAndStoreNothing) {
   EXPECT_EQ(manager_->Get(B(other, "/" + std::to_string(b["id"].get<int64_t>()))).status, 404);
 }
 
+// An expert's labeled file marks tasks golden, all of it or none.
+TEST_P(BakeoffApiTest, AnExpertFileMakesItsTasksGolden) {
+  const int64_t project = NewProject(*manager_, json::object());
+  std::vector<int64_t> tasks = Import(*manager_, project, 4);
+  const std::string url = P(project, "/golden/import?format=csv");
+  // The second row's label is not in the schema: refused, nothing golden.
+  std::string bad = "id,text,sentiment\n" + std::to_string(tasks[0]) + ",text 0,positive\n" +
+                    std::to_string(tasks[1]) + ",text 1,angry\n";
+  auto refused = manager_->Post(url, bad, "text/csv");
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(Body(manager_->Get(T(tasks[0])))["golden"], false);
+  EXPECT_EQ(manager_->Post(url, "id,text,sentiment\n999999,x,positive\n", "text/csv").status, 400);
+  int64_t ann_id = 0;
+  Client ann = NewUser("ann", "annotator", &ann_id);
+  AddMember(*manager_, project, ann_id);
+  EXPECT_EQ(ann.Post(url, "id,text,sentiment\n", "text/csv").status, 403);
+
+  std::string good = "id,text,sentiment\n" + std::to_string(tasks[0]) + ",text 0,positive\n" +
+                     std::to_string(tasks[2]) + ",text 2,neutral\n";
+  auto imported = manager_->Post(url, good, "text/csv");
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  EXPECT_EQ(Body(imported)["imported"], 2);
+  json t0 = Body(manager_->Get(T(tasks[0])));
+  EXPECT_EQ(t0["golden"], true);
+  EXPECT_EQ(t0["golden_answer"]["result"], Choice("positive"));
+  EXPECT_EQ(Body(manager_->Get(T(tasks[1])))["golden"], false);
+  // JSON by id too.
+  auto by_json =
+      manager_->Post(P(project, "/golden/import?format=json"),
+                     json::array({{{"id", tasks[3]}, {"result", Choice("negative")}}}).dump());
+  ASSERT_EQ(by_json.status, 201) << by_json.body;
+  json set = Body(manager_->Post(P(project, "/golden-sets"), json{{"name", "expert"}}.dump()));
+  EXPECT_EQ(set["tasks"], 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BakeoffApiTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), ParamName);
 

@@ -271,7 +271,8 @@ bool IsStreamedRoute(const std::string& method, const std::string& path,
   if (method == "POST") {
     return MatchPattern(kImportRoute, path, ids) || MatchPattern(kPredictionsRoute, path, ids) ||
            MatchPattern(kInstructionImagesRoute, path, ids) ||
-           MatchPattern(kBakeoffImportRoute, path, ids);
+           MatchPattern(kBakeoffImportRoute, path, ids) ||
+           MatchPattern(kGoldenImportRoute, path, ids);
   }
   return method == "PUT" && MatchPattern(kInstructionsRoute, path, ids);
 }

@@ -36,6 +36,8 @@ inline constexpr char kPredictionsRoute[] = "/api/v1/projects/{id}/predictions";
 // Instructions (PUT) and their images (POST): streamed like an import.
 inline constexpr char kInstructionsRoute[] = "/api/v1/projects/{id}/instructions";
 inline constexpr char kInstructionImagesRoute[] = "/api/v1/projects/{id}/instructions/images";
+// An expert's file of golden answers: streamed like an import.
+inline constexpr char kGoldenImportRoute[] = "/api/v1/projects/{id}/golden/import";
 // A vendor's returned bake-off file: streamed like an import.
 inline constexpr char kBakeoffImportRoute[] =
     "/api/v1/projects/{id}/bakeoffs/{id}/candidates/{id}/import";

@@ -260,6 +260,62 @@ Result<Reply> GetGoldenSet(Ctx& ctx) {
   return JsonReply(200, out);
 }
 
+// An expert's labeled file makes its tasks golden. Records find their tasks
+// among the project's as a vendor's do among a golden set's; the project is
+// read whole for that, so the import is for projects of up to kMaxGoldenScan
+// tasks.
+constexpr int64_t kMaxGoldenScan = 200000;
+
+// Reads the body of a streamed route (a temporary file) or of a test's
+// in-memory request.
+template <typename Fn>
+auto WithBody(Ctx& ctx, Fn&& fn) -> decltype(fn(std::declval<std::istream&>())) {
+  if (!ctx.req.body_file.empty()) {
+    std::ifstream file(ctx.req.body_file, std::ios::binary);
+    if (!file) return Status::Internal("cannot read the uploaded body");
+    return fn(file);
+  }
+  std::istringstream in(ctx.req.body);
+  return fn(in);
+}
+
+Result<Reply> ImportGolden(Ctx& ctx) {
+  PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
+  const std::string format = ctx.req.Query("format").value_or("json");
+  if (!io::IsBakeoffFormat(format)) {
+    return Status::InvalidArgument("format must be json, csv, coco or label_studio", "format");
+  }
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                         ParseSchemaCached(project.schema_json));
+  std::vector<store::GoldenSetItem> items;
+  store::TaskQuery query;
+  query.project_id = project.id;
+  query.limit = 1000;
+  while (true) {
+    PLUMB_ASSIGN_OR_RETURN(store::TaskPage page, ctx.services.store->ListTasks(query));
+    for (const Task& t : page.items) items.push_back({t.id, t.data_json, {}});
+    if (static_cast<int64_t>(items.size()) > kMaxGoldenScan) {
+      return Status::InvalidArgument(
+          "golden answers are imported into projects of up to 200000 tasks; set them with PUT "
+          "/tasks/{id}/golden");
+    }
+    if (!page.next_after_id) break;
+    query.after_id = *page.next_after_id;
+  }
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::BakeoffLabel> labels,
+                         WithBody(ctx, [&](std::istream& in) {
+                           return io::ReadBakeoffLabels(*schema, items, format, in, ctx.user.id);
+                         }));
+  std::vector<std::pair<int64_t, store::GoldenAnswer>> answers;
+  for (const store::BakeoffLabel& l : labels) {
+    answers.emplace_back(l.task_id, store::GoldenAnswer{l.result_json, l.media_json});
+  }
+  PLUMB_RETURN_IF_ERROR(ctx.services.store->SetGoldenAnswers(project.id, answers));
+  Audit(ctx, "golden.import", project.id, std::to_string(answers.size()) + " tasks",
+        {{"tasks", answers.size()}, {"format", format}});
+  return JsonReply(201, {{"imported", answers.size()}});
+}
+
 // --- bake-offs ------------------------------------------------------------------------
 
 Result<std::pair<store::Bakeoff, store::GoldenSet>> LoadBakeoff(Ctx& ctx, const Project& project) {
@@ -415,15 +471,9 @@ Result<Reply> ImportCandidate(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
                          ParseSchemaCached(project.schema_json));
   PLUMB_ASSIGN_OR_RETURN(auto items, ctx.services.store->ListGoldenSetItems(loaded.second.id));
-  Result<std::vector<store::BakeoffLabel>> labels = Status::Internal("unread");
-  if (!ctx.req.body_file.empty()) {
-    std::ifstream file(ctx.req.body_file, std::ios::binary);
-    if (!file) return Status::Internal("cannot read the uploaded body");
-    labels = io::ReadBakeoffLabels(*schema, items, format, file, ctx.user.id);
-  } else {
-    std::istringstream in(ctx.req.body);
-    labels = io::ReadBakeoffLabels(*schema, items, format, in, ctx.user.id);
-  }
+  Result<std::vector<store::BakeoffLabel>> labels = WithBody(ctx, [&](std::istream& in) {
+    return io::ReadBakeoffLabels(*schema, items, format, in, ctx.user.id);
+  });
   PLUMB_RETURN_IF_ERROR(labels.status());
   PLUMB_RETURN_IF_ERROR(
       ctx.services.store->ReplaceVendorLabels(c.id, *labels, ctx.services.clock->NowMs()));
@@ -482,6 +532,7 @@ std::vector<Route> BakeoffRoutes() {
       {"POST", "/api/v1/projects/{id}/golden-sets", Access::kSignedIn, Handle<CreateGoldenSet>},
       {"GET", "/api/v1/projects/{id}/golden-sets", Access::kSignedIn, Handle<ListGoldenSets>},
       {"GET", "/api/v1/projects/{id}/golden-sets/{id}", Access::kSignedIn, Handle<GetGoldenSet>},
+      {"POST", kGoldenImportRoute, Access::kSignedIn, Handle<ImportGolden>},
       {"POST", "/api/v1/projects/{id}/bakeoffs", Access::kSignedIn, Handle<CreateBakeoff>},
       {"GET", "/api/v1/projects/{id}/bakeoffs", Access::kSignedIn, Handle<ListBakeoffs>},
       {"GET", "/api/v1/projects/{id}/bakeoffs/{id}", Access::kSignedIn, Handle<GetBakeoff>},

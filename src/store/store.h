@@ -624,6 +624,11 @@ class Store {
   // made ordinary it re-enters it with its slots recomputed. kNotFound.
   virtual Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) = 0;
   virtual Result<std::optional<GoldenAnswer>> GetGoldenAnswer(int64_t task_id) = 0;
+  // Makes each listed task of the project golden with its answer, all in one
+  // transaction (an expert's file, docs/bakeoffs.md). kNotFound (field
+  // "[i].task_id") when a task is not the project's; then nothing changes.
+  virtual Status SetGoldenAnswers(int64_t project_id,
+                                  const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) = 0;
   // Every grade in the project, by task id then user id.
   virtual Result<std::vector<GoldenGrade>> ListGoldenGrades(int64_t project_id) = 0;
 

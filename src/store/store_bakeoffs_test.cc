@@ -65,6 +65,19 @@ TEST_P(StoreConformanceTest, GoldenSetsAreVersionedAndFreezeTheirAnswers) {
   ASSERT_EQ(sets.size(), 3u);
   EXPECT_EQ(sets[0].id, other.id) << "newest first";
   EXPECT_EQ(store().GetGoldenSet(999999).status().code(), StatusCode::kNotFound);
+
+  // Many answers at once, all or none.
+  Project q = AddProject();
+  std::vector<int64_t> foreign = AddTasks(q.id, 1);
+  auto refused = store().SetGoldenAnswers(p.id, {{t[1], GoldenAnswer{Answer("cat"), ""}},
+                                                 {foreign[0], GoldenAnswer{Answer("cat"), ""}}});
+  EXPECT_EQ(refused.code(), StatusCode::kNotFound);
+  EXPECT_EQ(refused.field(), "[1].task_id");
+  EXPECT_FALSE(Ok(store().GetTask(t[1])).golden) << "nothing of a refused call changes";
+  Ok(store().SetGoldenAnswers(
+      p.id, {{t[3], GoldenAnswer{Answer("dog"), ""}}, {t[1], GoldenAnswer{Answer("cat"), ""}}}));
+  EXPECT_TRUE(Ok(store().GetTask(t[1])).golden);
+  EXPECT_TRUE(Ok(store().GetTask(t[3])).golden);
 }
 
 TEST_P(StoreConformanceTest, WorkforceCandidatesGetTheGoldenTasksAndTheirSubmitsAreLabels) {

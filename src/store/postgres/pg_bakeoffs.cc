@@ -3,6 +3,7 @@
 // sets of one name made at once get distinct versions; a vendor import
 // locks its candidate row, so two imports of one candidate take turns.
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -96,6 +97,32 @@ Result<GoldenSet> PgStore::CreateGoldenSet(int64_t project_id, std::string_view 
                 set_id, BigintArray(ids))
             .status());
     return GoldenSetById(c, set_id);
+  });
+}
+
+Status PgStore::SetGoldenAnswers(int64_t project_id,
+                                 const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) {
+  for (const auto& [task_id, answer] : answers) {
+    PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(answer.result_json, "result"));
+    PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(answer.media_json, "media"));
+  }
+  // Tasks are locked in id order, so two such imports cannot deadlock.
+  std::vector<size_t> order(answers.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return answers[a].first < answers[b].first; });
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    for (size_t i : order) {
+      PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT 1 FROM tasks WHERE id = $1 AND"
+                                                 " project_id = $2",
+                                                 answers[i].first, project_id));
+      if (r.empty()) {
+        return Status::NotFound("task " + std::to_string(answers[i].first) + " not found",
+                                "[" + std::to_string(i) + "].task_id");
+      }
+      PLUMB_RETURN_IF_ERROR(SetGoldenIn(c, answers[i].first, answers[i].second));
+    }
+    return Status::Ok();
   });
 }
 

@@ -101,6 +101,9 @@ Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const R
 // assigned to its author for a workforce candidate of an open bake-off,
 // becomes that candidate's label (pg_bakeoffs.cc).
 Status RecordBakeoffLabel(PgConnection& c, int64_t task_id, const Revision& rev, int64_t now_ms);
+// Makes task `task_id` golden with `answer`, or ordinary again with nullopt,
+// under rules 2 and 4 (pg_workflow.cc). kNotFound.
+Status SetGoldenIn(PgConnection& c, int64_t task_id, const std::optional<GoldenAnswer>& answer);
 
 class PgStore final : public Store {
  public:
@@ -167,6 +170,8 @@ class PgStore final : public Store {
   Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
                                                int64_t now_ms) override;
   Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) override;
+  Status SetGoldenAnswers(int64_t project_id,
+                          const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) override;
   Result<std::optional<Claim>> ClaimBakeoffTask(int64_t project_id, int64_t user_id,
                                                 int64_t now_ms) override;
   // --- golden sets and bake-offs (pg_bakeoffs.cc) ---

@@ -253,6 +253,20 @@ class SqliteStore final : public Store {
                                                int64_t now_ms) override {
     return Write([&](Connection& c) { return ClaimGolden(c, project_id, user_id, now_ms); });
   }
+  Status SetGoldenAnswers(int64_t project_id,
+                          const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) override {
+    return Write([&](Connection& c) -> Status {
+      for (size_t i = 0; i < answers.size(); ++i) {
+        auto task = LoadTask(c, answers[i].first);
+        if (!task.ok() || task->project_id != project_id) {
+          return Status::NotFound("task " + std::to_string(answers[i].first) + " not found",
+                                  "[" + std::to_string(i) + "].task_id");
+        }
+        PLUMB_RETURN_IF_ERROR(sqlite::SetGoldenAnswer(c, answers[i].first, answers[i].second));
+      }
+      return Status::Ok();
+    });
+  }
   Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) override {
     return Write([&](Connection& c) { return sqlite::SetGoldenAnswer(c, task_id, answer); });
   }
