@@ -427,61 +427,72 @@ Result<store::BakeoffCandidate> FindCandidate(const store::Bakeoff& b, int64_t i
   return Status::NotFound("candidate " + std::to_string(id) + " not found");
 }
 
-Result<Reply> ExportCandidate(Ctx& ctx) {
-  PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
-  PLUMB_ASSIGN_OR_RETURN(auto loaded, LoadBakeoff(ctx, project));
-  PLUMB_ASSIGN_OR_RETURN(store::BakeoffCandidate c, FindCandidate(loaded.first, ctx.ids[2]));
-  if (c.kind != store::CandidateKind::kVendor) {
-    return Status::Conflict("candidate " + c.name + " labels in Plumb; there is no file to send");
+// What a vendor candidate's file routes need: the project and schema, the
+// bake-off, the candidate, the format (?format=, else the candidate's) and
+// the golden set's tasks. kConflict for a workforce candidate.
+struct VendorFile {
+  Project project;
+  std::shared_ptr<const Schema> schema;
+  store::Bakeoff bakeoff;
+  store::BakeoffCandidate candidate;
+  std::string format;
+  std::vector<store::GoldenSetItem> items;
+};
+
+Result<VendorFile> LoadVendorFile(Ctx& ctx) {
+  VendorFile f;
+  PLUMB_ASSIGN_OR_RETURN(f.project, LoadManagedProject(ctx, ctx.ids[0]));
+  PLUMB_ASSIGN_OR_RETURN(auto loaded, LoadBakeoff(ctx, f.project));
+  f.bakeoff = std::move(loaded.first);
+  PLUMB_ASSIGN_OR_RETURN(f.candidate, FindCandidate(f.bakeoff, ctx.ids[2]));
+  if (f.candidate.kind != store::CandidateKind::kVendor) {
+    return Status::Conflict("candidate " + f.candidate.name +
+                            " labels in Plumb; it has no file to send or return");
   }
-  const std::string format = ctx.req.Query("format").value_or(c.format);
-  if (!io::IsBakeoffFormat(format)) {
+  f.format = ctx.req.Query("format").value_or(f.candidate.format);
+  if (!io::IsBakeoffFormat(f.format)) {
     return Status::InvalidArgument("format must be json, csv, coco or label_studio", "format");
   }
-  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
-                         ParseSchemaCached(project.schema_json));
-  PLUMB_ASSIGN_OR_RETURN(auto items, ctx.services.store->ListGoldenSetItems(loaded.second.id));
+  PLUMB_ASSIGN_OR_RETURN(f.schema, ParseSchemaCached(f.project.schema_json));
+  PLUMB_ASSIGN_OR_RETURN(f.items, ctx.services.store->ListGoldenSetItems(loaded.second.id));
+  return f;
+}
+
+Result<Reply> ExportCandidate(Ctx& ctx) {
+  PLUMB_ASSIGN_OR_RETURN(VendorFile f, LoadVendorFile(ctx));
   std::ostringstream out;
-  PLUMB_RETURN_IF_ERROR(io::WriteBakeoffTasks(*schema, items, format, out));
-  if (!loaded.first.closed) {
-    PLUMB_RETURN_IF_ERROR(ctx.services.store->MarkCandidateSent(c.id, ctx.services.clock->NowMs()));
+  PLUMB_RETURN_IF_ERROR(io::WriteBakeoffTasks(*f.schema, f.items, f.format, out));
+  if (!f.bakeoff.closed) {
+    PLUMB_RETURN_IF_ERROR(
+        ctx.services.store->MarkCandidateSent(f.candidate.id, ctx.services.clock->NowMs()));
   }
+  const bool csv = f.format == "csv";
   Reply reply;
-  reply.content_type = format == "csv" ? "text/csv; charset=utf-8" : "application/json";
+  reply.content_type = csv ? "text/csv; charset=utf-8" : "application/json";
   reply.body = out.str();
-  reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"bakeoff-" +
-                                                        std::to_string(loaded.first.id) +
-                                                        "-candidate-" + std::to_string(c.id) + "." +
-                                                        (format == "csv" ? "csv" : "json") + "\"");
+  reply.headers.emplace_back("Content-Disposition",
+                             "attachment; filename=\"bakeoff-" + std::to_string(f.bakeoff.id) +
+                                 "-candidate-" + std::to_string(f.candidate.id) +
+                                 (csv ? ".csv" : ".json") + "\"");
   return reply;
 }
 
 Result<Reply> ImportCandidate(Ctx& ctx) {
-  PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
-  PLUMB_ASSIGN_OR_RETURN(auto loaded, LoadBakeoff(ctx, project));
-  PLUMB_ASSIGN_OR_RETURN(store::BakeoffCandidate c, FindCandidate(loaded.first, ctx.ids[2]));
-  if (c.kind != store::CandidateKind::kVendor) {
-    return Status::Conflict("candidate " + c.name + " labels in Plumb, not from a file");
-  }
-  if (loaded.first.closed) return Status::Conflict("the bake-off is closed");
-  const std::string format = ctx.req.Query("format").value_or(c.format);
-  if (!io::IsBakeoffFormat(format)) {
-    return Status::InvalidArgument("format must be json, csv, coco or label_studio", "format");
-  }
-  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
-                         ParseSchemaCached(project.schema_json));
-  PLUMB_ASSIGN_OR_RETURN(auto items, ctx.services.store->ListGoldenSetItems(loaded.second.id));
-  Result<std::vector<store::BakeoffLabel>> labels = WithBody(ctx, [&](std::istream& in) {
-    return io::ReadBakeoffLabels(*schema, items, format, in, ctx.user.id);
-  });
-  PLUMB_RETURN_IF_ERROR(labels.status());
+  PLUMB_ASSIGN_OR_RETURN(VendorFile f, LoadVendorFile(ctx));
+  if (f.bakeoff.closed) return Status::Conflict("the bake-off is closed");
+  PLUMB_ASSIGN_OR_RETURN(
+      std::vector<store::BakeoffLabel> labels, WithBody(ctx, [&](std::istream& in) {
+        return io::ReadBakeoffLabels(*f.schema, f.items, f.format, in, ctx.user.id);
+      }));
   PLUMB_RETURN_IF_ERROR(
-      ctx.services.store->ReplaceVendorLabels(c.id, *labels, ctx.services.clock->NowMs()));
-  Audit(ctx, "bakeoff.import", project.id, c.name,
-        {{"bakeoff_id", loaded.first.id}, {"candidate_id", c.id}, {"labels", labels->size()}});
-  return JsonReply(201, {{"imported", labels->size()},
-                         {"tasks", loaded.second.tasks},
-                         {"missing", loaded.second.tasks - static_cast<int64_t>(labels->size())}});
+      ctx.services.store->ReplaceVendorLabels(f.candidate.id, labels, ctx.services.clock->NowMs()));
+  const int64_t tasks = static_cast<int64_t>(f.items.size());
+  Audit(
+      ctx, "bakeoff.import", f.project.id, f.candidate.name,
+      {{"bakeoff_id", f.bakeoff.id}, {"candidate_id", f.candidate.id}, {"labels", labels.size()}});
+  return JsonReply(201, {{"imported", labels.size()},
+                         {"tasks", tasks},
+                         {"missing", tasks - static_cast<int64_t>(labels.size())}});
 }
 
 Result<Reply> Report(Ctx& ctx) {

@@ -1064,6 +1064,19 @@ Result<std::optional<Claim>> BeginClaim(PgConnection& c, int64_t project_id, int
   return FindHeldLease(c, project_id, user_id);
 }
 
+// BeginClaim for the golden and bake-off rules: true when the caller holds a
+// live lease or has a rework, which come first (ClaimNextTask hands them out).
+Result<bool> BeginExtraClaim(PgConnection& c, int64_t project_id, int64_t user_id, int64_t now_ms,
+                             ProjectSettings& settings) {
+  PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> held,
+                         BeginClaim(c, project_id, user_id, now_ms, settings));
+  if (held) return true;
+  PLUMB_ASSIGN_OR_RETURN(PgResult rework, c.Query("SELECT 1 FROM annotations WHERE project_id = $1"
+                                                  " AND user_id = $2 AND rejected = 1 LIMIT 1",
+                                                  project_id, user_id));
+  return !rework.empty();
+}
+
 // A new lease on `task` for the caller; `counted` when it takes a slot.
 Result<Claim> NewLease(PgConnection& c, Task task, int64_t user_id, const ProjectSettings& settings,
                        bool counted, ClaimRule rule, int64_t now_ms) {
@@ -1133,16 +1146,8 @@ Result<std::optional<Claim>> PgStore::ClaimGoldenTask(int64_t project_id, int64_
                                                       int64_t now_ms) {
   return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::optional<Claim>> {
     ProjectSettings settings;
-    PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> held,
-                           BeginClaim(c, project_id, user_id, now_ms, settings));
-    if (held) return std::optional<Claim>();
-    {
-      PLUMB_ASSIGN_OR_RETURN(PgResult rework,
-                             c.Query("SELECT 1 FROM annotations WHERE project_id = $1"
-                                     " AND user_id = $2 AND rejected = 1 LIMIT 1",
-                                     project_id, user_id));
-      if (!rework.empty()) return std::optional<Claim>();
-    }
+    PLUMB_ASSIGN_OR_RETURN(bool first, BeginExtraClaim(c, project_id, user_id, now_ms, settings));
+    if (first) return std::optional<Claim>();
     PLUMB_ASSIGN_OR_RETURN(
         PgResult r,
         c.Query("SELECT " PLUMB_TASK_COLS " FROM tasks t WHERE t.project_id = $1 AND t.golden = 1"
@@ -1178,16 +1183,8 @@ Result<std::optional<Claim>> PgStore::ClaimBakeoffTask(int64_t project_id, int64
   if (!candidate) return std::optional<Claim>();
   return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::optional<Claim>> {
     ProjectSettings settings;
-    PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> held,
-                           BeginClaim(c, project_id, user_id, now_ms, settings));
-    if (held) return std::optional<Claim>();
-    {
-      PLUMB_ASSIGN_OR_RETURN(PgResult rework,
-                             c.Query("SELECT 1 FROM annotations WHERE project_id = $1"
-                                     " AND user_id = $2 AND rejected = 1 LIMIT 1",
-                                     project_id, user_id));
-      if (!rework.empty()) return std::optional<Claim>();
-    }
+    PLUMB_ASSIGN_OR_RETURN(bool first, BeginExtraClaim(c, project_id, user_id, now_ms, settings));
+    if (first) return std::optional<Claim>();
     PLUMB_ASSIGN_OR_RETURN(
         PgResult mine,
         c.Query("SELECT c.id FROM bakeoffs b JOIN bakeoff_candidates c ON c.bakeoff_id = b.id"

@@ -9,16 +9,6 @@
 namespace plumb::store::sqlite {
 namespace {
 
-template <typename T, typename Read>
-Result<std::vector<T>> ReadAll(Statement& s, Read&& read) {
-  std::vector<T> out;
-  while (true) {
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back(read(static_cast<const Statement&>(s)));
-  }
-}
-
 Result<std::vector<BakeoffCandidate>> CandidatesWhere(Connection& c, std::string_view where,
                                                       int64_t arg) {
   PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT " PLUMB_CANDIDATE_COLS

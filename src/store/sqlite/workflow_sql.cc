@@ -15,16 +15,6 @@
 namespace plumb::store::sqlite {
 namespace {
 
-template <typename T, typename Read>
-Result<std::vector<T>> ReadAll(Statement& s, Read&& read) {
-  std::vector<T> out;
-  while (true) {
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back(read(static_cast<const Statement&>(s)));
-  }
-}
-
 Result<Claim> InsertLease(Connection& c, Task task, int64_t user_id, int64_t expires_at_ms,
                           bool counted, ClaimRule rule) {
   PLUMB_ASSIGN_OR_RETURN(
@@ -317,21 +307,29 @@ Result<std::optional<Claim>> ClaimRework(Connection& c, int64_t project_id, int6
   return std::optional<Claim>(std::move(claim));
 }
 
+namespace {
+
+// Whether the caller holds a live lease or has a rework in the project: those
+// come first (ClaimNextTask hands them out), before golden and bake-off tasks.
+Result<bool> HoldsLeaseOrRework(Connection& c, int64_t project_id, int64_t user_id) {
+  PLUMB_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT EXISTS (SELECT 1 FROM leases WHERE project_id = ?1"
+                                   " AND user_id = ?2 AND active = 1)"
+                                   " OR EXISTS (SELECT 1 FROM annotations WHERE project_id = ?1"
+                                   " AND user_id = ?2 AND rejected = 1)"));
+  s.BindAll(project_id, user_id);
+  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row && s.Int(0) != 0;
+}
+
+}  // namespace
+
 Result<std::optional<Claim>> ClaimGolden(Connection& c, int64_t project_id, int64_t user_id,
                                          int64_t now_ms) {
   PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
   PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
-  {
-    // A live lease or a rework comes first (ClaimNextTask hands those out).
-    PLUMB_ASSIGN_OR_RETURN(Statement s,
-                           c.Prepare("SELECT EXISTS (SELECT 1 FROM leases WHERE project_id = ?1"
-                                     " AND user_id = ?2 AND active = 1)"
-                                     " OR EXISTS (SELECT 1 FROM annotations WHERE project_id = ?1"
-                                     " AND user_id = ?2 AND rejected = 1)"));
-    s.BindAll(project_id, user_id);
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row && s.Int(0) != 0) return std::optional<Claim>();
-  }
+  PLUMB_ASSIGN_OR_RETURN(bool held, HoldsLeaseOrRework(c, project_id, user_id));
+  if (held) return std::optional<Claim>();
   PLUMB_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare("SELECT " PLUMB_TASK_COLS " FROM tasks t INDEXED BY tasks_golden"
                                    " WHERE t.project_id = ?1 AND t.golden = 1"
@@ -356,17 +354,8 @@ Result<std::optional<Claim>> ClaimBakeoff(Connection& c, int64_t project_id, int
                                           int64_t now_ms) {
   PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
   PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
-  {
-    // A live lease or a rework comes first (ClaimNextTask hands those out).
-    PLUMB_ASSIGN_OR_RETURN(Statement s,
-                           c.Prepare("SELECT EXISTS (SELECT 1 FROM leases WHERE project_id = ?1"
-                                     " AND user_id = ?2 AND active = 1)"
-                                     " OR EXISTS (SELECT 1 FROM annotations WHERE project_id = ?1"
-                                     " AND user_id = ?2 AND rejected = 1)"));
-    s.BindAll(project_id, user_id);
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row && s.Int(0) != 0) return std::optional<Claim>();
-  }
+  PLUMB_ASSIGN_OR_RETURN(bool held, HoldsLeaseOrRework(c, project_id, user_id));
+  if (held) return std::optional<Claim>();
   // An assignment whose lease is gone (expired, skipped) no longer holds its task.
   PLUMB_ASSIGN_OR_RETURN(
       Statement s,
