@@ -24,6 +24,9 @@ class SinkWriter : public store::TaskWriter {
     tasks.push_back(task);
     return Status::Ok();
   }
+  Result<Batch> AddBatch(const store::NewBatch&) override {
+    return Status::InvalidArgument("an import file has no batches");
+  }
   Result<int64_t> Commit() override { return static_cast<int64_t>(tasks.size()); }
   std::vector<store::NewTask> tasks;
 };

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPLUMB_FUZZ=ON >/dev/null
-ninja -C build-fuzz plumb_fuzz_jsonl plumb_fuzz_json_array plumb_fuzz_csv plumb_fuzz_labels
-for name in jsonl json_array csv labels; do
+ninja -C build-fuzz plumb_fuzz_jsonl plumb_fuzz_json_array plumb_fuzz_csv plumb_fuzz_labels plumb_fuzz_bakeoff
+for name in jsonl json_array csv labels bakeoff; do
   dict=fuzz/json.dict
   [ "$name" = csv ] && dict=fuzz/csv.dict
   mkdir -p "build-fuzz/corpus/$name" build-fuzz/crashes

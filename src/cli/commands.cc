@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -7,12 +8,13 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <spdlog/spdlog.h>
 
 #include "automation/automation.h"
 #include "cli/store_delivery_queue.h"
+#include "io/bakeoff_io.h"
 #include "io/io.h"
 #include "workflow/workflow.h"
+#include "workflow/bakeoff.h"
 
 namespace plumb::cli {
 namespace {
@@ -340,6 +342,110 @@ int Migrate(const std::string& from, const std::string& to) {
     std::printf("plumb: %-16s %lld rows\n", table.c_str(), static_cast<long long>(rows));
   }
   std::printf("plumb: copied %s to %s\n", Displayed(from).c_str(), Displayed(to).c_str());
+  return 0;
+}
+
+namespace {
+
+std::string Cell(const nlohmann::json& v, int digits) {
+  if (!v.is_number()) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v.get<double>());
+  return buf;
+}
+
+// The ranking as a plain table, for a terminal.
+std::string RankingText(const nlohmann::json& report) {
+  std::ostringstream out;
+  const nlohmann::json& b = report["bakeoff"];
+  out << "Bake-off " << b["id"] << " " << b["name"].get<std::string>() << " ("
+      << b["state"].get<std::string>() << "), golden set "
+      << b["golden_set"]["name"].get<std::string>() << " v" << b["golden_set"]["version"] << ", "
+      << b["golden_set"]["tasks"] << " tasks\n";
+  const nlohmann::json& w = report["weights"];
+  out << "weights: accuracy " << w["accuracy"] << ", speed " << w["speed"] << ", cost " << w["cost"]
+      << "\n\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "%-4s %-24s %-9s %-6s %-22s %-7s %-12s %-10s\n", "rank",
+                "candidate", "kind", "score", "accuracy [95% CI]", "labels", "turnaround h",
+                "cost");
+  out << line;
+  for (const nlohmann::json& id : report["ranking"]) {
+    for (const nlohmann::json& c : report["candidates"]) {
+      if (c["id"] != id) continue;
+      const nlohmann::json& acc = c["accuracy"]["score"];
+      const std::string interval =
+          Cell(acc["estimate"], 3) + " [" + Cell(acc["low"], 3) + ", " + Cell(acc["high"], 3) + "]";
+      nlohmann::json hours;
+      if (c["speed"]["turnaround_ms"].is_number()) {
+        hours = c["speed"]["turnaround_ms"].get<double>() / 3.6e6;
+      }
+      std::snprintf(line, sizeof line, "%-4lld %-24s %-9s %-6s %-22s %-7lld %-12s %s %s\n",
+                    static_cast<long long>(c["rank"].get<int64_t>()),
+                    c["name"].get<std::string>().substr(0, 24).c_str(),
+                    c["kind"].get<std::string>().c_str(), Cell(c["rank_score"], 3).c_str(),
+                    interval.c_str(), static_cast<long long>(c["labels"].get<int64_t>()),
+                    Cell(hours, 2).c_str(), Cell(c["cost"]["total"], 2).c_str(),
+                    c["cost"]["currency"].get<std::string>().c_str());
+      out << line;
+    }
+  }
+  const nlohmann::json& cmp = report["comparison"];
+  if (cmp.is_object()) {
+    out << "\ntop two: difference " << Cell(cmp["difference"]["estimate"], 3) << " ["
+        << Cell(cmp["difference"]["low"], 3) << ", " << Cell(cmp["difference"]["high"], 3)
+        << "], p = " << Cell(cmp["p_value"], 4) << ": "
+        << (cmp["significant"].get<bool>() ? "significant" : "not significant") << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+int BakeoffReport(const BakeoffReportOptions& options) {
+  if (options.format != "text" && options.format != "json" && options.format != "html") {
+    return Fail(Status::InvalidArgument("format must be text, json or html"));
+  }
+  auto store = OpenStore(options.db);
+  if (!store.ok()) return Fail(store.status());
+  auto bakeoff = (*store)->GetBakeoff(options.bakeoff_id);
+  if (!bakeoff.ok()) return Fail(bakeoff.status());
+  auto project = (*store)->GetProject(bakeoff->project_id);
+  if (!project.ok()) return Fail(project.status());
+  std::optional<store::BakeoffWeights> weights;
+  if (options.w_accuracy >= 0 || options.w_speed >= 0 || options.w_cost >= 0) {
+    store::BakeoffWeights w = bakeoff->weights;
+    for (auto [given, slot] :
+         {std::pair{options.w_accuracy, &w.accuracy}, std::pair{options.w_speed, &w.speed},
+          std::pair{options.w_cost, &w.cost}}) {
+      if (given > 100) return Fail(Status::InvalidArgument("weights are 0 to 100"));
+      if (given >= 0) *slot = given;
+    }
+    if (w.accuracy + w.speed + w.cost == 0) {
+      return Fail(Status::InvalidArgument("at least one weight must be above 0"));
+    }
+    weights = w;
+  }
+  SystemClock clock;
+  auto report = workflow::BakeoffReport(**store, *project, *bakeoff, weights, clock.NowMs());
+  if (!report.ok()) return Fail(report.status());
+  std::string text;
+  if (options.format == "json") {
+    text = report->dump(2) + "\n";
+  } else if (options.format == "html") {
+    text = io::RenderBakeoffHtml(*report);
+  } else {
+    text = RankingText(*report);
+  }
+  if (options.out == "-") {
+    std::cout << text;
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+  }
+  std::ofstream file(options.out, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.flush();
+  if (!file) return Fail(Status::Internal("cannot write " + options.out));
   return 0;
 }
 

@@ -54,4 +54,15 @@ int Demo(const std::string& db, const std::string& demo_dir);
 // checks that both hold the same number of rows in every table.
 int Migrate(const std::string& from, const std::string& to);
 
+struct BakeoffReportOptions {
+  std::string db;
+  int64_t bakeoff_id = 0;
+  std::string format = "text";  // text (a ranking table), json or html (as the API's)
+  std::string out = "-";
+  // Weights in percent overriding the bake-off's; -1 keeps its own.
+  int32_t w_accuracy = -1, w_speed = -1, w_cost = -1;
+};
+// Prints (or writes) a bake-off's report (docs/bakeoffs.md).
+int BakeoffReport(const BakeoffReportOptions& options);
+
 }  // namespace plumb::cli

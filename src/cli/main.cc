@@ -77,6 +77,18 @@ int main(int argc, char** argv) {
         ->required();
     migrate_cmd->add_option("--to", to, "the target database, empty or new")->required();
 
+    plumb::cli::BakeoffReportOptions bakeoff;
+    auto* bakeoff_cmd = app.add_subcommand("bakeoff", "bake-offs of labeling systems");
+    auto* bakeoff_report = bakeoff_cmd->add_subcommand("report", "print a bake-off's report");
+    bakeoff_cmd->require_subcommand(1);
+    bakeoff_report->add_option("--db", bakeoff.db, kDbHelp)->required();
+    bakeoff_report->add_option("id", bakeoff.bakeoff_id, "bake-off id")->required();
+    bakeoff_report->add_option("--format", bakeoff.format, "text (default), json or html");
+    bakeoff_report->add_option("--out", bakeoff.out, "output file, - for stdout");
+    bakeoff_report->add_option("--w-accuracy", bakeoff.w_accuracy, "accuracy weight, 0-100");
+    bakeoff_report->add_option("--w-speed", bakeoff.w_speed, "speed weight, 0-100");
+    bakeoff_report->add_option("--w-cost", bakeoff.w_cost, "cost weight, 0-100");
+
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::info);
 
@@ -90,6 +102,7 @@ int main(int argc, char** argv) {
     if (*export_cmd) return plumb::cli::Export(db, project_id, export_format, out, version);
     if (*demo_cmd) return plumb::cli::Demo(db, demo_dir);
     if (*migrate_cmd) return plumb::cli::Migrate(from, to);
+    if (*bakeoff_report) return plumb::cli::BakeoffReport(bakeoff);
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "plumb: %s\n", e.what());

@@ -63,8 +63,9 @@ bool MatchPattern(const char* pattern, const std::string& path, std::vector<int6
 const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
-    for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes,
-                       AnalyticsRoutes, TrustRoutes, VersionRoutes, InstructionsRoutes, MlRoutes}) {
+    for (auto table :
+         {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes, AnalyticsRoutes,
+          TrustRoutes, VersionRoutes, InstructionsRoutes, MlRoutes, BakeoffRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }
@@ -269,7 +270,9 @@ bool IsStreamedRoute(const std::string& method, const std::string& path,
                      std::vector<int64_t>& ids) {
   if (method == "POST") {
     return MatchPattern(kImportRoute, path, ids) || MatchPattern(kPredictionsRoute, path, ids) ||
-           MatchPattern(kInstructionImagesRoute, path, ids);
+           MatchPattern(kInstructionImagesRoute, path, ids) ||
+           MatchPattern(kBakeoffImportRoute, path, ids) ||
+           MatchPattern(kGoldenImportRoute, path, ids);
   }
   return method == "PUT" && MatchPattern(kInstructionsRoute, path, ids);
 }

@@ -36,6 +36,11 @@ inline constexpr char kPredictionsRoute[] = "/api/v1/projects/{id}/predictions";
 // Instructions (PUT) and their images (POST): streamed like an import.
 inline constexpr char kInstructionsRoute[] = "/api/v1/projects/{id}/instructions";
 inline constexpr char kInstructionImagesRoute[] = "/api/v1/projects/{id}/instructions/images";
+// An expert's file of golden answers: streamed like an import.
+inline constexpr char kGoldenImportRoute[] = "/api/v1/projects/{id}/golden/import";
+// A vendor's returned bake-off file: streamed like an import.
+inline constexpr char kBakeoffImportRoute[] =
+    "/api/v1/projects/{id}/bakeoffs/{id}/candidates/{id}/import";
 
 std::vector<Route> AuthRoutes();
 std::vector<Route> ProjectRoutes();
@@ -43,6 +48,7 @@ std::vector<Route> TaskRoutes();
 std::vector<Route> WorkflowRoutes();   // review, golden, batches, webhooks
 std::vector<Route> WorkforceRoutes();  // workforces and their project access
 std::vector<Route> VersionRoutes();    // dataset versions, label history, the audit log
+std::vector<Route> BakeoffRoutes();    // golden sets and bake-offs (docs/bakeoffs.md)
 
 // Writes an audit log entry (docs/datasets.md) for an administrative action
 // the caller just did; a failure to write it is logged, not answered (the

@@ -76,8 +76,9 @@ std::string NextReplyBody(const workflow::NextTask& n, const TaskView& view) {
   out += FormatIsoTime(n.lease.expires_at_ms);
   out += R"("},"rule":)";
   // Only managers may tell a golden task from another: to everyone else the
-  // golden rule reads as the ordinary one.
-  out += json(n.rule == "golden" && !view.manager ? std::string("priority") : n.rule).dump();
+  // golden and bake-off rules read as the ordinary one.
+  const bool hidden = n.rule == "golden" || n.rule == "bakeoff";
+  out += json(hidden && !view.manager ? std::string("priority") : n.rule).dump();
   if (n.review) {
     const store::Store::ReviewNote& r = *n.review;
     out += R"(,"review":)";

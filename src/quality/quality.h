@@ -12,6 +12,7 @@
 // function is thread-safe.
 
 #include "quality/agreement.h"
+#include "quality/bakeoff.h"
 #include "quality/bootstrap.h"
 #include "quality/consensus.h"
 #include "quality/dawid_skene.h"

@@ -1,16 +1,17 @@
 #include "store/backend_common.h"
 
+#include <sodium.h>
+
 #include "core/stats.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <system_error>
-
-#include <sodium.h>
-
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <system_error>
 
 namespace plumb::store {
 
@@ -474,9 +475,33 @@ std::span<const DumpTable> SchemaTables() {
        "project_id, version",
        ""},
       {"instruction_images", {"hash", "content_type", "data"}, "hash", "", "data"},
-      {"instruction_acks",
-       {"project_id", "user_id", "version", "at"},
-       "project_id, user_id",
+      {"instruction_acks", {"project_id", "user_id", "version", "at"}, "project_id, user_id", ""},
+      {"golden_sets",
+       {"id", "project_id", "name", "version", "note", "tasks", "created_by", "created_at"},
+       "id",
+       "id"},
+      {"golden_set_tasks",
+       {"golden_set_id", "task_id", "result", "media"},
+       "golden_set_id, task_id",
+       ""},
+      {"bakeoffs",
+       {"id", "project_id", "name", "golden_set_id", "instructions_version", "closed", "w_accuracy",
+        "w_speed", "w_cost", "created_by", "created_at", "closed_at"},
+       "id",
+       "id"},
+      {"bakeoff_candidates",
+       {"id", "bakeoff_id", "name", "kind", "workforce_id", "format", "pricing_model", "rate",
+        "currency", "sent_at", "returned_at"},
+       "id",
+       "id"},
+      {"bakeoff_assignments",
+       {"candidate_id", "task_id", "user_id", "lease_id"},
+       "candidate_id, task_id",
+       ""},
+      {"bakeoff_labels",
+       {"candidate_id", "task_id", "user_id", "revision_id", "result", "media", "lead_time_ms",
+        "created_at"},
+       "candidate_id, task_id",
        ""},
       {"ml_backends",
        {"id", "project_id", "name", "url", "protocol", "auth_header", "enabled", "on_import",
@@ -502,6 +527,53 @@ std::span<const DumpTable> SchemaTables() {
        "model"},
   };
   return kTables;
+}
+
+Status CheckNewGoldenSet(std::string_view name, const std::vector<int64_t>& task_ids) {
+  if (name.empty() || name.size() > 200) {
+    return Status::InvalidArgument("name must be 1 to 200 bytes", "name");
+  }
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < task_ids.size(); ++i) {
+    if (!seen.insert(task_ids[i]).second) {
+      return Status::InvalidArgument("task " + std::to_string(task_ids[i]) + " is given twice",
+                                     "task_ids[" + std::to_string(i) + "]");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckNewBakeoff(const Bakeoff& bakeoff) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < bakeoff.candidates.size(); ++i) {
+    if (!names.insert(bakeoff.candidates[i].name).second) {
+      return Status::InvalidArgument(
+          "two candidates are named '" + bakeoff.candidates[i].name + "'",
+          "candidates[" + std::to_string(i) + "].name");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckVendorLabels(const std::vector<BakeoffLabel>& labels) {
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (!seen.insert(labels[i].task_id).second) {
+      return Status::InvalidArgument(
+          "task " + std::to_string(labels[i].task_id) + " is answered twice",
+          "[" + std::to_string(i) + "].task_id");
+    }
+  }
+  return Status::Ok();
+}
+
+void AttachCandidates(std::vector<Bakeoff>& bakeoffs, std::vector<BakeoffCandidate> candidates) {
+  std::map<int64_t, Bakeoff*> by_id;
+  for (Bakeoff& b : bakeoffs) by_id[b.id] = &b;
+  for (BakeoffCandidate& c : candidates) {
+    auto it = by_id.find(c.bakeoff_id);
+    if (it != by_id.end()) it->second->candidates.push_back(std::move(c));
+  }
 }
 
 Result<LoadTarget> CheckLoadRow(std::string_view name, const std::vector<std::string>& columns,

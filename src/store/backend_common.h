@@ -386,6 +386,103 @@ Status InstructionsNotFound(int64_t project_id, std::optional<int64_t> version);
 // kInvalidArgument unless at most 1000 task ids.
 Status CheckReworkIds(const std::vector<int64_t>& task_ids);
 
+// --- golden sets and bake-offs (docs/bakeoffs.md) ------------------------------
+
+#define PLUMB_GOLDEN_SET_COLS \
+  "g.id, g.project_id, g.name, g.version, g.note, g.tasks, g.created_by, u.username, g.created_at"
+
+template <ResultRow Row>
+GoldenSet ReadGoldenSet(const Row& r, int col) {
+  GoldenSet g;
+  g.id = r.Int(col);
+  g.project_id = r.Int(col + 1);
+  g.name = r.Text(col + 2);
+  g.version = r.Int(col + 3);
+  g.note = r.Text(col + 4);
+  g.tasks = r.Int(col + 5);
+  g.created_by = r.Int(col + 6);
+  g.created_by_name = r.Text(col + 7);
+  g.created_at_ms = r.Int(col + 8);
+  return g;
+}
+
+#define PLUMB_BAKEOFF_COLS                                                                        \
+  "b.id, b.project_id, b.name, b.golden_set_id, b.instructions_version, b.closed, b.w_accuracy, " \
+  "b.w_speed, b.w_cost, b.created_by, u.username, b.created_at, b.closed_at"
+
+template <ResultRow Row>
+Bakeoff ReadBakeoff(const Row& r, int col) {
+  Bakeoff b;
+  b.id = r.Int(col);
+  b.project_id = r.Int(col + 1);
+  b.name = r.Text(col + 2);
+  b.golden_set_id = r.Int(col + 3);
+  b.instructions_version = r.Int(col + 4);
+  b.closed = r.Int(col + 5) != 0;
+  b.weights.accuracy = static_cast<int32_t>(r.Int(col + 6));
+  b.weights.speed = static_cast<int32_t>(r.Int(col + 7));
+  b.weights.cost = static_cast<int32_t>(r.Int(col + 8));
+  b.created_by = r.Int(col + 9);
+  b.created_by_name = r.Text(col + 10);
+  b.created_at_ms = r.Int(col + 11);
+  b.closed_at_ms = r.OptionalInt(col + 12);
+  return b;
+}
+
+// With the candidate's label count last.
+#define PLUMB_CANDIDATE_COLS                                                                \
+  "c.id, c.bakeoff_id, c.name, c.kind, c.workforce_id, c.format, c.pricing_model, c.rate, " \
+  "c.currency, c.sent_at, c.returned_at, (SELECT COUNT(*) FROM bakeoff_labels l WHERE "     \
+  "l.candidate_id = c.id)"
+
+template <ResultRow Row>
+BakeoffCandidate ReadCandidate(const Row& r, int col) {
+  BakeoffCandidate c;
+  c.id = r.Int(col);
+  c.bakeoff_id = r.Int(col + 1);
+  c.name = r.Text(col + 2);
+  c.kind = static_cast<CandidateKind>(r.Int(col + 3));
+  c.workforce_id = r.OptionalInt(col + 4);
+  c.format = r.Text(col + 5);
+  c.pricing_model = static_cast<CandidatePricing>(r.Int(col + 6));
+  c.rate = ParseScore(r.Text(col + 7)).value_or(0);
+  c.currency = r.Text(col + 8);
+  c.sent_at_ms = r.OptionalInt(col + 9);
+  c.returned_at_ms = r.OptionalInt(col + 10);
+  c.labels = r.Int(col + 11);
+  return c;
+}
+
+// Needs "LEFT JOIN revisions r ON r.id = l.revision_id".
+#define PLUMB_BAKEOFF_LABEL_COLS                                                             \
+  "l.candidate_id, l.task_id, l.user_id, l.revision_id, l.result, l.media, l.lead_time_ms, " \
+  "l.created_at, COALESCE(r.instructions_version, 0)"
+
+template <ResultRow Row>
+BakeoffLabel ReadBakeoffLabel(const Row& r, int col) {
+  BakeoffLabel l;
+  l.candidate_id = r.Int(col);
+  l.task_id = r.Int(col + 1);
+  l.user_id = r.OptionalInt(col + 2);
+  l.revision_id = r.OptionalInt(col + 3);
+  l.result_json = r.Json(col + 4);
+  l.media_json = r.Json(col + 5);
+  l.lead_time_ms = r.Int(col + 6);
+  l.created_at_ms = r.Int(col + 7);
+  l.instructions_version = r.Int(col + 8);
+  return l;
+}
+
+// kInvalidArgument (field "name") for an empty golden set name or one over
+// 200 bytes; (field "task_ids[i]") for a task id given twice.
+Status CheckNewGoldenSet(std::string_view name, const std::vector<int64_t>& task_ids);
+// kInvalidArgument (field "candidates[i].name") for a candidate name used twice.
+Status CheckNewBakeoff(const Bakeoff& bakeoff);
+// kInvalidArgument (field "[i].task_id") for a task given twice.
+Status CheckVendorLabels(const std::vector<BakeoffLabel>& labels);
+// Puts each candidate (by bakeoff_id) into its bake-off, in order.
+void AttachCandidates(std::vector<Bakeoff>& bakeoffs, std::vector<BakeoffCandidate> candidates);
+
 // Every table of the schema, parents first (the order of store.h's
 // DumpTables contract). Both backends have exactly these columns.
 std::span<const DumpTable> SchemaTables();

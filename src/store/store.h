@@ -210,7 +210,7 @@ struct AnnotationRef {
 };
 
 // Which rule of ClaimNextTask / ClaimGoldenTask handed out a task.
-enum class ClaimRule : int8_t { kExistingLease = 0, kRework, kGolden, kPriority };
+enum class ClaimRule : int8_t { kExistingLease = 0, kRework, kGolden, kPriority, kBakeoff };
 
 struct Claim {
   Task task;
@@ -511,6 +511,85 @@ struct LearnerModel {
   int64_t updated_at_ms = 0;
 };
 
+// --- golden sets and bake-offs (docs/bakeoffs.md) ----------------------------
+
+// A named, versioned group of a project's golden tasks with their expert
+// answers as they were when the version was made.
+struct GoldenSet {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string name;
+  int64_t version = 0;  // from 1 per (project, name)
+  std::string note;
+  int64_t tasks = 0;
+  int64_t created_by = 0;
+  std::string created_by_name;  // filled in by reads
+  int64_t created_at_ms = 0;
+};
+
+// One task of a golden set: its data and the answer the set froze.
+struct GoldenSetItem {
+  int64_t task_id = 0;
+  std::string data_json;
+  GoldenAnswer answer;
+};
+
+// An internal candidate labels in Plumb through a workforce; a vendor gets a
+// file of the golden tasks and returns one.
+enum class CandidateKind : int8_t { kWorkforce = 0, kVendor = 1 };
+// Per label, per hour of active labeling time, or a quoted total.
+enum class CandidatePricing : int8_t { kPerLabel = 0, kPerHour = 1, kQuote = 2 };
+
+struct BakeoffCandidate {
+  int64_t id = 0;
+  int64_t bakeoff_id = 0;
+  std::string name;
+  CandidateKind kind = CandidateKind::kWorkforce;
+  std::optional<int64_t> workforce_id;
+  std::string format;  // a vendor's file format ("json", "coco", "csv", "label_studio")
+  CandidatePricing pricing_model = CandidatePricing::kPerLabel;
+  double rate = 0;  // per label, per hour, or the quoted total
+  std::string currency = "USD";
+  std::optional<int64_t> sent_at_ms;      // workforce: at creation; vendor: first export
+  std::optional<int64_t> returned_at_ms;  // vendor: the last import
+  int64_t labels = 0;                     // filled in by reads
+};
+
+// Percent weights of the ranking (each 0..100, not all 0).
+struct BakeoffWeights {
+  int32_t accuracy = 60;
+  int32_t speed = 20;
+  int32_t cost = 20;
+};
+
+struct Bakeoff {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string name;
+  int64_t golden_set_id = 0;
+  int64_t instructions_version = 0;  // 0: the project had none
+  bool closed = false;
+  BakeoffWeights weights;
+  int64_t created_by = 0;
+  std::string created_by_name;  // filled in by reads
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> closed_at_ms;
+  std::vector<BakeoffCandidate> candidates;  // by id
+};
+
+// A candidate's answer to one golden task.
+struct BakeoffLabel {
+  int64_t candidate_id = 0;
+  int64_t task_id = 0;
+  std::optional<int64_t> user_id;      // the labeler (workforce) or the importer (vendor)
+  std::optional<int64_t> revision_id;  // workforce: the revision
+  std::string result_json;             // already validated
+  std::string media_json;              // "" when none
+  int64_t lead_time_ms = 0;            // active time; 0 when unknown
+  int64_t created_at_ms = 0;
+  int64_t instructions_version = 0;  // filled in by reads (workforce labels; 0 for vendors)
+};
+
 // Loads a whole database dumped by DumpTables (of either backend) into an
 // empty one, in one transaction: nothing is visible until Commit(), and
 // destroying the loader without Commit() rolls everything back. Rows come
@@ -637,6 +716,11 @@ class Store {
   // made ordinary it re-enters it with its slots recomputed. kNotFound.
   virtual Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) = 0;
   virtual Result<std::optional<GoldenAnswer>> GetGoldenAnswer(int64_t task_id) = 0;
+  // Makes each listed task of the project golden with its answer, all in one
+  // transaction (an expert's file, docs/bakeoffs.md). kNotFound (field
+  // "[i].task_id") when a task is not the project's; then nothing changes.
+  virtual Status SetGoldenAnswers(int64_t project_id,
+                                  const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) = 0;
   // Every grade in the project, by task id then user id.
   virtual Result<std::vector<GoldenGrade>> ListGoldenGrades(int64_t project_id) = 0;
 
@@ -932,6 +1016,58 @@ class Store {
                                                               std::string_view control) = 0;
   // Stores (replaces) it. kNotFound for the project.
   virtual Status PutLearnerModel(const LearnerModel& model) = 0;
+  // --- golden sets and bake-offs (docs/bakeoffs.md) ------------------------------
+  // Freezes golden tasks of the project with their current answers as the
+  // next version of the set `name` (1 for a new name), atomically. `task_ids`
+  // empty: every golden task of the project. kNotFound for the project or
+  // user; kInvalidArgument (field "task_ids[i]") for a task that is not a
+  // golden task of the project or is given twice, (field "task_ids") when no
+  // task is left, (field "name") for an empty name or one over 200 bytes.
+  virtual Result<GoldenSet> CreateGoldenSet(int64_t project_id, std::string_view name,
+                                            std::string_view note,
+                                            const std::vector<int64_t>& task_ids, int64_t user_id,
+                                            int64_t now_ms) = 0;
+  // The project's golden sets, newest first.
+  virtual Result<std::vector<GoldenSet>> ListGoldenSets(int64_t project_id) = 0;
+  virtual Result<GoldenSet> GetGoldenSet(int64_t id) = 0;  // kNotFound
+  // The set's tasks with their data and frozen answers, by task id. kNotFound.
+  virtual Result<std::vector<GoldenSetItem>> ListGoldenSetItems(int64_t golden_set_id) = 0;
+  // Stores a bake-off and its candidates (ids, sent_at of workforce
+  // candidates = now_ms, and the author's name assigned). kNotFound for the
+  // project or a workforce; kInvalidArgument (field "golden_set_id") for a
+  // golden set of another project, (field "candidates[i].name") for a
+  // candidate name used twice.
+  virtual Result<Bakeoff> CreateBakeoff(const Bakeoff& bakeoff, int64_t now_ms) = 0;
+  virtual Result<Bakeoff> GetBakeoff(int64_t id) = 0;  // with candidates; kNotFound
+  // The project's bake-offs with their candidates, newest first.
+  virtual Result<std::vector<Bakeoff>> ListBakeoffs(int64_t project_id) = 0;
+  // Sets the weights and/or closes the bake-off (closing twice keeps the
+  // first time). A closed bake-off hands out no more tasks and records no
+  // labels. kNotFound.
+  virtual Result<Bakeoff> UpdateBakeoff(int64_t id, const std::optional<BakeoffWeights>& weights,
+                                        bool close, int64_t now_ms) = 0;
+  // A vendor candidate's golden tasks went out (its first export): sets
+  // sent_at unless set. kNotFound.
+  virtual Status MarkCandidateSent(int64_t candidate_id, int64_t now_ms) = 0;
+  // Replaces every label of vendor candidate `candidate_id` with `labels`
+  // (tasks of its golden set, each once) and sets returned_at and, when
+  // unset, sent_at to now_ms, in one transaction. kNotFound for the
+  // candidate; kConflict when it is not a vendor or its bake-off is closed;
+  // kInvalidArgument (field "[i].task_id") for a task not in the set.
+  virtual Status ReplaceVendorLabels(int64_t candidate_id, const std::vector<BakeoffLabel>& labels,
+                                     int64_t now_ms) = 0;
+  // Every label of every candidate of the bake-off, by candidate then task.
+  virtual Result<std::vector<BakeoffLabel>> ListBakeoffLabels(int64_t bakeoff_id) = 0;
+  // The queue's bake-off rule (ClaimRule::kBakeoff): when the caller holds
+  // no live lease and has no rework in the project, a golden task of an open
+  // bake-off of the project for which the caller is a member of a workforce
+  // candidate that has no label of it yet, nobody of that candidate holds it
+  // leased, and the caller has not annotated or skipped it; oldest bake-off,
+  // candidate and task first. It gets a lease (holding no slot) and the
+  // candidate's assignment; the caller's submit on it (AppendRevision)
+  // records the candidate's label in the same transaction. nullopt when none.
+  virtual Result<std::optional<Claim>> ClaimBakeoffTask(int64_t project_id, int64_t user_id,
+                                                        int64_t now_ms) = 0;
 
   // --- the whole database, for `plumb migrate` --------------------------------
   // Calls `fn` for every row of every table (not the migrations bookkeeping),
@@ -942,7 +1078,9 @@ class Store {
   // review_leases, webhooks, events, deliveries, stat_counters,
   // disagreements, label_blobs, dataset_versions, dataset_version_labels,
   // audit_log, instructions_versions, instruction_images, instruction_acks,
-  // ml_backends, prediction_jobs, prelabel_uses, learner_models),
+  // ml_backends, prediction_jobs, prelabel_uses, learner_models,
+  // golden_sets, golden_set_tasks, bakeoffs, bakeoff_candidates,
+  // bakeoff_assignments, bakeoff_labels),
   // rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.

@@ -416,6 +416,45 @@ void Populate(Store& store, int64_t t0) {
                             .model = std::string("\0\x01model\xff", 8),
                             .updates = 3,
                             .updated_at_ms = t0 + 156}));
+
+  // A golden set of r's golden task and a bake-off of the team (bob joins
+  // it and labels the task) and a vendor that returned a file.
+  GoldenSet set = Ok(store.CreateGoldenSet(r.id, "gold \"set\"", "", {}, owner.id, t0 + 150));
+  Bakeoff bakeoff{.project_id = r.id,
+                  .name = "vs",
+                  .golden_set_id = set.id,
+                  .instructions_version = 2,
+                  .created_by = owner.id};
+  bakeoff.candidates = {{.name = "team",
+                         .kind = CandidateKind::kWorkforce,
+                         .workforce_id = team.id,
+                         .pricing_model = CandidatePricing::kPerHour,
+                         .rate = 11.5,
+                         .currency = "EUR"},
+                        {.name = "acme",
+                         .kind = CandidateKind::kVendor,
+                         .format = "csv",
+                         .pricing_model = CandidatePricing::kQuote,
+                         .rate = 99.25}};
+  bakeoff = Ok(store.CreateBakeoff(bakeoff, t0 + 151));
+  Ok(store.AddWorkforceMember(team.id, bob.id));
+  auto bake = Ok(store.ClaimBakeoffTask(r.id, bob.id, t0 + 152));
+  if (!bake || bakeoff.candidates.size() != 2) {
+    ADD_FAILURE() << "no bake-off task";
+    return;
+  }
+  Ok(store.AppendRevision({.task_id = bake->task.id,
+                           .user_id = bob.id,
+                           .lease_id = bake->lease.id,
+                           .result_json = R"([{"control":"pet","type":"choice","values":["cat"]}])",
+                           .lead_time_ms = 2500},
+                          t0 + 153));
+  Ok(store.ReplaceVendorLabels(
+      bakeoff.candidates[1].id,
+      {{.task_id = bake->task.id,
+        .user_id = owner.id,
+        .result_json = R"([{"control":"pet","type":"choice","values":["dog"]}])"}},
+      t0 + 154));
 }
 
 namespace {

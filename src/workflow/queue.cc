@@ -122,6 +122,8 @@ const char* RuleName(store::ClaimRule rule) {
       return "golden";
     case store::ClaimRule::kPriority:
       return "priority";
+    case store::ClaimRule::kBakeoff:
+      return "bakeoff";
   }
   return "priority";
 }
@@ -178,8 +180,11 @@ Status CheckInstructionsAcknowledged(store::Store& store, const Project& project
 Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& user) {
   PLUMB_RETURN_IF_ERROR(CheckInstructionsAcknowledged(store_, project, user));
   const int64_t now_ms = clock_.NowMs();
-  std::optional<store::Claim> claim;
-  if (project.settings.golden_rate > 0) {
+  // Golden tasks of an open bake-off come first to members of its workforce
+  // candidates, so that its turnaround measures them rather than the queue.
+  PLUMB_ASSIGN_OR_RETURN(std::optional<store::Claim> claim,
+                         store_.ClaimBakeoffTask(project.id, user.id, now_ms));
+  if (!claim && project.settings.golden_rate > 0) {
     // The caller's own annotations in the project: a range of one index,
     // where GetProgress would also count the whole project.
     store::TaskQuery mine;

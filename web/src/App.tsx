@@ -17,6 +17,9 @@ import { canManage, canReview } from './session';
 const Instructions = lazy(() => import('./screens/Instructions').then((m) => ({ default: m.Instructions })));
 const DatasetVersions = lazy(() => import('./screens/DatasetVersions').then((m) => ({ default: m.DatasetVersions })));
 const Automation = lazy(() => import('./screens/Automation').then((m) => ({ default: m.Automation })));
+const Bakeoffs = lazy(() => import('./screens/Bakeoffs').then((m) => ({ default: m.Bakeoffs })));
+const BakeoffScreen = lazy(() => import('./screens/Bakeoff').then((m) => ({ default: m.BakeoffScreen })));
+const GoldenLabeling = lazy(() => import('./screens/GoldenLabeling').then((m) => ({ default: m.GoldenLabeling })));
 const Audit = lazy(() => import('./screens/Audit').then((m) => ({ default: m.Audit })));
 
 function Later({ children }: { children: ReactNode }) {
@@ -93,6 +96,12 @@ function Screen({ route, user }: { route: Route; user: User }) {
       return canManage(user) ? <Later><DatasetVersions projectId={route.id} /></Later> : <Forbidden />;
     case 'automation':
       return canManage(user) ? <Later><Automation projectId={route.id} /></Later> : <Forbidden />;
+    case 'bakeoffs':
+      return canManage(user) ? <Later><Bakeoffs projectId={route.id} /></Later> : <Forbidden />;
+    case 'bakeoff':
+      return canManage(user) ? <Later><BakeoffScreen projectId={route.id} bakeoffId={route.bakeoffId} /></Later> : <Forbidden />;
+    case 'golden':
+      return canManage(user) ? <Later><GoldenLabeling projectId={route.id} /></Later> : <Forbidden />;
     case 'audit':
       return canManage(user) ? <Later><Audit /></Later> : <Forbidden />;
     case 'workforces':

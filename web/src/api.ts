@@ -912,6 +912,138 @@ export class ApiError extends Error {
   }
 }
 
+// --- golden sets and bake-offs (docs/bakeoffs.md) -------------------------------
+
+export interface GoldenSet {
+  id: number;
+  project_id: number;
+  name: string;
+  version: number;
+  note: string;
+  tasks: number;
+  created_by: UserRef;
+  created_at: string;
+}
+
+export type CandidateKind = 'workforce' | 'vendor';
+export type BakeoffFormat = 'json' | 'csv' | 'coco' | 'label_studio';
+export type CandidatePricingModel = 'per_label' | 'per_hour' | 'quote';
+
+export interface CandidatePricing {
+  model: CandidatePricingModel;
+  rate: number;
+  currency: string;
+}
+
+/** What a bake-off and its report say of a candidate. */
+interface CandidateBase {
+  id: number;
+  name: string;
+  kind: CandidateKind;
+  workforce_id: number | null;
+  format: BakeoffFormat | null;
+  pricing: CandidatePricing;
+  sent_at: string | null;
+  returned_at: string | null;
+  labels: number;
+}
+
+export interface BakeoffCandidate extends CandidateBase {
+  tasks: number;
+}
+
+export interface BakeoffWeights {
+  accuracy: number;
+  speed: number;
+  cost: number;
+}
+
+export interface Bakeoff {
+  id: number;
+  project_id: number;
+  name: string;
+  state: 'open' | 'closed';
+  golden_set: GoldenSet;
+  instructions_version: number;
+  weights: BakeoffWeights;
+  created_by: UserRef;
+  created_at: string;
+  closed_at: string | null;
+  candidates: BakeoffCandidate[];
+}
+
+export interface NewCandidate {
+  kind: CandidateKind;
+  name?: string;
+  workforce_id?: number;
+  format?: BakeoffFormat;
+  pricing?: Partial<CandidatePricing>;
+}
+
+export interface NewBakeoff {
+  name: string;
+  golden_set_id: number;
+  instructions_version?: number;
+  weights?: BakeoffWeights;
+  candidates: NewCandidate[];
+}
+
+/** A figure with its bootstrap interval; null where undefined. */
+export interface Estimate {
+  estimate: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface ControlReport {
+  control: string;
+  type: string;
+  tasks: number;
+  figures: (Estimate & { metric: string })[];
+  classes: { label: string; precision: number; recall: number; f1: number; support: number; ap?: number | null }[];
+}
+
+export interface CandidateReport extends CandidateBase {
+  coverage: number | null;
+  accuracy: { score: Estimate; correct: number; correct_share: Estimate; controls: ControlReport[] };
+  worst_tasks: { task_id: number; answered: boolean; score: number; controls: { control: string; score: number | null }[] }[];
+  speed: { turnaround_ms: number | null; labels_per_hour: number | null; active_hours: number; labelers: number };
+  cost: { currency: string; total: number | null; per_task: number | null; per_correct: number | null };
+  off_version_labels: number;
+  rank: number;
+  rank_score: number;
+  relative: { accuracy: number; speed: number; cost: number };
+}
+
+export interface BakeoffReport {
+  bakeoff: {
+    id: number;
+    project_id: number;
+    project: string;
+    name: string;
+    state: 'open' | 'closed';
+    instructions_version: number;
+    created_at: string;
+    closed_at: string | null;
+    golden_set: { id: number; name: string; version: number; tasks: number };
+  };
+  weights: BakeoffWeights;
+  level: number;
+  resamples: number;
+  candidates: CandidateReport[];
+  ranking: number[];
+  comparison: {
+    first: number;
+    second: number;
+    difference: Estimate;
+    p_value: number;
+    significant: boolean;
+    method: string;
+    tasks: number;
+  } | null;
+  generated_at: string;
+}
+
 const base = '/api/v1';
 
 let onUnauthenticated: () => void = () => {};
@@ -979,6 +1111,12 @@ function query(params: Record<string, string | number | undefined>): string {
   return text ? `?${text}` : '';
 }
 
+/** A report's weights as its query parameters (none: the bake-off's own). */
+function weightParams(weights?: BakeoffWeights): Record<string, number> {
+  return weights ? {w_accuracy: weights.accuracy, w_speed: weights.speed, w_cost: weights.cost} :
+                   {};
+}
+
 /** Where an uploaded instructions image is served (docs/instructions.md, Images). */
 export function instructionsImageUrl(hash: string): string {
   return `${base}/instructions/images/${hash}`;
@@ -1002,67 +1140,74 @@ export const api = {
     request<AutomationStats>('GET', `/projects/${projectId}/automation/stats${query({ ...range })}`),
 
   login: (username: string, password: string) =>
-    request<{ user: User }>('POST', '/auth/login', { json: { username, password } }),
+      request<{user: User}>('POST', '/auth/login', {json: {username, password}}),
   logout: () => request<void>('POST', '/auth/logout'),
   me: () => request<User>('GET', '/me'),
-  createToken: (name?: string) => request<Token>('POST', '/tokens', { json: { name } }),
+  createToken: (name?: string) => request<Token>('POST', '/tokens', {json: {name}}),
 
   createUser: (username: string, password: string, role: Role) =>
-    request<User>('POST', '/users', { json: { username, password, role } }),
-  listUsers: () => request<{ items: User[] }>('GET', '/users'),
+      request<User>('POST', '/users', {json: {username, password, role}}),
+  listUsers: () => request<{items: User[]}>('GET', '/users'),
 
-  listProjects: () => request<{ items: Project[] }>('GET', '/projects'),
-  createProject: (project: NewProject) => request<Project>('POST', '/projects', { json: project }),
+  listProjects: () => request<{items: Project[]}>('GET', '/projects'),
+  createProject: (project: NewProject) => request<Project>('POST', '/projects', {json: project}),
   getProject: (id: number) => request<Project>('GET', `/projects/${id}`),
   updateProject: (id: number, patch: ProjectPatch) =>
-    request<Project>('PATCH', `/projects/${id}`, { json: patch }),
+      request<Project>('PATCH', `/projects/${id}`, {json: patch}),
   deleteProject: (id: number) => request<void>('DELETE', `/projects/${id}`),
   addMember: (id: number, userId: number) =>
-    request<void>('POST', `/projects/${id}/members`, { json: { user_id: userId } }),
-  listMembers: (id: number) => request<{ items: User[] }>('GET', `/projects/${id}/members`),
+      request<void>('POST', `/projects/${id}/members`, {json: {user_id: userId}}),
+  listMembers: (id: number) => request<{items: User[]}>('GET', `/projects/${id}/members`),
   progress: (id: number) => request<Progress>('GET', `/projects/${id}/progress`),
 
-  importTasks: (id: number, body: Blob | string, contentType: string, format?: LabelFormat) =>
-    request<ImportOutcome>('POST', `/projects/${id}/tasks${format ? query({ format }) : ''}`, {
-      body,
-      headers: { 'Content-Type': contentType },
-    }),
+  importTasks: (id: number, body: Blob|string, contentType: string, format?: LabelFormat) =>
+      request<ImportOutcome>('POST', `/projects/${id}/tasks${format ? query({format}) : ''}`, {
+        body,
+        headers: {'Content-Type': contentType},
+      }),
   listTasks: (id: number, q: TaskQuery = {}) =>
-    request<TaskPage>('GET', `/projects/${id}/tasks${query({ ...q })}`),
+      request<TaskPage>('GET', `/projects/${id}/tasks${query({...q})}`),
   getTask: (id: number) => request<Task>('GET', `/tasks/${id}`),
 
   /** Resolves to null when nothing is left for the caller (204). */
-  next: async (projectId: number): Promise<NextTask | null> =>
-    (await request<NextTask | undefined>('POST', `/projects/${projectId}/next`)) ?? null,
+  next: async(projectId: number): Promise<NextTask|null> =>
+      (await request<NextTask|undefined>('POST', `/projects/${projectId}/next`)) ?? null,
   submitAnnotation: (taskId: number, annotation: NewAnnotation, idempotencyKey: string) =>
-    request<{ annotation: Revision }>('POST', `/tasks/${taskId}/annotations`, {
-      json: annotation,
-      headers: { 'Idempotency-Key': idempotencyKey },
-    }),
+      request<{annotation: Revision}>('POST', `/tasks/${taskId}/annotations`, {
+        json: annotation,
+        headers: {'Idempotency-Key': idempotencyKey},
+      }),
   skip: (taskId: number, leaseId: number) =>
-    request<{ skipped: boolean }>('POST', `/tasks/${taskId}/skip`, { json: { lease_id: leaseId } }),
+      request<{skipped: boolean}>('POST', `/tasks/${taskId}/skip`, {json: {lease_id: leaseId}}),
   listAnnotations: (taskId: number) =>
-    request<{ items: Revision[] }>('GET', `/tasks/${taskId}/annotations`),
+      request<{items: Revision[]}>('GET', `/tasks/${taskId}/annotations`),
 
-  /** Resolves to null when no task waits for review (204). Without `stage`, adjudication comes first. */
-  nextReview: async (projectId: number, stage?: ReviewStage): Promise<ReviewItem | null> =>
-    (await request<ReviewItem | undefined>('POST', `/projects/${projectId}/review/next`, {
-      json: stage ? { stage } : {},
-    })) ?? null,
-  review: (taskId: number, review: NewReview) => request<unknown>('POST', `/tasks/${taskId}/review`, { json: review }),
+  /**
+     Resolves to null when no task waits for review (204). Without `stage`, adjudication comes
+     first.
+   */
+  nextReview: async(projectId: number, stage?: ReviewStage): Promise<ReviewItem|null> =>
+      (await request<ReviewItem|undefined>('POST', `/projects/${projectId}/review/next`, {
+        json: stage ? {stage} : {},
+      })) ??
+      null,
+  review: (taskId: number, review: NewReview) =>
+      request<unknown>('POST', `/tasks/${taskId}/review`, {json: review}),
 
   listWorkforces: () => list<Workforce>('GET', '/workforces'),
   getWorkforce: (id: number) => request<Workforce>('GET', `/workforces/${id}`),
-  createWorkforce: (workforce: NewWorkforce) => request<Workforce>('POST', '/workforces', { json: workforce }),
+  createWorkforce: (workforce: NewWorkforce) =>
+      request<Workforce>('POST', '/workforces', {json: workforce}),
   addWorkforceMember: (id: number, userId: number) =>
-    request<unknown>('POST', `/workforces/${id}/members`, { json: { user_id: userId } }),
+      request<unknown>('POST', `/workforces/${id}/members`, {json: {user_id: userId}}),
   removeWorkforceMember: (id: number, userId: number) =>
-    request<unknown>('DELETE', `/workforces/${id}/members/${userId}`),
-  projectWorkforces: (projectId: number) => list<Workforce>('GET', `/projects/${projectId}/workforces`),
-  grantWorkforce: (projectId: number, workforceId: number) =>
-    request<unknown>('POST', `/projects/${projectId}/workforces`, { json: { workforce_id: workforceId } }),
+      request<unknown>('DELETE', `/workforces/${id}/members/${userId}`),
+  projectWorkforces: (projectId: number) =>
+      list<Workforce>('GET', `/projects/${projectId}/workforces`),
+  grantWorkforce: (projectId: number, workforceId: number) => request<unknown>(
+      'POST', `/projects/${projectId}/workforces`, {json: {workforce_id: workforceId}}),
   revokeWorkforce: (projectId: number, workforceId: number) =>
-    request<unknown>('DELETE', `/projects/${projectId}/workforces/${workforceId}`),
+      request<unknown>('DELETE', `/projects/${projectId}/workforces/${workforceId}`),
 
   listBatches: (projectId: number) => list<Batch>('GET', `/projects/${projectId}/batches`),
 
@@ -1079,70 +1224,117 @@ export const api = {
   deleteWebhook: (id: number) => request<void>('DELETE', `/webhooks/${id}`),
   deliveries: (webhookId: number) => list<Delivery>('GET', `/webhooks/${webhookId}/deliveries`),
 
-  goldenGrades: (projectId: number) => request<GoldenGrades>('GET', `/projects/${projectId}/golden/grades`),
+  goldenGrades: (projectId: number) =>
+      request<GoldenGrades>('GET', `/projects/${projectId}/golden/grades`),
 
-  analyticsSummary: (projectId: number, range: DateRange) =>
-    request<AnalyticsSummary>('GET', `/projects/${projectId}/analytics/summary${query({ ...range })}`),
+  analyticsSummary: (projectId: number, range: DateRange) => request<AnalyticsSummary>(
+      'GET', `/projects/${projectId}/analytics/summary${query({...range})}`),
   analyticsLabelers: (projectId: number, range: DateRange) =>
-    list<LabelerRow>('GET', `/projects/${projectId}/analytics/labelers${query({ ...range })}`),
+      list<LabelerRow>('GET', `/projects/${projectId}/analytics/labelers${query({...range})}`),
   analyticsWorkforces: (projectId: number, range: DateRange) =>
     list<WorkforceRow>('GET', `/projects/${projectId}/analytics/workforces${query({ ...range })}`),
   analyticsInstructions: (projectId: number, range: DateRange) =>
     list<InstructionsVersionRow>('GET', `/projects/${projectId}/analytics/instructions${query({ ...range })}`),
   analyticsTimeseries: (projectId: number, q: TimeseriesQuery) =>
-    list<DayRow>('GET', `/projects/${projectId}/analytics/timeseries${query({ ...q })}`),
+      list<DayRow>('GET', `/projects/${projectId}/analytics/timeseries${query({...q})}`),
   analyticsConfusion: (projectId: number, q: ConfusionQuery) =>
-    request<Confusion>('GET', `/projects/${projectId}/analytics/confusion${query({ ...q })}`),
+      request<Confusion>('GET', `/projects/${projectId}/analytics/confusion${query({...q})}`),
   /** The same table as CSV (a download link). */
-  analyticsCsvUrl: (projectId: number, table: AnalyticsTable, q: Record<string, string | number | undefined>) =>
-    `${base}/projects/${projectId}/analytics/${table}${query({ ...q, format: 'csv' })}`,
+  analyticsCsvUrl:
+      (projectId: number, table: AnalyticsTable, q: Record<string, string|number|undefined>) =>
+          `${base}/projects/${projectId}/analytics/${table}${query({...q, format: 'csv'})}`,
 
   samples: (projectId: number, q: SampleQuery) =>
-    request<SamplePage>('GET', `/projects/${projectId}/samples${query({ ...q })}`),
+      request<SamplePage>('GET', `/projects/${projectId}/samples${query({...q})}`),
   /** Done tasks become `reviewing`; the others come back in `skipped`. */
-  sendToReview: (projectId: number, taskIds: number[]) =>
-    request<SendOutcome>('POST', `/projects/${projectId}/review/send`, { json: { task_ids: taskIds } }),
+  sendToReview: (projectId: number, taskIds: number[]) => request<SendOutcome>(
+      'POST', `/projects/${projectId}/review/send`, {json: {task_ids: taskIds}}),
   disagreements: (projectId: number, q: DisagreementQuery) =>
-    request<DisagreementPage>('GET', `/projects/${projectId}/disagreements${query({ ...q })}`),
+      request<DisagreementPage>('GET', `/projects/${projectId}/disagreements${query({...q})}`),
   sendTopDisagreements: (projectId: number, top: TopDisagreements) =>
-    request<{ sent: number; task_ids: number[] }>('POST', `/projects/${projectId}/disagreements/review`, { json: top }),
+      request<{sent: number; task_ids: number[]}>(
+          'POST', `/projects/${projectId}/disagreements/review`, {json: top}),
 
-  instructions: (projectId: number) => request<InstructionsState>('GET', `/projects/${projectId}/instructions`),
+  instructions: (projectId: number) =>
+      request<InstructionsState>('GET', `/projects/${projectId}/instructions`),
   instructionsVersions: (projectId: number) =>
-    list<InstructionsVersionSummary>('GET', `/projects/${projectId}/instructions/versions`),
+      list<InstructionsVersionSummary>('GET', `/projects/${projectId}/instructions/versions`),
   instructionsVersion: (projectId: number, version: number) =>
-    request<InstructionsVersion>('GET', `/projects/${projectId}/instructions/${version}`),
+      request<InstructionsVersion>('GET', `/projects/${projectId}/instructions/${version}`),
   /** Every save is a new version; resolves to it. */
   saveInstructions: (projectId: number, instructions: NewInstructions) =>
-    request<InstructionsVersion>('PUT', `/projects/${projectId}/instructions`, { json: instructions }),
+      request<InstructionsVersion>(
+          'PUT', `/projects/${projectId}/instructions`, {json: instructions}),
   uploadInstructionsImage: (projectId: number, file: Blob) =>
-    request<UploadedImage>('POST', `/projects/${projectId}/instructions/images`, {
-      body: file,
-      headers: { 'Content-Type': file.type || 'application/octet-stream' },
-    }),
+      request<UploadedImage>('POST', `/projects/${projectId}/instructions/images`, {
+        body: file,
+        headers: {'Content-Type': file.type || 'application/octet-stream'},
+      }),
   /** 409 when `version` is no longer the current one. */
   acknowledgeInstructions: (projectId: number, version: number) =>
-    request<void>('POST', `/projects/${projectId}/instructions/ack`, { json: { version } }),
-  instructionsAcks: (projectId: number) => request<InstructionsAcks>('GET', `/projects/${projectId}/instructions/acks`),
-  outdatedTasks: (projectId: number, q: { before?: number; limit?: number; cursor?: string } = {}) =>
-    request<TaskPage>('GET', `/projects/${projectId}/instructions/outdated${query({ ...q })}`),
-  reworkOutdated: (projectId: number, body: { before?: number; task_ids?: number[] } = {}) =>
-    request<{ sent: number }>('POST', `/projects/${projectId}/instructions/rework`, { json: body }),
+      request<void>('POST', `/projects/${projectId}/instructions/ack`, {json: {version}}),
+  instructionsAcks: (projectId: number) =>
+      request<InstructionsAcks>('GET', `/projects/${projectId}/instructions/acks`),
+  outdatedTasks: (projectId: number, q: {before?: number; limit?: number; cursor?: string} = {}) =>
+      request<TaskPage>('GET', `/projects/${projectId}/instructions/outdated${query({...q})}`),
+  reworkOutdated: (projectId: number, body: {before?: number; task_ids?: number[]} = {}) =>
+      request<{sent: number}>('POST', `/projects/${projectId}/instructions/rework`, {json: body}),
 
-  createDatasetVersion: (projectId: number, name: string, note?: string) =>
-    request<DatasetVersion>('POST', `/projects/${projectId}/versions`, { json: note ? { name, note } : { name } }),
-  datasetVersions: (projectId: number) => list<DatasetVersion>('GET', `/projects/${projectId}/versions`),
+  createDatasetVersion: (projectId: number, name: string, note?: string) => request<DatasetVersion>(
+      'POST', `/projects/${projectId}/versions`, {json: note ? {name, note} : {name}}),
+  datasetVersions: (projectId: number) =>
+      list<DatasetVersion>('GET', `/projects/${projectId}/versions`),
   datasetDiff: (projectId: number, from: string, to: string) =>
-    request<DatasetDiff>('GET', `/projects/${projectId}/versions/diff${query({ from, to })}`),
-  datasetExportUrl: (projectId: number, name: string, format: 'json' | 'jsonl' | 'csv') =>
-    `${base}/projects/${projectId}/versions/${encodeURIComponent(name)}/export?format=${format}`,
+      request<DatasetDiff>('GET', `/projects/${projectId}/versions/diff${query({from, to})}`),
+  datasetExportUrl: (projectId: number, name: string, format: 'json'|'jsonl'|'csv') =>
+      `${base}/projects/${projectId}/versions/${encodeURIComponent(name)}/export?format=${format}`,
+
+  goldenSets: (projectId: number) => list<GoldenSet>('GET', `/projects/${projectId}/golden-sets`),
+  /** Without task ids: every golden task of the project; the next version of `name`. */
+  createGoldenSet: (projectId: number, name: string, note?: string, taskIds?: number[]) =>
+      request<GoldenSet>('POST', `/projects/${projectId}/golden-sets`, {
+        json: {name, ...(note ? {note} : {}), ...(taskIds ? {task_ids: taskIds} : {})},
+      }),
+  /** Makes a task golden with this expert answer. */
+  setGolden: (taskId: number, result: ResultItem[], media?: Media) => request<unknown>(
+      'PUT', `/tasks/${taskId}/golden`, {json: {result, ...(media ? {media} : {})}}),
+  bakeoffs: (projectId: number) => list<Bakeoff>('GET', `/projects/${projectId}/bakeoffs`),
+  bakeoff: (projectId: number, id: number) =>
+      request<Bakeoff>('GET', `/projects/${projectId}/bakeoffs/${id}`),
+  createBakeoff: (projectId: number, bakeoff: NewBakeoff) =>
+      request<Bakeoff>('POST', `/projects/${projectId}/bakeoffs`, {json: bakeoff}),
+  updateBakeoff:
+      (projectId: number, id: number, patch: {weights?: BakeoffWeights; state?: 'closed'}) =>
+          request<Bakeoff>('PATCH', `/projects/${projectId}/bakeoffs/${id}`, {json: patch}),
+  bakeoffReport: (projectId: number, id: number, weights?: BakeoffWeights) =>
+      request<BakeoffReport>(
+          'GET', `/projects/${projectId}/bakeoffs/${id}/report${query(weightParams(weights))}`),
+  /** The report as a file: a self-contained HTML page or the JSON. */
+  bakeoffReportUrl:
+      (projectId: number, id: number, format: 'html'|'json', weights?: BakeoffWeights) =>
+          `${base}/projects/${projectId}/bakeoffs/${id}/report${
+              query({format, download: 1, ...weightParams(weights)})}`,
+  /** The golden tasks without their answers, for a vendor. */
+  candidateExportUrl: (projectId: number, id: number, candidateId: number, format: BakeoffFormat) =>
+      `${base}/projects/${projectId}/bakeoffs/${id}/candidates/${candidateId}/export?format=${
+          format}`,
+  importCandidate: (
+      projectId: number, id: number, candidateId: number, file: Blob, format: BakeoffFormat) =>
+      request<{imported: number; tasks: number; missing: number}>(
+          'POST',
+          `/projects/${projectId}/bakeoffs/${id}/candidates/${candidateId}/import?format=${format}`,
+          {
+            body: file,
+            headers: {'Content-Type': format === 'csv' ? 'text/csv' : 'application/json'}
+          },
+          ),
 
   taskHistory: (taskId: number) => request<TaskHistory>('GET', `/tasks/${taskId}/history`),
-  audit: (q: AuditQuery = {}) => request<AuditPage>('GET', `/audit${query({ ...q })}`),
+  audit: (q: AuditQuery = {}) => request<AuditPage>('GET', `/audit${query({...q})}`),
 
   exportUrl: (id: number, format: ExportFormat) => `${base}/projects/${id}/export?format=${format}`,
 
-  health: async (): Promise<boolean> => {
+  health: async(): Promise<boolean> => {
     try {
       return (await fetch('/healthz', { credentials: 'same-origin' })).ok;
     } catch {

@@ -15,12 +15,25 @@ export type Route =
   | { name: 'instructions'; id: number }
   | { name: 'versions'; id: number }
   | { name: 'automation'; id: number }
+  | { name: 'bakeoffs'; id: number }
+  | { name: 'bakeoff'; id: number; bakeoffId: number }
+  | { name: 'golden'; id: number }
   | { name: 'workforces' }
   | { name: 'audit' }
   | { name: 'not-found' };
 
 /** The screens under /projects/:id/ (the regular expression below lists the same). */
-type ProjectScreen = 'label' | 'review' | 'quality' | 'gallery' | 'disagreements' | 'instructions' | 'versions' | 'automation';
+type ProjectScreen =
+  | 'label'
+  | 'review'
+  | 'quality'
+  | 'gallery'
+  | 'disagreements'
+  | 'instructions'
+  | 'versions'
+  | 'automation'
+  | 'bakeoffs'
+  | 'golden';
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/projects' || path === '/projects/') return { name: 'projects' };
@@ -28,7 +41,9 @@ export function matchRoute(path: string): Route {
   if (path === '/projects/new') return { name: 'new-project' };
   if (path === '/workforces' || path === '/workforces/') return { name: 'workforces' };
   if (path === '/audit' || path === '/audit/') return { name: 'audit' };
-  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements|instructions|versions|automation))?\/?$/.exec(path);
+  const bakeoff = /^\/projects\/(\d+)\/bakeoffs\/(\d+)\/?$/.exec(path);
+  if (bakeoff) return { name: 'bakeoff', id: Number(bakeoff[1]), bakeoffId: Number(bakeoff[2]) };
+  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements|instructions|versions|automation|bakeoffs|golden))?\/?$/.exec(path);
   if (project) {
     const id = Number(project[1]);
     const screen = project[2] as ProjectScreen | undefined;
@@ -50,6 +65,10 @@ export const paths = {
   instructions: (id: number) => `/projects/${id}/instructions`,
   versions: (id: number) => `/projects/${id}/versions`,
   automation: (id: number) => `/projects/${id}/automation`,
+  bakeoffs: (id: number) => `/projects/${id}/bakeoffs`,
+  bakeoff: (id: number, bakeoffId: number) => `/projects/${id}/bakeoffs/${bakeoffId}`,
+  /** Where an expert labels tasks as golden answers. */
+  golden: (id: number) => `/projects/${id}/golden`,
   workforces: () => '/workforces',
   /** The audit log, of one project when `project` is given. */
   audit: (project?: number) => (project === undefined ? '/audit' : `/audit?project=${project}`),

@@ -1064,6 +1064,19 @@ Result<std::optional<Claim>> BeginClaim(PgConnection& c, int64_t project_id, int
   return FindHeldLease(c, project_id, user_id);
 }
 
+// BeginClaim for the golden and bake-off rules: true when the caller holds a
+// live lease or has a rework, which come first (ClaimNextTask hands them out).
+Result<bool> BeginExtraClaim(PgConnection& c, int64_t project_id, int64_t user_id, int64_t now_ms,
+                             ProjectSettings& settings) {
+  PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> held,
+                         BeginClaim(c, project_id, user_id, now_ms, settings));
+  if (held) return true;
+  PLUMB_ASSIGN_OR_RETURN(PgResult rework, c.Query("SELECT 1 FROM annotations WHERE project_id = $1"
+                                                  " AND user_id = $2 AND rejected = 1 LIMIT 1",
+                                                  project_id, user_id));
+  return !rework.empty();
+}
+
 // A new lease on `task` for the caller; `counted` when it takes a slot.
 Result<Claim> NewLease(PgConnection& c, Task task, int64_t user_id, const ProjectSettings& settings,
                        bool counted, ClaimRule rule, int64_t now_ms) {
@@ -1133,16 +1146,8 @@ Result<std::optional<Claim>> PgStore::ClaimGoldenTask(int64_t project_id, int64_
                                                       int64_t now_ms) {
   return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::optional<Claim>> {
     ProjectSettings settings;
-    PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> held,
-                           BeginClaim(c, project_id, user_id, now_ms, settings));
-    if (held) return std::optional<Claim>();
-    {
-      PLUMB_ASSIGN_OR_RETURN(PgResult rework,
-                             c.Query("SELECT 1 FROM annotations WHERE project_id = $1"
-                                     " AND user_id = $2 AND rejected = 1 LIMIT 1",
-                                     project_id, user_id));
-      if (!rework.empty()) return std::optional<Claim>();
-    }
+    PLUMB_ASSIGN_OR_RETURN(bool first, BeginExtraClaim(c, project_id, user_id, now_ms, settings));
+    if (first) return std::optional<Claim>();
     PLUMB_ASSIGN_OR_RETURN(
         PgResult r,
         c.Query("SELECT " PLUMB_TASK_COLS " FROM tasks t WHERE t.project_id = $1 AND t.golden = 1"
@@ -1154,6 +1159,68 @@ Result<std::optional<Claim>> PgStore::ClaimGoldenTask(int64_t project_id, int64_
     if (r.empty()) return std::optional<Claim>();
     PLUMB_ASSIGN_OR_RETURN(Claim claim, NewLease(c, ReadTask(r.front(), 0), user_id, settings,
                                                  /*counted=*/false, ClaimRule::kGolden, now_ms));
+    return std::optional<Claim>(std::move(claim));
+  });
+}
+
+// The bake-off rule. The candidate rows the caller may label for are locked
+// (FOR NO KEY UPDATE: labels' foreign keys only take KEY SHARE), so two
+// members of one workforce claiming at once are handed different tasks.
+Result<std::optional<Claim>> PgStore::ClaimBakeoffTask(int64_t project_id, int64_t user_id,
+                                                       int64_t now_ms) {
+  // Most callers are in no bake-off: a read says so without the locks.
+  PLUMB_ASSIGN_OR_RETURN(
+      bool candidate, Read([&](PgConnection& c) -> Result<bool> {
+        PLUMB_ASSIGN_OR_RETURN(
+            PgResult r,
+            c.Query("SELECT EXISTS (SELECT 1 FROM bakeoffs b JOIN bakeoff_candidates c ON "
+                    "c.bakeoff_id = b.id"
+                    " AND c.kind = 0 JOIN workforce_members m ON m.workforce_id = c.workforce_id"
+                    " AND m.user_id = $2 WHERE b.project_id = $1 AND b.closed = 0)",
+                    project_id, user_id));
+        return !r.empty() && r.front().Text(0) == "t";
+      }));
+  if (!candidate) return std::optional<Claim>();
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<std::optional<Claim>> {
+    ProjectSettings settings;
+    PLUMB_ASSIGN_OR_RETURN(bool first, BeginExtraClaim(c, project_id, user_id, now_ms, settings));
+    if (first) return std::optional<Claim>();
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult mine,
+        c.Query("SELECT c.id FROM bakeoffs b JOIN bakeoff_candidates c ON c.bakeoff_id = b.id"
+                " AND c.kind = 0 JOIN workforce_members m ON m.workforce_id = c.workforce_id"
+                " AND m.user_id = $2 WHERE b.project_id = $1 AND b.closed = 0"
+                " ORDER BY c.id FOR NO KEY UPDATE OF c",
+                project_id, user_id));
+    if (mine.empty()) return std::optional<Claim>();
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT c.id, " PLUMB_TASK_COLS " FROM bakeoffs b"
+                " JOIN bakeoff_candidates c ON c.bakeoff_id = b.id AND c.kind = 0"
+                " JOIN workforce_members m ON m.workforce_id = c.workforce_id AND m.user_id = $2"
+                " JOIN golden_set_tasks g ON g.golden_set_id = b.golden_set_id"
+                " JOIN tasks t ON t.id = g.task_id AND t.golden = 1"
+                " WHERE b.project_id = $1 AND b.closed = 0"
+                " AND NOT EXISTS (SELECT 1 FROM bakeoff_labels l"
+                " WHERE l.candidate_id = c.id AND l.task_id = t.id)"
+                " AND NOT EXISTS (SELECT 1 FROM bakeoff_assignments x JOIN leases e"
+                " ON e.id = x.lease_id AND e.active = 1 AND e.expires_at > $3"
+                " WHERE x.candidate_id = c.id AND x.task_id = t.id)"
+                " AND NOT EXISTS (SELECT 1 FROM annotations a"
+                " WHERE a.task_id = t.id AND a.user_id = $2)"
+                " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = $2)"
+                " ORDER BY b.id, c.id, t.id LIMIT 1",
+                project_id, user_id, now_ms));
+    if (r.empty()) return std::optional<Claim>();
+    const int64_t candidate_id = r.front().Int(0);
+    PLUMB_ASSIGN_OR_RETURN(Claim claim, NewLease(c, ReadTask(r.front(), 1), user_id, settings,
+                                                 /*counted=*/false, ClaimRule::kBakeoff, now_ms));
+    PLUMB_RETURN_IF_ERROR(
+        c.Query("INSERT INTO bakeoff_assignments (candidate_id, task_id, user_id, lease_id)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (candidate_id, task_id) DO UPDATE SET"
+                " user_id = EXCLUDED.user_id, lease_id = EXCLUDED.lease_id",
+                candidate_id, claim.task.id, user_id, claim.lease.id)
+            .status());
     return std::optional<Claim>(std::move(claim));
   });
 }
@@ -1300,6 +1367,7 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
       PLUMB_ASSIGN_OR_RETURN(Revision stored, LoadRevision(c, id));
       PLUMB_RETURN_IF_ERROR(
           GradeGolden(c, rev.task_id, project_id, stored, rev.hooks, counters, now_ms));
+      PLUMB_RETURN_IF_ERROR(RecordBakeoffLabel(c, rev.task_id, stored, now_ms));
       PLUMB_RETURN_IF_ERROR(counters.Flush(c));
       return stored;
     }

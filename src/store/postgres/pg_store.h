@@ -103,6 +103,13 @@ Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& se
 // stored grade adds to `golden` (and `golden_correct`) in `stats`.
 Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const Revision& rev,
                    const RevisionHooks* hooks, StatBatch& counters, int64_t now_ms);
+// The first submission `rev` of golden task `task_id`, when the task is
+// assigned to its author for a workforce candidate of an open bake-off,
+// becomes that candidate's label (pg_bakeoffs.cc).
+Status RecordBakeoffLabel(PgConnection& c, int64_t task_id, const Revision& rev, int64_t now_ms);
+// Makes task `task_id` golden with `answer`, or ordinary again with nullopt,
+// under rules 2 and 4 (pg_workflow.cc). kNotFound.
+Status SetGoldenIn(PgConnection& c, int64_t task_id, const std::optional<GoldenAnswer>& answer);
 
 class PgStore final : public Store {
  public:
@@ -169,6 +176,26 @@ class PgStore final : public Store {
   Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
                                                int64_t now_ms) override;
   Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) override;
+  Status SetGoldenAnswers(int64_t project_id,
+                          const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) override;
+  Result<std::optional<Claim>> ClaimBakeoffTask(int64_t project_id, int64_t user_id,
+                                                int64_t now_ms) override;
+  // --- golden sets and bake-offs (pg_bakeoffs.cc) ---
+  Result<GoldenSet> CreateGoldenSet(int64_t project_id, std::string_view name,
+                                    std::string_view note, const std::vector<int64_t>& task_ids,
+                                    int64_t user_id, int64_t now_ms) override;
+  Result<std::vector<GoldenSet>> ListGoldenSets(int64_t project_id) override;
+  Result<GoldenSet> GetGoldenSet(int64_t id) override;
+  Result<std::vector<GoldenSetItem>> ListGoldenSetItems(int64_t golden_set_id) override;
+  Result<Bakeoff> CreateBakeoff(const Bakeoff& bakeoff, int64_t now_ms) override;
+  Result<Bakeoff> GetBakeoff(int64_t id) override;
+  Result<std::vector<Bakeoff>> ListBakeoffs(int64_t project_id) override;
+  Result<Bakeoff> UpdateBakeoff(int64_t id, const std::optional<BakeoffWeights>& weights,
+                                bool close, int64_t now_ms) override;
+  Status MarkCandidateSent(int64_t candidate_id, int64_t now_ms) override;
+  Status ReplaceVendorLabels(int64_t candidate_id, const std::vector<BakeoffLabel>& labels,
+                             int64_t now_ms) override;
+  Result<std::vector<BakeoffLabel>> ListBakeoffLabels(int64_t bakeoff_id) override;
   Result<std::optional<GoldenAnswer>> GetGoldenAnswer(int64_t task_id) override;
   Result<std::vector<GoldenGrade>> ListGoldenGrades(int64_t project_id) override;
 

@@ -403,38 +403,40 @@ Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const R
 
 // --- golden tasks ----------------------------------------------------------------------
 
+Status SetGoldenIn(PgConnection& c, int64_t task_id, const std::optional<GoldenAnswer>& answer) {
+  PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                         c.Query("SELECT project_id FROM tasks WHERE id = $1", task_id));
+  if (r.empty()) return Status::NotFound("task " + std::to_string(task_id) + " not found");
+  // Rules 2 and 4: the slots are computed from the overlap under the task's lock.
+  PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, r.front().Int(0)));
+  PLUMB_RETURN_IF_ERROR(LockTask(c, task_id).status());
+  if (answer) {
+    PLUMB_RETURN_IF_ERROR(
+        c.Query("INSERT INTO golden_answers (task_id, result, media) VALUES ($1, $2, $3)"
+                " ON CONFLICT (task_id) DO UPDATE SET result = EXCLUDED.result,"
+                " media = EXCLUDED.media",
+                task_id, answer->result_json, UnlessEmpty(answer->media_json))
+            .status());
+    return c.Query("UPDATE tasks SET golden = 1, open_slots = 0 WHERE id = $1", task_id).status();
+  }
+  PLUMB_RETURN_IF_ERROR(c.Query("DELETE FROM golden_answers WHERE task_id = $1", task_id).status());
+  return c
+      .Query(
+          "UPDATE tasks SET golden = 0, open_slots = CASE WHEN state IN (0, 1)"
+          " AND rejected_count = 0 THEN GREATEST($2 - annotation_count - lease_count, 0)"
+          " ELSE 0 END"
+          " WHERE id = $1",
+          task_id, settings.overlap)
+      .status();
+}
+
 Status PgStore::SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) {
   if (answer) {
     PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(answer->result_json, "result"));
     PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(answer->media_json, "media"));
   }
-  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
-    PLUMB_ASSIGN_OR_RETURN(PgResult r,
-                           c.Query("SELECT project_id FROM tasks WHERE id = $1", task_id));
-    if (r.empty()) return Status::NotFound("task " + std::to_string(task_id) + " not found");
-    // Rules 2 and 4: the slots are computed from the overlap under the task's lock.
-    PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(c, r.front().Int(0)));
-    PLUMB_RETURN_IF_ERROR(LockTask(c, task_id).status());
-    if (answer) {
-      PLUMB_RETURN_IF_ERROR(
-          c.Query("INSERT INTO golden_answers (task_id, result, media) VALUES ($1, $2, $3)"
-                  " ON CONFLICT (task_id) DO UPDATE SET result = EXCLUDED.result,"
-                  " media = EXCLUDED.media",
-                  task_id, answer->result_json, UnlessEmpty(answer->media_json))
-              .status());
-      return c.Query("UPDATE tasks SET golden = 1, open_slots = 0 WHERE id = $1", task_id).status();
-    }
-    PLUMB_RETURN_IF_ERROR(
-        c.Query("DELETE FROM golden_answers WHERE task_id = $1", task_id).status());
-    return c
-        .Query(
-            "UPDATE tasks SET golden = 0, open_slots = CASE WHEN state IN (0, 1)"
-            " AND rejected_count = 0 THEN GREATEST($2 - annotation_count - lease_count, 0)"
-            " ELSE 0 END"
-            " WHERE id = $1",
-            task_id, settings.overlap)
-        .status();
-  });
+  return Transact(Mode::kWrite,
+                  [&](PgConnection& c) -> Status { return SetGoldenIn(c, task_id, answer); });
 }
 
 Result<std::optional<GoldenAnswer>> PgStore::GetGoldenAnswer(int64_t task_id) {

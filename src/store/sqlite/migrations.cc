@@ -432,10 +432,84 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_project ON audit_log(project_id, id);
 )sql";
 
-// Version 7: reserved for bake-offs (merged separately from another branch).
-// A no-op here so that versions stay contiguous; the real v7 replaces it at
-// merge time.
-constexpr const char* kV7 = "SELECT 1;";
+// Version 7: golden sets and bake-offs (docs/bakeoffs.md). A golden set
+// freezes its tasks' answers (golden_set_tasks.result/media), so later edits
+// of a golden answer do not change what an earlier bake-off was scored
+// against. bakeoff_assignments says which workforce candidate a golden task
+// was handed to (one per candidate and task, with the lease that holds it);
+// a submit on it copies the result into bakeoff_labels, where vendor imports
+// land too. Weights are integer percents; rates text, as workforces' are.
+// golden_set_tasks.task_id and the bake-off tables' task_id have no foreign
+// key, like dataset_version_labels: a task only goes with its project.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE golden_sets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  note TEXT NOT NULL,
+  tasks INTEGER NOT NULL,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  UNIQUE (project_id, name, version)
+);
+CREATE TABLE golden_set_tasks (
+  golden_set_id INTEGER NOT NULL REFERENCES golden_sets(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  media TEXT,
+  PRIMARY KEY (golden_set_id, task_id)
+) WITHOUT ROWID;
+CREATE TABLE bakeoffs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  golden_set_id INTEGER NOT NULL REFERENCES golden_sets(id),
+  instructions_version INTEGER NOT NULL,
+  closed INTEGER NOT NULL,
+  w_accuracy INTEGER NOT NULL,
+  w_speed INTEGER NOT NULL,
+  w_cost INTEGER NOT NULL,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  closed_at INTEGER
+);
+CREATE INDEX bakeoffs_by_project ON bakeoffs(project_id, id);
+CREATE TABLE bakeoff_candidates (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  bakeoff_id INTEGER NOT NULL REFERENCES bakeoffs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  workforce_id INTEGER REFERENCES workforces(id),
+  format TEXT NOT NULL,
+  pricing_model INTEGER NOT NULL,
+  rate TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  sent_at INTEGER,
+  returned_at INTEGER,
+  UNIQUE (bakeoff_id, name)
+);
+CREATE INDEX bakeoff_candidates_by_workforce ON bakeoff_candidates(workforce_id);
+CREATE TABLE bakeoff_assignments (
+  candidate_id INTEGER NOT NULL REFERENCES bakeoff_candidates(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  lease_id INTEGER NOT NULL,
+  PRIMARY KEY (candidate_id, task_id)
+) WITHOUT ROWID;
+CREATE INDEX bakeoff_assignments_by_task ON bakeoff_assignments(task_id, user_id);
+CREATE TABLE bakeoff_labels (
+  candidate_id INTEGER NOT NULL REFERENCES bakeoff_candidates(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL,
+  user_id INTEGER,
+  revision_id INTEGER,
+  result TEXT NOT NULL,
+  media TEXT,
+  lead_time_ms INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (candidate_id, task_id)
+) WITHOUT ROWID;
+)sql";
 
 // Version 8: ML backends, prediction jobs, pre-label outcomes and the
 // built-in learner's models (docs/automation.md). prelabel_uses is one row

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "core/core.h"
 #include "store/backend_common.h"
@@ -28,6 +29,17 @@ auto QueryOptional(Statement& stmt, Read&& read)
   PLUMB_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<std::invoke_result_t<Read&, const Statement&>>();
   return std::optional(read(static_cast<const Statement&>(stmt)));
+}
+
+// Every row of `stmt`, each read with `read`.
+template <typename T, typename Read>
+Result<std::vector<T>> ReadAll(Statement& stmt, Read&& read) {
+  std::vector<T> out;
+  while (true) {
+    PLUMB_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back(read(static_cast<const Statement&>(stmt)));
+  }
 }
 
 // The first column of the first row of `sql` with `arg` bound; 0 when no row.

@@ -29,6 +29,7 @@
 #include "core/core.h"
 #include "store/backend_common.h"
 #include "store/sqlite/analytics_sql.h"
+#include "store/sqlite/bakeoffs_sql.h"
 #include "store/sqlite/instructions_sql.h"
 #include "store/sqlite/ml_sql.h"
 #include "store/sqlite/migrations.h"
@@ -191,6 +192,60 @@ class SqliteStore final : public Store {
     return Read([&](Connection& c) { return sqlite::ListAudit(c, query); });
   }
 
+  // --- golden sets and bake-offs: SQL in bakeoffs_sql.cc ----------------------------
+  Result<GoldenSet> CreateGoldenSet(int64_t project_id, std::string_view name,
+                                    std::string_view note, const std::vector<int64_t>& task_ids,
+                                    int64_t user_id, int64_t now_ms) override {
+    return Write([&](Connection& c) {
+      return sqlite::CreateGoldenSet(c, project_id, name, note, task_ids, user_id, now_ms);
+    });
+  }
+  Result<std::vector<GoldenSet>> ListGoldenSets(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListGoldenSets(c, project_id); });
+  }
+  Result<GoldenSet> GetGoldenSet(int64_t id) override {
+    return Read([&](Connection& c) { return sqlite::GetGoldenSet(c, id); });
+  }
+  Result<std::vector<GoldenSetItem>> ListGoldenSetItems(int64_t golden_set_id) override {
+    return ReadSnapshot(
+        [&](Connection& c) { return sqlite::ListGoldenSetItems(c, golden_set_id); });
+  }
+  Result<Bakeoff> CreateBakeoff(const Bakeoff& bakeoff, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::CreateBakeoff(c, bakeoff, now_ms); });
+  }
+  Result<Bakeoff> GetBakeoff(int64_t id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::GetBakeoff(c, id); });
+  }
+  Result<std::vector<Bakeoff>> ListBakeoffs(int64_t project_id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::ListBakeoffs(c, project_id); });
+  }
+  Result<Bakeoff> UpdateBakeoff(int64_t id, const std::optional<BakeoffWeights>& weights,
+                                bool close, int64_t now_ms) override {
+    return Write(
+        [&](Connection& c) { return sqlite::UpdateBakeoff(c, id, weights, close, now_ms); });
+  }
+  Status MarkCandidateSent(int64_t candidate_id, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::MarkCandidateSent(c, candidate_id, now_ms); });
+  }
+  Status ReplaceVendorLabels(int64_t candidate_id, const std::vector<BakeoffLabel>& labels,
+                             int64_t now_ms) override {
+    return Write([&](Connection& c) {
+      return sqlite::ReplaceVendorLabels(c, candidate_id, labels, now_ms);
+    });
+  }
+  Result<std::vector<BakeoffLabel>> ListBakeoffLabels(int64_t bakeoff_id) override {
+    return ReadSnapshot([&](Connection& c) { return sqlite::ListBakeoffLabels(c, bakeoff_id); });
+  }
+  Result<std::optional<Claim>> ClaimBakeoffTask(int64_t project_id, int64_t user_id,
+                                                int64_t now_ms) override {
+    // Most callers are in no bake-off: a read says so without the write lock.
+    PLUMB_ASSIGN_OR_RETURN(bool candidate, Read([&](Connection& c) -> Result<bool> {
+                             return sqlite::IsBakeoffLabeler(c, project_id, user_id);
+                           }));
+    if (!candidate) return std::optional<Claim>();
+    return Write([&](Connection& c) { return ClaimBakeoff(c, project_id, user_id, now_ms); });
+  }
+
   Status DumpTables(const DumpRowFn& fn) override;
   Result<std::unique_ptr<DatabaseLoader>> BeginLoad() override;
 
@@ -198,6 +253,20 @@ class SqliteStore final : public Store {
   Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
                                                int64_t now_ms) override {
     return Write([&](Connection& c) { return ClaimGolden(c, project_id, user_id, now_ms); });
+  }
+  Status SetGoldenAnswers(int64_t project_id,
+                          const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) override {
+    return Write([&](Connection& c) -> Status {
+      for (size_t i = 0; i < answers.size(); ++i) {
+        auto task = LoadTask(c, answers[i].first);
+        if (!task.ok() || task->project_id != project_id) {
+          return Status::NotFound("task " + std::to_string(answers[i].first) + " not found",
+                                  "[" + std::to_string(i) + "].task_id");
+        }
+        PLUMB_RETURN_IF_ERROR(sqlite::SetGoldenAnswer(c, answers[i].first, answers[i].second));
+      }
+      return Status::Ok();
+    });
   }
   Status SetGoldenAnswer(int64_t task_id, const std::optional<GoldenAnswer>& answer) override {
     return Write([&](Connection& c) { return sqlite::SetGoldenAnswer(c, task_id, answer); });
@@ -1452,6 +1521,7 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
         PLUMB_RETURN_IF_ERROR(s.Bind(task.id).Run());
       }
       PLUMB_RETURN_IF_ERROR(GradeGolden(c, rev, task, id, now_ms));
+      PLUMB_RETURN_IF_ERROR(RecordBakeoffLabel(c, task.id, rev.user_id, id, rev, now_ms));
       return LoadRevision(c, id);
     }
     bool complete = false;

@@ -15,16 +15,6 @@
 namespace plumb::store::sqlite {
 namespace {
 
-template <typename T, typename Read>
-Result<std::vector<T>> ReadAll(Statement& s, Read&& read) {
-  std::vector<T> out;
-  while (true) {
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back(read(static_cast<const Statement&>(s)));
-  }
-}
-
 Result<Claim> InsertLease(Connection& c, Task task, int64_t user_id, int64_t expires_at_ms,
                           bool counted, ClaimRule rule) {
   PLUMB_ASSIGN_OR_RETURN(
@@ -317,21 +307,29 @@ Result<std::optional<Claim>> ClaimRework(Connection& c, int64_t project_id, int6
   return std::optional<Claim>(std::move(claim));
 }
 
+namespace {
+
+// Whether the caller holds a live lease or has a rework in the project: those
+// come first (ClaimNextTask hands them out), before golden and bake-off tasks.
+Result<bool> HoldsLeaseOrRework(Connection& c, int64_t project_id, int64_t user_id) {
+  PLUMB_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT EXISTS (SELECT 1 FROM leases WHERE project_id = ?1"
+                                   " AND user_id = ?2 AND active = 1)"
+                                   " OR EXISTS (SELECT 1 FROM annotations WHERE project_id = ?1"
+                                   " AND user_id = ?2 AND rejected = 1)"));
+  s.BindAll(project_id, user_id);
+  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row && s.Int(0) != 0;
+}
+
+}  // namespace
+
 Result<std::optional<Claim>> ClaimGolden(Connection& c, int64_t project_id, int64_t user_id,
                                          int64_t now_ms) {
   PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
   PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
-  {
-    // A live lease or a rework comes first (ClaimNextTask hands those out).
-    PLUMB_ASSIGN_OR_RETURN(Statement s,
-                           c.Prepare("SELECT EXISTS (SELECT 1 FROM leases WHERE project_id = ?1"
-                                     " AND user_id = ?2 AND active = 1)"
-                                     " OR EXISTS (SELECT 1 FROM annotations WHERE project_id = ?1"
-                                     " AND user_id = ?2 AND rejected = 1)"));
-    s.BindAll(project_id, user_id);
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row && s.Int(0) != 0) return std::optional<Claim>();
-  }
+  PLUMB_ASSIGN_OR_RETURN(bool held, HoldsLeaseOrRework(c, project_id, user_id));
+  if (held) return std::optional<Claim>();
   PLUMB_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare("SELECT " PLUMB_TASK_COLS " FROM tasks t INDEXED BY tasks_golden"
                                    " WHERE t.project_id = ?1 AND t.golden = 1"
@@ -349,6 +347,49 @@ Result<std::optional<Claim>> ClaimGolden(Connection& c, int64_t project_id, int6
                          InsertLease(c, std::move(*task), user_id,
                                      now_ms + static_cast<int64_t>(settings.lease_seconds) * 1000,
                                      /*counted=*/false, ClaimRule::kGolden));
+  return std::optional<Claim>(std::move(claim));
+}
+
+Result<std::optional<Claim>> ClaimBakeoff(Connection& c, int64_t project_id, int64_t user_id,
+                                          int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
+  PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
+  PLUMB_ASSIGN_OR_RETURN(bool held, HoldsLeaseOrRework(c, project_id, user_id));
+  if (held) return std::optional<Claim>();
+  // An assignment whose lease is gone (expired, skipped) no longer holds its task.
+  PLUMB_ASSIGN_OR_RETURN(
+      Statement s,
+      c.Prepare("SELECT c.id, " PLUMB_TASK_COLS " FROM bakeoffs b"
+                " JOIN bakeoff_candidates c ON c.bakeoff_id = b.id AND c.kind = 0"
+                " JOIN workforce_members m ON m.workforce_id = c.workforce_id AND m.user_id = ?2"
+                " JOIN golden_set_tasks g ON g.golden_set_id = b.golden_set_id"
+                " JOIN tasks t ON t.id = g.task_id AND t.golden = 1"
+                " WHERE b.project_id = ?1 AND b.closed = 0"
+                " AND NOT EXISTS (SELECT 1 FROM bakeoff_labels l"
+                " WHERE l.candidate_id = c.id AND l.task_id = t.id)"
+                " AND NOT EXISTS (SELECT 1 FROM bakeoff_assignments x JOIN leases e"
+                " ON e.id = x.lease_id AND e.active = 1 AND e.expires_at > ?3"
+                " WHERE x.candidate_id = c.id AND x.task_id = t.id)"
+                " AND NOT EXISTS (SELECT 1 FROM annotations a"
+                " WHERE a.task_id = t.id AND a.user_id = ?2)"
+                " AND NOT EXISTS (SELECT 1 FROM skips k WHERE k.task_id = t.id AND k.user_id = ?2)"
+                " ORDER BY b.id, c.id, t.id LIMIT 1"));
+  s.BindAll(project_id, user_id, now_ms);
+  PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<Claim>();
+  const int64_t candidate_id = s.Int(0);
+  Task task = ReadTask(s, 1);
+  s.Reset();
+  PLUMB_ASSIGN_OR_RETURN(Claim claim,
+                         InsertLease(c, std::move(task), user_id,
+                                     now_ms + static_cast<int64_t>(settings.lease_seconds) * 1000,
+                                     /*counted=*/false, ClaimRule::kBakeoff));
+  PLUMB_ASSIGN_OR_RETURN(
+      Statement assign,
+      c.Prepare("INSERT INTO bakeoff_assignments (candidate_id, task_id, user_id, lease_id)"
+                " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (candidate_id, task_id) DO UPDATE SET"
+                " user_id = ?3, lease_id = ?4"));
+  PLUMB_RETURN_IF_ERROR(assign.BindAll(candidate_id, claim.task.id, user_id, claim.lease.id).Run());
   return std::optional<Claim>(std::move(claim));
 }
 

@@ -44,6 +44,9 @@ Result<std::optional<Claim>> ClaimRework(Connection& c, int64_t project_id, int6
                                          const ProjectSettings& settings, int64_t now_ms);
 Result<std::optional<Claim>> ClaimGolden(Connection& c, int64_t project_id, int64_t user_id,
                                          int64_t now_ms);
+// The bake-off rule (Store::ClaimBakeoffTask).
+Result<std::optional<Claim>> ClaimBakeoff(Connection& c, int64_t project_id, int64_t user_id,
+                                          int64_t now_ms);
 Status SetGoldenAnswer(Connection& c, int64_t task_id, const std::optional<GoldenAnswer>& answer);
 Result<std::optional<GoldenAnswer>> GetGoldenAnswer(Connection& c, int64_t task_id);
 Result<std::vector<GoldenGrade>> ListGoldenGrades(Connection& c, int64_t project_id);

@@ -53,6 +53,9 @@ export function ProjectPage({ projectId }: { projectId: number }) {
               <Link to={paths.versions(p.id)} className="button" data-testid="open-versions">
                 Dataset versions
               </Link>
+              <Link to={paths.bakeoffs(p.id)} className="button" data-testid="open-bakeoffs">
+                Bake-offs
+              </Link>
               <Link to={paths.audit(p.id)} className="button" data-testid="open-audit">
                 Audit log
               </Link>
