@@ -24,8 +24,9 @@
 
 namespace {
 
-// Mirrors src/store/postgres/pg_migrations.cc (version 1): the tasks table
-// and its indexes verbatim (tasks.project_id has no foreign key there, so a
+// Mirrors src/store/postgres/pg_migrations.cc: the tasks table of version 1
+// with the columns versions 3 and 4 add, and its indexes, verbatim
+// (tasks.project_id has no foreign key there, and batch_id none either, so a
 // COPY into tasks touches no other table).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE tasks (
@@ -39,13 +40,25 @@ CREATE TABLE tasks (
   created_at bigint NOT NULL,
   data jsonb NOT NULL
 );
-CREATE INDEX tasks_queue ON tasks(project_id, priority DESC, id) WHERE open_slots > 0;
 CREATE INDEX tasks_by_state ON tasks(project_id, state, id);
+ALTER TABLE tasks ADD COLUMN deadline bigint,
+  ADD COLUMN batch_id bigint,
+  ADD COLUMN routed integer NOT NULL DEFAULT 0,
+  ADD COLUMN golden integer NOT NULL DEFAULT 0,
+  ADD COLUMN rejected_count integer NOT NULL DEFAULT 0;
+CREATE INDEX tasks_queue ON tasks(project_id, priority DESC, deadline ASC NULLS LAST, id)
+  WHERE open_slots > 0;
+CREATE INDEX tasks_review ON tasks(project_id, state, priority DESC, id) WHERE state IN (3, 4);
+CREATE INDEX tasks_by_batch ON tasks(batch_id, state) WHERE batch_id IS NOT NULL;
+CREATE INDEX tasks_by_deadline ON tasks(project_id, deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX tasks_golden ON tasks(project_id, id) WHERE golden = 1;
+ALTER TABLE tasks ADD COLUMN resent integer NOT NULL DEFAULT 0;
 )sql";
 
-// Plumb's import statement (PgStore::BeginImport).
+// Plumb's import statement (PgStore::BeginImport's COPY).
 constexpr const char* kCopy =
-    "COPY tasks (project_id, priority, state, open_slots, created_at, data) FROM STDIN";
+    "COPY tasks (project_id, priority, state, open_slots, created_at, data, deadline,"
+    " batch_id, routed) FROM STDIN";
 
 // The tasks table as the catalog describes it, one sorted line per column,
 // index and constraint.
@@ -206,7 +219,7 @@ int main(int argc, char** argv) {
       generator.Data(done + i + 1, &data);
       batch += fixed;
       AppendField(batch, data);
-      batch += '\n';
+      batch += "\t\\N\t\\N\t0\n";  // no deadline, no batch, not routed
     }
     started = Clock::now();
     if (!SendChunks(conn, batch)) return Fail(conn, "copy data");

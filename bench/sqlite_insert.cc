@@ -25,13 +25,18 @@
 
 namespace {
 
-// Mirrors src/store/sqlite/migrations.cc (version 1): the tasks table and
-// its indexes verbatim. projects is cut down to the key the foreign key
-// checks, which is all an insert into tasks touches.
+// Mirrors src/store/sqlite/migrations.cc: the tasks table of version 1 with
+// the columns versions 3 and 4 add, and its indexes, verbatim (the same
+// statements, so SQLite stores the same CREATE text). projects and batches
+// are cut down to the keys the foreign keys check, which is all an insert
+// into tasks touches.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE projects (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL
+);
+CREATE TABLE batches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT
 );
 CREATE TABLE tasks (
   id INTEGER PRIMARY KEY,
@@ -44,15 +49,28 @@ CREATE TABLE tasks (
   created_at INTEGER NOT NULL,
   data TEXT NOT NULL
 );
-CREATE INDEX tasks_queue ON tasks(project_id, priority DESC, id) WHERE open_slots > 0;
 CREATE INDEX tasks_by_state ON tasks(project_id, state);
+ALTER TABLE tasks ADD COLUMN deadline INTEGER;
+ALTER TABLE tasks ADD COLUMN batch_id INTEGER REFERENCES batches(id) ON DELETE SET NULL;
+ALTER TABLE tasks ADD COLUMN routed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN golden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN rejected_count INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tasks_queue ON tasks(project_id, priority DESC, deadline IS NULL, deadline, id, routed)
+  WHERE open_slots > 0;
+CREATE INDEX tasks_reviewing ON tasks(project_id, priority DESC, id) WHERE state = 3;
+CREATE INDEX tasks_adjudicating ON tasks(project_id, priority DESC, id) WHERE state = 4;
+CREATE INDEX tasks_by_batch ON tasks(batch_id, state) WHERE batch_id IS NOT NULL;
+CREATE INDEX tasks_by_deadline ON tasks(project_id, deadline) WHERE deadline IS NOT NULL;
+CREATE INDEX tasks_golden ON tasks(project_id, id) WHERE golden = 1;
+ALTER TABLE tasks ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
 INSERT INTO projects (name) VALUES ('bench');
 )sql";
 
-// Plumb's import statement (SqliteStore::BeginImport).
+// Plumb's import statement (SqliteStore::BeginImport), with no deadline or
+// batch and not routed, as a plain import writes it.
 constexpr const char* kInsert =
-    "INSERT INTO tasks (project_id, priority, state, open_slots, created_at, data)"
-    " VALUES (?, ?, 0, ?, ?, ?)";
+    "INSERT INTO tasks (project_id, priority, state, open_slots, created_at, data,"
+    " deadline, batch_id, routed) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?)";
 
 // Plumb's store settings: WAL with synchronous=FULL and foreign keys, and
 // the 64 MiB page cache its import switches to (kImportCacheKiB).
@@ -188,6 +206,9 @@ int main(int argc, char** argv) {
       sqlite3_bind_int64(insert, 2, 0);
       sqlite3_bind_int64(insert, 3, 1);
       sqlite3_bind_int64(insert, 4, now_ms);
+      sqlite3_bind_null(insert, 6);
+      sqlite3_bind_null(insert, 7);
+      sqlite3_bind_int64(insert, 8, 0);
       sqlite3_bind_text64(insert, 5, batch[i].data(), batch[i].size(), SQLITE_TRANSIENT,
                           SQLITE_UTF8);
       if (sqlite3_step(insert) != SQLITE_DONE) return Fail(db, "insert");
