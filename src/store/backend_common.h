@@ -363,6 +363,45 @@ struct DumpTable {
 std::string EncodeHex(std::string_view bytes);
 std::optional<std::string> DecodeHex(std::string_view hex);
 
+// Dataset versions and audit entries of docs/datasets.md, shared by both
+// backends. PLUMB_VERSION_COLS needs "JOIN users u ON u.id = v.created_by",
+// PLUMB_AUDIT_COLS "JOIN users u ON u.id = a.user_id".
+#define PLUMB_VERSION_COLS                                                          \
+  "v.id, v.project_id, v.name, v.note, v.hash, v.tasks, v.created_by, u.username, " \
+  "v.created_at"
+
+template <ResultRow Row>
+DatasetVersion ReadVersion(const Row& r, int col) {
+  DatasetVersion v;
+  v.id = r.Int(col);
+  v.project_id = r.Int(col + 1);
+  v.name = r.Text(col + 2);
+  v.note = r.Text(col + 3);
+  v.hash = r.Text(col + 4);
+  v.tasks = r.Int(col + 5);
+  v.created_by = r.Int(col + 6);
+  v.created_by_name = r.Text(col + 7);
+  v.created_at_ms = r.Int(col + 8);
+  return v;
+}
+
+#define PLUMB_AUDIT_COLS \
+  "a.id, a.at, a.user_id, u.username, a.action, a.project_id, a.target, a.details"
+
+template <ResultRow Row>
+AuditEntry ReadAuditEntry(const Row& r, int col) {
+  AuditEntry e;
+  e.id = r.Int(col);
+  e.at_ms = r.Int(col + 1);
+  e.user_id = r.Int(col + 2);
+  e.username = r.Text(col + 3);
+  e.action = r.Text(col + 4);
+  e.project_id = r.OptionalInt(col + 5);
+  e.target = r.Text(col + 6);
+  e.details_json = r.Text(col + 7);
+  return e;
+}
+
 // The instructions of docs/instructions.md, shared by both backends.
 #define PLUMB_INSTRUCTIONS_COLS \
   "i.project_id, i.version, i.body, i.examples, i.note, i.author_id, u.username, i.created_at"

@@ -13,10 +13,6 @@
 #include "store/backend_common.h"
 #include "store/postgres/pg_store.h"
 
-#define PLUMB_VERSION_COLS                                                          \
-  "v.id, v.project_id, v.name, v.note, v.hash, v.tasks, v.created_by, u.username, " \
-  "v.created_at"
-
 namespace plumb::store::postgres {
 namespace {
 
@@ -24,27 +20,13 @@ namespace {
 constexpr int kSnapshotFetchRows = 10000;
 constexpr int kLabelBatch = kExportBatch;
 
-DatasetVersion ReadVersion(const PgRow& r) {
-  DatasetVersion v;
-  v.id = r.Int(0);
-  v.project_id = r.Int(1);
-  v.name = r.Text(2);
-  v.note = r.Text(3);
-  v.hash = r.Text(4);
-  v.tasks = r.Int(5);
-  v.created_by = r.Int(6);
-  v.created_by_name = r.Text(7);
-  v.created_at_ms = r.Int(8);
-  return v;
-}
-
 Result<DatasetVersion> VersionById(PgConnection& c, int64_t id) {
   PLUMB_ASSIGN_OR_RETURN(PgResult r, c.Query("SELECT " PLUMB_VERSION_COLS " FROM dataset_versions v"
                                              " JOIN users u ON u.id = v.created_by"
                                              " WHERE v.id = $1",
                                              id));
   if (r.empty()) return Status::NotFound("dataset version " + std::to_string(id) + " not found");
-  return ReadVersion(r.front());
+  return ReadVersion(r.front(), 0);
 }
 
 Status CopyRows(PgConnection& c, std::string_view copy_sql, const std::string& rows) {
@@ -194,7 +176,7 @@ Result<std::vector<DatasetVersion>> PgStore::ListDatasetVersions(int64_t project
                                    " JOIN users u ON u.id = v.created_by"
                                    " WHERE v.project_id = $1 ORDER BY v.id DESC",
                                    project_id));
-    return ReadAll<DatasetVersion>(r, ReadVersion);
+    return ReadAll<DatasetVersion>(r, [](const PgRow& row) { return ReadVersion(row, 0); });
   });
 }
 
@@ -206,7 +188,7 @@ Result<DatasetVersion> PgStore::GetDatasetVersion(int64_t project_id, std::strin
                                    " WHERE v.project_id = $1 AND v.name = $2",
                                    project_id, name));
     if (r.empty()) return Status::NotFound("no version named '" + std::string(name) + "'", "name");
-    return ReadVersion(r.front());
+    return ReadVersion(r.front(), 0);
   });
 }
 
@@ -300,8 +282,7 @@ Result<AuditPage> PgStore::ListAudit(const AuditQuery& query) {
   return Read([&](PgConnection& c) -> Result<AuditPage> {
     PLUMB_ASSIGN_OR_RETURN(
         PgResult r,
-        c.Query("SELECT a.id, a.at, a.user_id, u.username, a.action, a.project_id, a.target,"
-                " a.details FROM audit_log a JOIN users u ON u.id = a.user_id"
+        c.Query("SELECT " PLUMB_AUDIT_COLS " FROM audit_log a JOIN users u ON u.id = a.user_id"
                 " WHERE ($1::bigint IS NULL OR a.project_id = $1) AND a.id < $2"
                 " AND ($4 = 0 OR a.project_id IS NOT NULL)"
                 " ORDER BY a.id DESC LIMIT $3",
@@ -313,17 +294,7 @@ Result<AuditPage> PgStore::ListAudit(const AuditQuery& query) {
         page.next_before_id = page.items.back().id;
         break;
       }
-      PgRow row = r.row(i);
-      AuditEntry e;
-      e.id = row.Int(0);
-      e.at_ms = row.Int(1);
-      e.user_id = row.Int(2);
-      e.username = row.Text(3);
-      e.action = row.Text(4);
-      e.project_id = row.OptionalInt(5);
-      e.target = row.Text(6);
-      e.details_json = row.Text(7);
-      page.items.push_back(std::move(e));
+      page.items.push_back(ReadAuditEntry(r.row(i), 0));
     }
     return page;
   });

@@ -5,29 +5,11 @@
 
 #include "store/backend_common.h"
 
-#define PLUMB_VERSION_COLS                                                          \
-  "v.id, v.project_id, v.name, v.note, v.hash, v.tasks, v.created_by, u.username, " \
-  "v.created_at"
-
 namespace plumb::store::sqlite {
 namespace {
 
 // Labels per ForEachVersionLabel batch, as for exports.
 constexpr int kLabelBatch = kExportBatch;
-
-DatasetVersion ReadVersion(const Statement& s) {
-  DatasetVersion v;
-  v.id = s.Int(0);
-  v.project_id = s.Int(1);
-  v.name = s.Text(2);
-  v.note = s.Text(3);
-  v.hash = s.Text(4);
-  v.tasks = s.Int(5);
-  v.created_by = s.Int(6);
-  v.created_by_name = s.Text(7);
-  v.created_at_ms = s.Int(8);
-  return v;
-}
 
 Result<DatasetVersion> VersionById(Connection& c, int64_t id) {
   PLUMB_ASSIGN_OR_RETURN(Statement s,
@@ -37,7 +19,7 @@ Result<DatasetVersion> VersionById(Connection& c, int64_t id) {
   s.Bind(id);
   PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::NotFound("dataset version " + std::to_string(id) + " not found");
-  return ReadVersion(s);
+  return ReadVersion(s, 0);
 }
 
 }  // namespace
@@ -144,7 +126,7 @@ Result<std::vector<DatasetVersion>> ListDatasetVersions(Connection& c, int64_t p
   while (true) {
     PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return out;
-    out.push_back(ReadVersion(s));
+    out.push_back(ReadVersion(s, 0));
   }
 }
 
@@ -156,7 +138,7 @@ Result<DatasetVersion> GetDatasetVersion(Connection& c, int64_t project_id, std:
   s.BindAll(project_id, name);
   PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return Status::NotFound("no version named '" + std::string(name) + "'", "name");
-  return ReadVersion(s);
+  return ReadVersion(s, 0);
 }
 
 Status ForEachVersionLabel(Connection& c, int64_t version_id,
@@ -261,8 +243,7 @@ Result<AuditPage> ListAudit(Connection& c, const AuditQuery& query) {
   PLUMB_RETURN_IF_ERROR(CheckAuditQuery(query));
   PLUMB_ASSIGN_OR_RETURN(
       Statement s,
-      c.Prepare("SELECT a.id, a.at, a.user_id, u.username, a.action, a.project_id, a.target,"
-                " a.details FROM audit_log a JOIN users u ON u.id = a.user_id"
+      c.Prepare("SELECT " PLUMB_AUDIT_COLS " FROM audit_log a JOIN users u ON u.id = a.user_id"
                 " WHERE (?1 IS NULL OR a.project_id = ?1) AND a.id < ?2"
                 " AND (?4 = 0 OR a.project_id IS NOT NULL)"
                 " ORDER BY a.id DESC LIMIT ?3"));
@@ -276,16 +257,7 @@ Result<AuditPage> ListAudit(Connection& c, const AuditQuery& query) {
       page.next_before_id = page.items.back().id;
       return page;
     }
-    AuditEntry e;
-    e.id = s.Int(0);
-    e.at_ms = s.Int(1);
-    e.user_id = s.Int(2);
-    e.username = s.Text(3);
-    e.action = s.Text(4);
-    e.project_id = s.OptionalInt(5);
-    e.target = s.Text(6);
-    e.details_json = s.Text(7);
-    page.items.push_back(std::move(e));
+    page.items.push_back(ReadAuditEntry(s, 0));
   }
 }
 
