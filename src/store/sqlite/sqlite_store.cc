@@ -498,8 +498,8 @@ class SqliteStore final : public Store {
   // Writes that share one transaction and one COMMIT.
   struct CommitGroup {
     int ops = 0;
-    bool done = false;  // committed or rolled back
-    Status status;      // of the COMMIT
+    Status status;                  // of the COMMIT; written before done
+    std::atomic<bool> done{false};  // committed or rolled back
   };
 
   // Runs `body(writer)` under write_mu_ in the open batch (beginning one with
@@ -527,8 +527,10 @@ class SqliteStore final : public Store {
     } else if (waiting_writers_.load(std::memory_order_relaxed) > 0 && batch->ops < kMaxBatchOps) {
       // A waiting writer holds no lock yet and takes write_mu_ next, so the
       // batch always reaches a COMMIT. kMaxBatchOps bounds how long the first
-      // write of a batch waits for the others.
-      batch_cv_.wait(lock, [&] { return batch->done; });
+      // write of a batch waits for the others. The wait needs no lock, so
+      // the woken writers of a batch do not queue up again on write_mu_.
+      lock.unlock();
+      batch->done.wait(false, std::memory_order_acquire);
     } else {
       FinishBatch(writer_->Run("COMMIT"));
     }
@@ -560,9 +562,9 @@ class SqliteStore final : public Store {
       (void)writer_->Run("ROLLBACK");
     }
     batch_->status = std::move(status);
-    batch_->done = true;
+    batch_->done.store(true, std::memory_order_release);
+    batch_->done.notify_all();
     batch_.reset();
-    batch_cv_.notify_all();
   }
 
   // Runs `body(reader)` on a pooled reader. Single statements need nothing
@@ -588,7 +590,6 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;
   std::shared_ptr<CommitGroup> batch_;  // the open batch, if any
-  std::condition_variable batch_cv_;
   // Writers about to take write_mu_; read to decide whether to hand a batch on.
   std::atomic<int> waiting_writers_{0};
 
