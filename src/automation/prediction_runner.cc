@@ -457,6 +457,35 @@ void PredictionRunner::NotifyAccepted(int64_t project_id, int64_t task_id) {
   cv_.notify_all();
 }
 
+bool PredictionRunner::WantsAccepted(int64_t project_id) {
+  if (accepted_hook_) return true;
+  const int64_t now_ms = clock_.NowMs();
+  {
+    std::lock_guard lock(trains_mu_);
+    auto it = trains_.find(project_id);
+    if (it != trains_.end() && now_ms - it->second.checked_at_ms < options_.backends_ttl_ms &&
+        now_ms >= it->second.checked_at_ms) {
+      return it->second.trains;
+    }
+  }
+  Result<std::vector<store::MlBackend>> backends = store_.ListMlBackends(project_id);
+  // Unknown: let the side thread look, as it did before this cache.
+  if (!backends.ok()) return true;
+  const bool trains = std::any_of(backends->begin(), backends->end(), [](const auto& b) {
+    return b.enabled && (b.train || IsBuiltinLearner(b));
+  });
+  std::lock_guard lock(trains_mu_);
+  // Projects come and go; a stale entry only costs one read.
+  if (trains_.size() > 4096) trains_.clear();
+  trains_[project_id] = {trains, now_ms};
+  return trains;
+}
+
+void PredictionRunner::ForgetBackends(int64_t project_id) {
+  std::lock_guard lock(trains_mu_);
+  trains_.erase(project_id);
+}
+
 int32_t PredictionRunner::RunSideOnce() {
   int32_t ran = 0;
   while (true) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "automation/ml_client.h"
@@ -47,6 +48,7 @@ struct RunnerOptions {
   std::chrono::milliseconds retry_delay{500};    // before the 2nd attempt; doubles
   int64_t hold_ms = 10 * 60'000;                 // a claimed job's hold, renewed per page
   size_t max_side_queue = 10'000;                // queued health checks / train calls
+  int64_t backends_ttl_ms = 2'000;               // WantsAccepted's cache per project
 };
 
 // Called for each label a task accepts, on the side thread, before backends
@@ -93,6 +95,14 @@ class PredictionRunner {
   // Dropped, with a log line, when the side queue is full.
   void CheckHealth(int64_t backend_id);
   void NotifyAccepted(int64_t project_id, int64_t task_id);
+  // Whether NotifyAccepted has anything to do for the project: an accepted
+  // label hook, or an enabled backend that trains (the built-in learner
+  // included). Asked on every submit, so the answer is cached per project
+  // for RunnerOptions::backends_ttl; ForgetBackends drops it after this
+  // server changed the project's backends (another server's change shows
+  // within the TTL).
+  bool WantsAccepted(int64_t project_id);
+  void ForgetBackends(int64_t project_id);
   // Runs the queued side calls on the caller's thread; returns how many ran.
   int32_t RunSideOnce();
 
@@ -134,6 +144,13 @@ class PredictionRunner {
   std::atomic<bool> stopping_{false};
   std::thread job_thread_;
   std::thread side_thread_;
+
+  struct TrainsCache {
+    bool trains = false;
+    int64_t checked_at_ms = 0;
+  };
+  std::mutex trains_mu_;
+  std::unordered_map<int64_t, TrainsCache> trains_;  // by project; guarded by trains_mu_
 };
 
 }  // namespace plumb::automation

@@ -123,11 +123,15 @@ int32_t WebhookDeliverer::RunOnce() { return RunPass().sent; }
 void WebhookDeliverer::Loop() {
   const int32_t batch = std::max<int32_t>(options_.batch, 1);
   while (true) {
+    const auto started = std::chrono::steady_clock::now();
     const Pass pass = RunPass();
     std::unique_lock lock(mu_);
     if (stop_) return;
     // A full batch means more may be due right now.
     if (pass.claimed >= batch && !stopping_) continue;
+    // Wakes that come sooner gather for the next pass.
+    cv_.wait_until(lock, started + options_.min_pass_interval, [this] { return stop_; });
+    if (stop_) return;
     cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || wake_; });
     wake_ = false;
     if (stop_) return;

@@ -80,6 +80,10 @@ struct DelivererOptions {
   std::chrono::milliseconds timeout{10000};      // per attempt: connect + write + response
   int32_t batch = 16;                            // deliveries claimed per pass
   int32_t concurrency = 4;                       // deliveries of a pass sent at once
+  // Least real time between the starts of two passes that found less than a
+  // full batch. Every completed task wakes the deliverer; without this a busy
+  // server ran a claim query per submit, most of them finding nothing.
+  std::chrono::milliseconds min_pass_interval{20};
 };
 
 // Sends due deliveries. Each request carries X-Plumb-Event (event_type),
@@ -105,7 +109,8 @@ class WebhookDeliverer {
   WebhookDeliverer& operator=(const WebhookDeliverer&) = delete;
 
   // Starts the background thread: a pass, then wait poll_interval (or until
-  // Wake/Stop), again at once when a pass claimed a full batch. No-op when started.
+  // Wake/Stop, but at least min_pass_interval), again at once when a pass
+  // claimed a full batch. No-op when started.
   void Start();
   // Stops the thread and joins it: sends in flight finish (at most `timeout`),
   // claimed deliveries not yet sent stay held until their hold expires. Idempotent.

@@ -163,6 +163,7 @@ Result<store::PredictionJob> LoadManagedJob(Ctx& ctx, int64_t id) {
 
 void AfterBackendChange(Ctx& ctx, const store::MlBackend& b) {
   if (ctx.services.ml_runner == nullptr) return;
+  ctx.services.ml_runner->ForgetBackends(b.project_id);
   if (b.enabled) ctx.services.ml_runner->CheckHealth(b.id);
   Status st = ctx.services.ml_runner->EnsureContinuousJobs(b.project_id, ctx.user.id);
   (void)st;  // a failure shows as no continuous job; the backend is saved
@@ -213,6 +214,7 @@ Result<Reply> PatchBackend(Ctx& ctx) {
 Result<Reply> DeleteBackend(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(store::MlBackend b, LoadManagedBackend(ctx, ctx.ids[0]));
   PLUMB_RETURN_IF_ERROR(ctx.services.store->DeleteMlBackend(b.id));
+  if (ctx.services.ml_runner != nullptr) ctx.services.ml_runner->ForgetBackends(b.project_id);
   Audit(ctx, "ml_backend.delete", b.project_id, b.name);
   return NoContent();
 }
@@ -374,7 +376,10 @@ Result<Reply> AutomationStats(Ctx& ctx) {
 }  // namespace
 
 void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id) {
-  if (ctx.services.ml_runner == nullptr) return;
+  // Most projects have no backend that learns: skip the task read.
+  if (ctx.services.ml_runner == nullptr || !ctx.services.ml_runner->WantsAccepted(project_id)) {
+    return;
+  }
   Result<Task> task = ctx.services.store->GetTask(task_id);
   if (task.ok() && task->state == TaskState::kDone) {
     ctx.services.ml_runner->NotifyAccepted(project_id, task_id);
