@@ -126,8 +126,9 @@ Result<std::vector<std::string>> ParseStringList(const json& j, const std::strin
 }
 
 // Reads an optional integer `key` of `obj` in [min, max] into *target.
+template <typename Int>
 Status ReadBoundedInt(const json& obj, const char* key, int64_t min, int64_t max,
-                      const std::string& prefix, int32_t* target) {
+                      const std::string& prefix, Int* target) {
   auto it = obj.find(key);
   if (it == obj.end()) return Status::Ok();
   if (!it->is_number_integer() || it->get<int64_t>() < min || it->get<int64_t>() > max) {
@@ -135,7 +136,7 @@ Status ReadBoundedInt(const json& obj, const char* key, int64_t min, int64_t max
                                        std::to_string(min) + " to " + std::to_string(max),
                                    prefix + "." + key);
   }
-  *target = static_cast<int32_t>(it->get<int64_t>());
+  *target = static_cast<Int>(it->get<int64_t>());
   return Status::Ok();
 }
 
@@ -400,6 +401,22 @@ Result<ProjectSettings> ParseSettings(std::string_view json_text, ProjectSetting
       ReadBoundedDouble(j, "iou_threshold", 0.05, 1, "settings", &base.iou_threshold));
   PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "deadline_warning_seconds", 0, 30 * 86400, "settings",
                                        &base.deadline_warning_seconds));
+  // Training and qualification (docs/training.md).
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "qualification_set_id", 0, INT64_MAX, "settings",
+                                       &base.qualification_set_id));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedDouble(j, "qualification_pass_mark", 0, 1, "settings",
+                                          &base.qualification_pass_mark));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "qualification_retry_seconds", 0, 30 * 86400, "settings",
+                                       &base.qualification_retry_seconds));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "qualification_retry_practice", 0, 1000, "settings",
+                                       &base.qualification_retry_practice));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "qualification_min_version", 0, INT64_MAX, "settings",
+                                       &base.qualification_min_version));
+  PLUMB_RETURN_IF_ERROR(ReadBool(j, "requalify_on_new_instructions", "settings",
+                                 &base.requalify_on_new_instructions));
+  PLUMB_RETURN_IF_ERROR(
+      ReadBoundedDouble(j, "pause_threshold", 0, 1, "settings", &base.pause_threshold));
+  PLUMB_RETURN_IF_ERROR(ReadBoundedInt(j, "pause_window", 1, 1000, "settings", &base.pause_window));
   if (auto it = j.find("consensus"); it != j.end()) {
     if (*it == "majority") {
       base.consensus = ConsensusMethod::kMajority;
@@ -421,7 +438,15 @@ std::string SettingsToJson(const ProjectSettings& settings) {
               {"consensus", ConsensusMethodName(settings.consensus)},
               {"agreement_threshold", settings.agreement_threshold},
               {"iou_threshold", settings.iou_threshold},
-              {"deadline_warning_seconds", settings.deadline_warning_seconds}}
+              {"deadline_warning_seconds", settings.deadline_warning_seconds},
+              {"qualification_set_id", settings.qualification_set_id},
+              {"qualification_pass_mark", settings.qualification_pass_mark},
+              {"qualification_retry_seconds", settings.qualification_retry_seconds},
+              {"qualification_retry_practice", settings.qualification_retry_practice},
+              {"qualification_min_version", settings.qualification_min_version},
+              {"requalify_on_new_instructions", settings.requalify_on_new_instructions},
+              {"pause_threshold", settings.pause_threshold},
+              {"pause_window", settings.pause_window}}
       .dump();
 }
 

@@ -28,6 +28,8 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnsupportedMediaType: return "unsupported_media_type";
     case StatusCode::kInvalidResult: return "invalid_result";
     case StatusCode::kInstructionsNotAcknowledged: return "instructions_not_acknowledged";
+    case StatusCode::kNotQualified: return "not_qualified";
+    case StatusCode::kLabelerPaused: return "labeler_paused";
     case StatusCode::kInternal: return "internal";
   }
   return "internal";

@@ -25,6 +25,8 @@ enum class StatusCode : int8_t {
   kUnsupportedMediaType,
   kInvalidResult,        // an annotation result that does not fit the schema
   kInstructionsNotAcknowledged,  // the project's current instructions need the caller's ack
+  kNotQualified,                 // the project requires a passed qualification test
+  kLabelerPaused,                // the caller is paused from the project (ongoing checks)
   kInternal,             // a bug or an environment failure (I/O, database)
 };
 
@@ -63,6 +65,12 @@ class [[nodiscard]] Status {
   }
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
   // The caller must acknowledge instructions version `version` first (docs/instructions.md).
+  static Status NotQualified(std::string msg) {
+    return Status(StatusCode::kNotQualified, std::move(msg));
+  }
+  static Status LabelerPaused(std::string msg) {
+    return Status(StatusCode::kLabelerPaused, std::move(msg));
+  }
   static Status InstructionsNotAcknowledged(std::string msg, int64_t version) {
     Status s(StatusCode::kInstructionsNotAcknowledged, std::move(msg));
     s.version_ = version;

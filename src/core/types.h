@@ -64,6 +64,17 @@ struct ProjectSettings {
   double agreement_threshold = 0;  // below it a task goes to adjudication
   double iou_threshold = 0.5;      // regions of different annotators match at this IoU
   int32_t deadline_warning_seconds = 3600;
+  // Training and qualification (docs/training.md). With qualification_set_id
+  // 0 and pause_threshold 0 the queue reads nothing of them.
+  int64_t qualification_set_id = 0;             // the golden set of the test; 0: none required
+  double qualification_pass_mark = 0.8;         // the least passing score (0..1)
+  int32_t qualification_retry_seconds = 86400;  // wait after a failed test
+  // Practice answers after a failed test that allow a retry before the wait ends; 0: none.
+  int32_t qualification_retry_practice = 0;
+  int64_t qualification_min_version = 0;  // passes under an older instructions version do not count
+  bool requalify_on_new_instructions = false;  // a pass counts only under the current version
+  double pause_threshold = 0;  // golden accuracy below which a labeler is paused; 0: off
+  int32_t pause_window = 20;   // over this many of the labeler's newest golden grades
 };
 
 struct TaskCounts {

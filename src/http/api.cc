@@ -63,9 +63,9 @@ bool MatchPattern(const char* pattern, const std::string& path, std::vector<int6
 const std::vector<Route>& AllRoutes() {
   static const std::vector<Route> routes = [] {
     std::vector<Route> all;
-    for (auto table :
-         {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes, AnalyticsRoutes,
-          TrustRoutes, VersionRoutes, InstructionsRoutes, MlRoutes, BakeoffRoutes}) {
+    for (auto table : {AuthRoutes, ProjectRoutes, TaskRoutes, WorkflowRoutes, WorkforceRoutes,
+                       AnalyticsRoutes, TrustRoutes, VersionRoutes, InstructionsRoutes, MlRoutes,
+                       BakeoffRoutes, TrainingRoutes}) {
       auto part = table();
       all.insert(all.end(), part.begin(), part.end());
     }

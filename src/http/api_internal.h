@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/http.h"
+#include "workflow/workflow.h"
 
 namespace plumb::http {
 
@@ -57,6 +58,10 @@ void Audit(Ctx& ctx, std::string_view action, std::optional<int64_t> project_id,
            std::string target = "", const nlohmann::json& details = nlohmann::json::object());
 std::vector<Route> InstructionsRoutes();  // labeling instructions (docs/instructions.md)
 std::vector<Route> MlRoutes();  // ML backends, prediction jobs, automation stats
+std::vector<Route> TrainingRoutes();  // practice, qualification, ongoing checks (docs/training.md)
+// For a settings change: kInvalidArgument (field "settings.qualification_set_id")
+// when a new qualification set is not one of the project's golden sets.
+Status CheckTrainingSettings(Ctx& ctx, const Project& project, const ProjectSettings& settings);
 
 // Adapts a handler written against Result (so that it can use
 // PLUMB_ASSIGN_OR_RETURN) to a route: an error becomes its JSON reply.
@@ -98,6 +103,9 @@ Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& n
 // accepted a label (a submit, a review decision): when it is done, backends
 // that train are told. Non-blocking.
 void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id);
+
+// The result, lead_time_ms and media of a submit body (kInvalidArgument naming the field).
+Result<workflow::Submission> ParseSubmission(const nlohmann::json& body);
 
 nlohmann::json UserJson(const User& user);
 nlohmann::json ProjectJson(const Project& project, const TaskCounts& counts);

@@ -20,6 +20,8 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kUnsupportedMediaType: return 415;
     case StatusCode::kInvalidResult: return 422;
     case StatusCode::kInstructionsNotAcknowledged: return 409;
+    case StatusCode::kNotQualified: return 403;
+    case StatusCode::kLabelerPaused: return 403;
     case StatusCode::kInternal: return 500;
   }
   return 500;

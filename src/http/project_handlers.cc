@@ -98,6 +98,7 @@ Reply PatchProject(Ctx& ctx) {
   if (body->contains("settings")) {
     auto settings = ParseSettings((*body)["settings"].dump(), project->settings);
     if (!settings.ok()) return ErrorReply(settings.status());
+    if (Status s = CheckTrainingSettings(ctx, *project, *settings); !s.ok()) return ErrorReply(s);
     update.settings = *settings;
   }
   auto updated = ctx.services.store->UpdateProject(project->id, update);

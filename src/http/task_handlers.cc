@@ -140,29 +140,14 @@ Reply Submit(Ctx& ctx) {
   if (!loaded.ok()) return ErrorReply(loaded.status());
   auto body = ParseJsonBody(ctx.req);
   if (!body.ok()) return ErrorReply(body.status());
-  workflow::Submission submission;
-  if (!body->contains("result")) {
-    return ErrorReply(Status::InvalidArgument("result is required", "result"));
-  }
-  submission.result_json = (*body)["result"].dump();
+  auto parsed = ParseSubmission(*body);
+  if (!parsed.ok()) return ErrorReply(parsed.status());
+  workflow::Submission submission = std::move(parsed).value();
   if (auto it = body->find("lease_id"); it != body->end() && !it->is_null()) {
     if (!it->is_number_integer()) {
       return ErrorReply(Status::InvalidArgument("lease_id must be an integer", "lease_id"));
     }
     submission.lease_id = it->get<int64_t>();
-  }
-  if (auto it = body->find("lead_time_ms"); it != body->end() && !it->is_null()) {
-    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 7 * 24 * 3600e3) {
-      return ErrorReply(Status::InvalidArgument(
-          "lead_time_ms must be a number of milliseconds, at most a week", "lead_time_ms"));
-    }
-    submission.lead_time_ms = static_cast<int64_t>(it->get<double>());
-  }
-  if (auto it = body->find("media"); it != body->end() && !it->is_null()) {
-    if (!it->is_object()) {
-      return ErrorReply(Status::InvalidArgument("media must be an object", "media"));
-    }
-    submission.media_json = it->dump();
   }
   if (auto it = body->find("prelabel_id"); it != body->end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 1) {
@@ -209,6 +194,24 @@ Reply Revisions(Ctx& ctx) {
 }
 
 }  // namespace
+
+Result<workflow::Submission> ParseSubmission(const nlohmann::json& body) {
+  workflow::Submission submission;
+  if (!body.contains("result")) return Status::InvalidArgument("result is required", "result");
+  submission.result_json = body["result"].dump();
+  if (auto it = body.find("lead_time_ms"); it != body.end() && !it->is_null()) {
+    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 7 * 24 * 3600e3) {
+      return Status::InvalidArgument(
+          "lead_time_ms must be a number of milliseconds, at most a week", "lead_time_ms");
+    }
+    submission.lead_time_ms = static_cast<int64_t>(it->get<double>());
+  }
+  if (auto it = body.find("media"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return Status::InvalidArgument("media must be an object", "media");
+    submission.media_json = it->dump();
+  }
+  return submission;
+}
 
 std::vector<Route> TaskRoutes() {
   return {

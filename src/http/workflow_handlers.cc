@@ -23,7 +23,8 @@ constexpr size_t kMaxCommentBytes = 10000;
 constexpr int64_t kMaxPriority = 1'000'000;
 constexpr int32_t kDefaultDeliveryLimit = 100;
 
-const char* const kWebhookEvents[] = {"task.completed", "batch.completed", "review.rejected"};
+const char* const kWebhookEvents[] = {"task.completed", "batch.completed", "review.rejected",
+                                      "labeler.paused"};
 
 bool IsBlank(const std::string& body) {
   return body.find_first_not_of(" \t\r\n") == std::string::npos;
@@ -477,7 +478,8 @@ Result<std::vector<std::string>> ParseEvents(const json& body) {
   auto it = body.find("events");
   if (it == body.end() || !it->is_array() || it->empty()) {
     return Status::InvalidArgument(
-        "events must be a non-empty list of task.completed, batch.completed, review.rejected",
+        "events must be a non-empty list of task.completed, batch.completed, review.rejected,"
+        " labeler.paused",
         "events");
   }
   std::vector<std::string> events;
@@ -489,7 +491,7 @@ Result<std::vector<std::string>> ParseEvents(const json& body) {
     const std::string field = "events[" + std::to_string(i) + "]";
     if (!known) {
       return Status::InvalidArgument(
-          "an event is task.completed, batch.completed or review.rejected", field);
+          "an event is task.completed, batch.completed, review.rejected or labeler.paused", field);
     }
     if (!seen.insert(e.get<std::string>()).second) {
       return Status::InvalidArgument("an event is listed twice", field);

@@ -546,6 +546,26 @@ std::span<const DumpTable> SchemaTables() {
        "project_id, control",
        "",
        "model"},
+      {"practice_items",
+       {"project_id", "task_id", "position", "explanation", "anchor"},
+       "project_id, task_id",
+       ""},
+      {"qualification_attempts",
+       {"id", "project_id", "user_id", "golden_set_id", "instructions_version", "pass_mark",
+        "tasks", "answered", "score", "passed", "started_at", "finished_at"},
+       "id",
+       "id"},
+      {"training_answers",
+       {"id", "project_id", "user_id", "task_id", "attempt_id", "result", "media", "lead_time_ms",
+        "score", "correct", "created_at"},
+       "id",
+       "id"},
+      {"labeler_training",
+       {"project_id", "user_id", "first_at", "practice_done", "practice_correct",
+        "practice_since_fail", "attempts", "last_score", "best_score", "last_failed_at",
+        "passed_at", "passed_version", "first_passed_at", "paused_at", "pause", "checked_since"},
+       "project_id, user_id",
+       ""},
   };
   return kTables;
 }
@@ -677,6 +697,71 @@ std::string JoinColumns(std::span<const std::string_view> columns) {
     out += column;
   }
   return out;
+}
+
+// --- training and qualification --------------------------------------------------------
+
+Status CheckPracticeItems(const std::vector<PracticeItem>& items) {
+  std::unordered_set<int64_t> seen;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!seen.insert(items[i].task_id).second) {
+      return Status::InvalidArgument(
+          "task " + std::to_string(items[i].task_id) + " is listed twice",
+          "items[" + std::to_string(i) + "].task_id");
+    }
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> PauseEventData(int64_t project_id, int64_t user_id,
+                                          std::string_view username, const PauseRule& rule,
+                                          const std::vector<WindowGrade>& window) {
+  if (rule.threshold <= 0 || rule.window <= 0 || window.size() < static_cast<size_t>(rule.window)) {
+    return std::nullopt;
+  }
+  int64_t correct = 0;
+  nlohmann::json wrong = nlohmann::json::array();
+  for (const WindowGrade& g : window) {
+    if (g.correct) {
+      ++correct;
+    } else {
+      wrong.push_back({{"task_id", g.task_id}, {"score", g.score}});
+    }
+  }
+  const double accuracy = static_cast<double>(correct) / static_cast<double>(window.size());
+  if (accuracy >= rule.threshold) return std::nullopt;
+  return nlohmann::json{{"project_id", project_id},
+                        {"user_id", user_id},
+                        {"username", std::string(username)},
+                        {"accuracy", accuracy},
+                        {"threshold", rule.threshold},
+                        {"window", rule.window},
+                        {"wrong_tasks", wrong}}
+      .dump();
+}
+
+AttemptOutcome ScoreAttempt(const std::vector<double>& scores, int64_t tasks, double pass_mark) {
+  double sum = 0;
+  for (double s : scores) sum += s;
+  AttemptOutcome out;
+  out.score = tasks > 0 ? sum / static_cast<double>(tasks) : 0;
+  out.passed = out.score >= pass_mark;
+  return out;
+}
+
+void ApplyAttemptOutcome(LabelerTraining& t, const AttemptOutcome& outcome,
+                         int64_t instructions_version, int64_t now_ms) {
+  ++t.attempts;
+  t.last_score = outcome.score;
+  if (!t.best_score || outcome.score > *t.best_score) t.best_score = outcome.score;
+  if (outcome.passed) {
+    t.passed_at_ms = now_ms;
+    t.passed_version = instructions_version;
+    if (!t.first_passed_at_ms) t.first_passed_at_ms = now_ms;
+  } else {
+    t.last_failed_at_ms = now_ms;
+    t.practice_since_fail = 0;
+  }
 }
 
 }  // namespace plumb::store

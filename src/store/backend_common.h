@@ -595,4 +595,114 @@ PredictionJob ReadPredictionJob(const Row& r, int col) {
 // other than "plumb"/"label_studio", limits outside their ranges.
 Status CheckMlBackend(const MlBackend& backend);
 
+// --- training and qualification (docs/training.md) ---------------------------------
+
+#define PLUMB_PRACTICE_COLS "p.task_id, p.position, p.explanation, p.anchor"
+
+template <ResultRow Row>
+PracticeItem ReadPracticeItem(const Row& r, int col) {
+  return PracticeItem{r.Int(col), static_cast<int32_t>(r.Int(col + 1)), r.Text(col + 2),
+                      r.Text(col + 3)};
+}
+
+#define PLUMB_TRAINING_ANSWER_COLS                                                              \
+  "a.id, a.project_id, a.user_id, a.task_id, a.attempt_id, a.result, a.media, a.lead_time_ms, " \
+  "a.score, a.correct, a.created_at"
+
+template <ResultRow Row>
+TrainingAnswer ReadTrainingAnswer(const Row& r, int col) {
+  TrainingAnswer a;
+  a.id = r.Int(col);
+  a.project_id = r.Int(col + 1);
+  a.user_id = r.Int(col + 2);
+  a.task_id = r.Int(col + 3);
+  a.attempt_id = r.OptionalInt(col + 4);
+  a.result_json = r.Json(col + 5);
+  a.media_json = r.Json(col + 6);
+  a.lead_time_ms = r.Int(col + 7);
+  a.score = ParseScore(r.Text(col + 8)).value_or(0);
+  a.correct = r.Int(col + 9) != 0;
+  a.created_at_ms = r.Int(col + 10);
+  return a;
+}
+
+#define PLUMB_ATTEMPT_COLS                                                                \
+  "q.id, q.project_id, q.user_id, q.golden_set_id, q.instructions_version, q.pass_mark, " \
+  "q.tasks, q.answered, q.score, q.passed, q.started_at, q.finished_at"
+
+template <ResultRow Row>
+QualificationAttempt ReadAttempt(const Row& r, int col) {
+  QualificationAttempt q;
+  q.id = r.Int(col);
+  q.project_id = r.Int(col + 1);
+  q.user_id = r.Int(col + 2);
+  q.golden_set_id = r.Int(col + 3);
+  q.instructions_version = r.Int(col + 4);
+  q.pass_mark = ParseScore(r.Text(col + 5)).value_or(0);
+  q.tasks = r.Int(col + 6);
+  q.answered = r.Int(col + 7);
+  q.score = ParseScore(r.Text(col + 8));
+  if (auto passed = r.OptionalInt(col + 9)) q.passed = *passed != 0;
+  q.started_at_ms = r.Int(col + 10);
+  q.finished_at_ms = r.OptionalInt(col + 11);
+  return q;
+}
+
+// Needs "JOIN users u ON u.id = l.user_id".
+#define PLUMB_LABELER_TRAINING_COLS                                                        \
+  "l.project_id, l.user_id, u.username, l.first_at, l.practice_done, l.practice_correct, " \
+  "l.practice_since_fail, l.attempts, l.last_score, l.best_score, l.last_failed_at, "      \
+  "l.passed_at, l.passed_version, l.first_passed_at, l.paused_at, l.pause, l.checked_since"
+
+template <ResultRow Row>
+LabelerTraining ReadLabelerTraining(const Row& r, int col) {
+  LabelerTraining t;
+  t.project_id = r.Int(col);
+  t.user_id = r.Int(col + 1);
+  t.username = r.Text(col + 2);
+  t.first_at_ms = r.Int(col + 3);
+  t.practice_done = r.Int(col + 4);
+  t.practice_correct = r.Int(col + 5);
+  t.practice_since_fail = r.Int(col + 6);
+  t.attempts = r.Int(col + 7);
+  t.last_score = ParseScore(r.Text(col + 8));
+  t.best_score = ParseScore(r.Text(col + 9));
+  t.last_failed_at_ms = r.OptionalInt(col + 10);
+  t.passed_at_ms = r.OptionalInt(col + 11);
+  t.passed_version = r.Int(col + 12);
+  t.first_passed_at_ms = r.OptionalInt(col + 13);
+  t.paused_at_ms = r.OptionalInt(col + 14);
+  t.pause_json = r.Json(col + 15);
+  t.checked_since_ms = r.Int(col + 16);
+  return t;
+}
+
+// kInvalidArgument (field "items[i].task_id") for a task listed twice.
+Status CheckPracticeItems(const std::vector<PracticeItem>& items);
+
+// A golden grade in the ongoing check's window.
+struct WindowGrade {
+  int64_t task_id = 0;
+  double score = 0;
+  bool correct = false;
+};
+// The labeler.paused event's data when `window` (a labeler's newest grades,
+// newest first) is full and its accuracy is below the rule's threshold;
+// nullopt otherwise. The data names the wrong tasks.
+std::optional<std::string> PauseEventData(int64_t project_id, int64_t user_id,
+                                          std::string_view username, const PauseRule& rule,
+                                          const std::vector<WindowGrade>& window);
+
+// An attempt's score and outcome from the scores of all its answers.
+struct AttemptOutcome {
+  double score = 0;
+  bool passed = false;
+};
+AttemptOutcome ScoreAttempt(const std::vector<double>& scores, int64_t tasks, double pass_mark);
+
+// The training record after a finished attempt (`outcome` at `now_ms` under
+// `instructions_version`).
+void ApplyAttemptOutcome(LabelerTraining& t, const AttemptOutcome& outcome,
+                         int64_t instructions_version, int64_t now_ms);
+
 }  // namespace plumb::store

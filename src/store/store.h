@@ -285,6 +285,14 @@ struct PrelabelUse {
   PrelabelOutcome outcome = PrelabelOutcome::kUnchanged;
 };
 
+// The ongoing check (docs/training.md) a golden grade runs in its
+// transaction: the labeler is paused when fewer than `threshold` of their
+// newest `window` golden grades (since the last unpause) are correct.
+struct PauseRule {
+  double threshold = 0;
+  int32_t window = 0;
+};
+
 struct NewRevision {
   int64_t task_id = 0;
   int64_t user_id = 0;
@@ -301,6 +309,9 @@ struct NewRevision {
   // model key, or kPrelabelNone) with its active time, in its transaction.
   bool track_prelabel = false;
   std::optional<PrelabelUse> prelabel;
+  // When set and this revision writes a new golden grade, the ongoing check
+  // runs in its transaction; a pause writes a labeler.paused event.
+  std::optional<PauseRule> pause;
 };
 
 struct Progress {
@@ -588,6 +599,72 @@ struct BakeoffLabel {
   int64_t lead_time_ms = 0;            // active time; 0 when unknown
   int64_t created_at_ms = 0;
   int64_t instructions_version = 0;  // filled in by reads (workforce labels; 0 for vendors)
+};
+
+// --- training and qualification (docs/training.md) ----------------------------
+
+// A golden task of a project's practice set, with the explanation shown after
+// a practice answer and the part of the instructions it points to.
+struct PracticeItem {
+  int64_t task_id = 0;
+  int32_t position = 0;     // order in the set, from 0
+  std::string explanation;  // plain text, may be ""
+  std::string anchor;       // a heading anchor of the instructions ("" for none)
+};
+
+// A labeler's practice or qualification answer. Kept apart from annotations:
+// it never counts as a label, never enters consensus, final labels, exports,
+// bake-offs, dataset versions or the label counters.
+struct TrainingAnswer {
+  int64_t id = 0;  // set by the store
+  int64_t project_id = 0;
+  int64_t user_id = 0;
+  int64_t task_id = 0;
+  std::optional<int64_t> attempt_id;  // nullopt: practice
+  std::string result_json;            // already validated
+  std::string media_json;             // "" when none
+  int64_t lead_time_ms = 0;
+  double score = 0;  // graded against the expert answer (0..1)
+  bool correct = false;
+  int64_t created_at_ms = 0;
+};
+
+// One qualification test taken by a labeler, over a golden set's frozen answers.
+struct QualificationAttempt {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  int64_t user_id = 0;
+  int64_t golden_set_id = 0;
+  int64_t instructions_version = 0;  // in force when it started
+  double pass_mark = 0;
+  int64_t tasks = 0;  // in the set
+  int64_t answered = 0;
+  std::optional<double> score;  // the mean grade, once every task is answered
+  std::optional<bool> passed;
+  int64_t started_at_ms = 0;
+  std::optional<int64_t> finished_at_ms;
+};
+
+// A labeler's training record in a project: practice and tests so far, the
+// pass that qualifies them, and an ongoing-check pause.
+struct LabelerTraining {
+  int64_t project_id = 0;
+  int64_t user_id = 0;
+  std::string username;     // filled in by ListLabelerTraining
+  int64_t first_at_ms = 0;  // first practice answer or test
+  int64_t practice_done = 0;
+  int64_t practice_correct = 0;
+  int64_t practice_since_fail = 0;  // practice answers since the last failed test
+  int64_t attempts = 0;             // finished tests
+  std::optional<double> last_score;
+  std::optional<double> best_score;
+  std::optional<int64_t> last_failed_at_ms;
+  std::optional<int64_t> passed_at_ms;  // the newest pass
+  int64_t passed_version = 0;           // instructions version of the newest pass
+  std::optional<int64_t> first_passed_at_ms;
+  std::optional<int64_t> paused_at_ms;
+  std::string pause_json;        // the labeler.paused event's data while paused, else ""
+  int64_t checked_since_ms = 0;  // golden grades before this do not count toward a pause
 };
 
 // Loads a whole database dumped by DumpTables (of either backend) into an
@@ -1069,6 +1146,44 @@ class Store {
   virtual Result<std::optional<Claim>> ClaimBakeoffTask(int64_t project_id, int64_t user_id,
                                                         int64_t now_ms) = 0;
 
+  // --- training and qualification (docs/training.md) -------------------------------
+  // The project's practice set, by position.
+  virtual Result<std::vector<PracticeItem>> ListPracticeItems(int64_t project_id) = 0;
+  // Replaces the practice set (positions are assigned in list order), in one
+  // transaction. kNotFound for the project; kInvalidArgument (field
+  // "items[i].task_id") for a task that is not a golden task of the project or
+  // is listed twice.
+  virtual Status SetPracticeItems(int64_t project_id, const std::vector<PracticeItem>& items) = 0;
+  // The labeler's training record, nullopt when they have none. One primary-key read.
+  virtual Result<std::optional<LabelerTraining>> GetLabelerTraining(int64_t project_id,
+                                                                    int64_t user_id) = 0;
+  // Every training record of the project with usernames, by user id.
+  virtual Result<std::vector<LabelerTraining>> ListLabelerTraining(int64_t project_id) = 0;
+  // Stores a practice answer (attempt_id must be nullopt) and counts it in the
+  // labeler's record (created when missing), in one transaction. Returns it with its id.
+  virtual Result<TrainingAnswer> RecordPracticeAnswer(const TrainingAnswer& answer) = 0;
+  // The labeler's practice answers (attempt nullopt) or one attempt's answers, by id.
+  virtual Result<std::vector<TrainingAnswer>> ListTrainingAnswers(
+      int64_t project_id, int64_t user_id, std::optional<int64_t> attempt_id) = 0;
+  // Starts a test (id, answered 0 and started_at assigned) and creates the
+  // labeler's record when missing. kConflict when the labeler has an
+  // unfinished attempt in the project; kNotFound for the project or set.
+  virtual Result<QualificationAttempt> StartQualification(const QualificationAttempt& attempt) = 0;
+  virtual Result<QualificationAttempt> GetQualificationAttempt(int64_t id) = 0;  // kNotFound
+  // The labeler's attempts in the project (all labelers' when user_id is nullopt), newest first.
+  virtual Result<std::vector<QualificationAttempt>> ListQualificationAttempts(
+      int64_t project_id, std::optional<int64_t> user_id) = 0;
+  // Stores an answer of attempt `answer.attempt_id` and, when it is the
+  // attempt's last, finishes the attempt (score: the mean grade over its
+  // tasks; passed when at least pass_mark) and records the outcome in the
+  // labeler's record, in one transaction. Returns the attempt after it.
+  // kConflict when the attempt is finished; kAlreadyExists (field "task_id")
+  // when the task was answered in it already; kNotFound for the attempt.
+  virtual Result<QualificationAttempt> RecordQualificationAnswer(const TrainingAnswer& answer) = 0;
+  // Ends a labeler's pause: golden grades from now on start a new window.
+  // Returns false (nothing changed) when they were not paused.
+  virtual Result<bool> UnpauseLabeler(int64_t project_id, int64_t user_id, int64_t now_ms) = 0;
+
   // --- the whole database, for `plumb migrate` --------------------------------
   // Calls `fn` for every row of every table (not the migrations bookkeeping),
   // tables parents first (users, sessions, api_tokens, projects,
@@ -1080,7 +1195,8 @@ class Store {
   // audit_log, instructions_versions, instruction_images, instruction_acks,
   // ml_backends, prediction_jobs, prelabel_uses, learner_models,
   // golden_sets, golden_set_tasks, bakeoffs, bakeoff_candidates,
-  // bakeoff_assignments, bakeoff_labels),
+  // bakeoff_assignments, bakeoff_labels, practice_items,
+  // qualification_attempts, training_answers, labeler_training),
   // rows by
   // primary key, all from one consistent snapshot; stops at the first non-OK
   // status `fn` returns and returns it.

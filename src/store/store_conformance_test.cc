@@ -455,6 +455,36 @@ void Populate(Store& store, int64_t t0) {
         .user_id = owner.id,
         .result_json = R"([{"control":"pet","type":"choice","values":["dog"]}])"}},
       t0 + 154));
+
+  // Training (docs/training.md): r's golden task as practice with an
+  // explanation, bob's practice answer, and his finished test over the set
+  // with a pause after it.
+  Ok(store.SetPracticeItems(
+      r.id,
+      {{.task_id = bake->task.id, .explanation = "dogs \"bark\" caf\u00e9", .anchor = "dogs"}}));
+  Ok(store.RecordPracticeAnswer(
+      {.project_id = r.id,
+       .user_id = bob.id,
+       .task_id = bake->task.id,
+       .result_json = R"([{"control":"pet","type":"choice","values":["cat"]}])",
+       .lead_time_ms = 900,
+       .score = 0,
+       .created_at_ms = t0 + 160}));
+  QualificationAttempt attempt = Ok(store.StartQualification({.project_id = r.id,
+                                                              .user_id = bob.id,
+                                                              .golden_set_id = set.id,
+                                                              .instructions_version = 2,
+                                                              .pass_mark = 0.75,
+                                                              .tasks = 1,
+                                                              .started_at_ms = t0 + 161}));
+  Ok(store.RecordQualificationAnswer(
+      {.task_id = bake->task.id,
+       .attempt_id = attempt.id,
+       .result_json = R"([{"control":"pet","type":"choice","values":["dog"]}])",
+       .media_json = R"({"width":3,"height":4})",
+       .score = 1,
+       .correct = true,
+       .created_at_ms = t0 + 162}));
 }
 
 namespace {

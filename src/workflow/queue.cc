@@ -7,6 +7,7 @@
 #include "quality/quality.h"
 #include "workflow/prelabel.h"
 #include "workflow/scores.h"
+#include "workflow/training.h"
 #include "workflow/workflow.h"
 
 namespace plumb::workflow {
@@ -163,12 +164,13 @@ TaskState RouteCompleted(const store::CompletionInput& input, double agreement) 
 namespace {
 
 // kInstructionsNotAcknowledged when the project has instructions whose
-// current version the user has not acknowledged (docs/instructions.md).
-Status CheckInstructionsAcknowledged(store::Store& store, const Project& project,
-                                     const User& user) {
+// current version the user has not acknowledged (docs/instructions.md);
+// else the current version.
+Result<int64_t> CheckInstructionsAcknowledged(store::Store& store, const Project& project,
+                                              const User& user) {
   PLUMB_ASSIGN_OR_RETURN(store::InstructionsStatus status,
                          store.GetInstructionsStatus(project.id, user.id));
-  if (status.current == 0 || status.acknowledged >= status.current) return Status::Ok();
+  if (status.current == 0 || status.acknowledged >= status.current) return status.current;
   return Status::InstructionsNotAcknowledged(
       "acknowledge version " + std::to_string(status.current) +
           " of the project's instructions before taking a task",
@@ -178,7 +180,15 @@ Status CheckInstructionsAcknowledged(store::Store& store, const Project& project
 }  // namespace
 
 Result<std::optional<NextTask>> Queue::Next(const Project& project, const User& user) {
-  PLUMB_RETURN_IF_ERROR(CheckInstructionsAcknowledged(store_, project, user));
+  PLUMB_ASSIGN_OR_RETURN(int64_t instructions_version,
+                         CheckInstructionsAcknowledged(store_, project, user));
+  // Projects without a qualification test or ongoing check read nothing
+  // more; the others one primary-key row (docs/training.md).
+  if (TrainingGated(project.settings) && GatedRole(user.role)) {
+    PLUMB_ASSIGN_OR_RETURN(std::optional<store::LabelerTraining> record,
+                           store_.GetLabelerTraining(project.id, user.id));
+    PLUMB_RETURN_IF_ERROR(CheckStanding(project.settings, record, instructions_version));
+  }
   const int64_t now_ms = clock_.NowMs();
   // Golden tasks of an open bake-off come first to members of its workforce
   // candidates, so that its turnaround measures them rather than the queue.
@@ -329,6 +339,10 @@ Result<Revision> Queue::Submit(const Project& project, const Task& task, const U
   revision.media_json = std::move(annotation.media_json);
   revision.lead_time_ms = submission.lead_time_ms;
   revision.hooks = &hooks;
+  if (task.golden && project.settings.pause_threshold > 0 && GatedRole(user.role)) {
+    revision.pause =
+        store::PauseRule{project.settings.pause_threshold, project.settings.pause_window};
+  }
   return store_.AppendRevision(revision, now_ms);
 }
 
@@ -338,7 +352,7 @@ Status Queue::Skip(const User& user, int64_t task_id, int64_t lease_id) {
 
 Result<std::optional<ReviewTask>> Queue::NextReview(const Project& project, const User& reviewer,
                                                     std::optional<TaskState> stage) {
-  PLUMB_RETURN_IF_ERROR(CheckInstructionsAcknowledged(store_, project, reviewer));
+  PLUMB_RETURN_IF_ERROR(CheckInstructionsAcknowledged(store_, project, reviewer).status());
   PLUMB_ASSIGN_OR_RETURN(std::optional<store::Claim> claim,
                          store_.ClaimReviewTask(project.id, reviewer.id, stage, clock_.NowMs()));
   if (!claim) return std::optional<ReviewTask>();

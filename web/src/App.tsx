@@ -19,6 +19,7 @@ const DatasetVersions = lazy(() => import('./screens/DatasetVersions').then((m) 
 const Automation = lazy(() => import('./screens/Automation').then((m) => ({ default: m.Automation })));
 const Bakeoffs = lazy(() => import('./screens/Bakeoffs').then((m) => ({ default: m.Bakeoffs })));
 const BakeoffScreen = lazy(() => import('./screens/Bakeoff').then((m) => ({ default: m.BakeoffScreen })));
+const Training = lazy(() => import('./screens/Training').then((m) => ({ default: m.Training })));
 const GoldenLabeling = lazy(() => import('./screens/GoldenLabeling').then((m) => ({ default: m.GoldenLabeling })));
 const Audit = lazy(() => import('./screens/Audit').then((m) => ({ default: m.Audit })));
 
@@ -102,6 +103,8 @@ function Screen({ route, user }: { route: Route; user: User }) {
       return canManage(user) ? <Later><BakeoffScreen projectId={route.id} bakeoffId={route.bakeoffId} /></Later> : <Forbidden />;
     case 'golden':
       return canManage(user) ? <Later><GoldenLabeling projectId={route.id} /></Later> : <Forbidden />;
+    case 'training':
+      return <Later><Training projectId={route.id} user={user} /></Later>;
     case 'audit':
       return canManage(user) ? <Later><Audit /></Later> : <Forbidden />;
     case 'workforces':

@@ -373,8 +373,8 @@ export interface Batch {
   labels?: BatchLabel[];
 }
 
-export type WebhookEvent = 'task.completed' | 'batch.completed' | 'review.rejected';
-export const webhookEvents: WebhookEvent[] = ['task.completed', 'batch.completed', 'review.rejected'];
+export type WebhookEvent = 'task.completed' | 'batch.completed' | 'review.rejected' | 'labeler.paused';
+export const webhookEvents: WebhookEvent[] = ['task.completed', 'batch.completed', 'review.rejected', 'labeler.paused'];
 
 export interface Webhook {
   id: number;
@@ -1044,6 +1044,129 @@ export interface BakeoffReport {
   generated_at: string;
 }
 
+
+// --- training and qualification (docs/training.md) --------------------------------
+
+export interface TrainingSettings {
+  qualification_set_id: number;
+  qualification_pass_mark: number;
+  qualification_retry_seconds: number;
+  qualification_retry_practice: number;
+  qualification_min_version: number;
+  requalify_on_new_instructions: boolean;
+  pause_threshold: number;
+  pause_window: number;
+  qualification_required?: boolean;
+}
+
+export interface PracticeSetItem {
+  task_id: number;
+  position: number;
+  explanation: string;
+  anchor: string;
+  data: Record<string, unknown>;
+  answer: { result: ResultItem[]; media: Media | null } | null;
+}
+
+export interface QualificationAttempt {
+  id: number;
+  project_id: number;
+  user_id: number;
+  golden_set_id: number;
+  instructions_version: number;
+  pass_mark: number;
+  tasks: number;
+  answered: number;
+  state: 'open' | 'passed' | 'failed';
+  score: number | null;
+  passed: boolean | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface PauseInfo {
+  accuracy: number;
+  threshold: number;
+  window: number;
+  wrong_tasks: { task_id: number; score: number }[];
+}
+
+export interface TrainingStatus {
+  user_id: number;
+  required: boolean;
+  qualified: boolean;
+  paused: boolean;
+  reason: 'not_qualified' | 'requalify' | 'paused' | null;
+  can_start: boolean;
+  retry_at: string | null;
+  practice_to_retry: number;
+  instructions_version: number;
+  practice: { done: number; correct: number; accuracy: number | null };
+  tests: { taken: number; last_score: number | null; best_score: number | null };
+  passed_at: string | null;
+  passed_version: number;
+  paused_at: string | null;
+  pause: PauseInfo | null;
+  time_to_qualify_ms: number | null;
+  open_attempt: QualificationAttempt | null;
+  attempts: QualificationAttempt[];
+}
+
+/** A practice or test task: its data only, never its answer. */
+export interface TrainingTask {
+  task: Task;
+  item?: { position: number; total: number; round: number };
+  answered?: number;
+  total?: number;
+}
+
+export interface PracticeFeedback {
+  answer: { id: number; task_id: number; result: ResultItem[]; media: Media | null; score: number; correct: boolean };
+  expert: { result: ResultItem[]; media: Media | null };
+  controls: { control: string; score: number }[];
+  explanation: string;
+  instructions: { version: number; anchor: string | null; url: string | null };
+}
+
+export interface TrainingLabelerRow {
+  user_id: number;
+  username: string | null;
+  workforce_ids: number[];
+  practice_done: number;
+  practice_correct: number;
+  practice_accuracy: number | null;
+  tests_taken: number;
+  last_score: number | null;
+  best_score: number | null;
+  passed: boolean;
+  qualified: boolean;
+  paused: boolean;
+  paused_at: string | null;
+  pause: PauseInfo | null;
+  time_to_qualify_ms: number | null;
+}
+
+export interface TrainingWorkforceRow {
+  workforce_id: number;
+  name: string;
+  labelers: number;
+  practiced: number;
+  practice_done: number;
+  practice_accuracy: number | null;
+  tests_taken: number;
+  mean_best_score: number | null;
+  qualified: number;
+  paused: number;
+  mean_time_to_qualify_ms: number | null;
+}
+
+export interface TrainingOverview {
+  settings: TrainingSettings;
+  instructions_version: number;
+  labelers: TrainingLabelerRow[];
+  workforces: TrainingWorkforceRow[];
+}
+
 const base = '/api/v1';
 
 let onUnauthenticated: () => void = () => {};
@@ -1123,6 +1246,34 @@ export function instructionsImageUrl(hash: string): string {
 }
 
 export const api = {
+  trainingSettings: (projectId: number) =>
+    request<TrainingSettings>('GET', `/projects/${projectId}/training/settings`),
+  saveTrainingSettings: (projectId: number, settings: Partial<TrainingSettings>) =>
+    request<TrainingSettings>('PUT', `/projects/${projectId}/training/settings`, { json: settings }),
+  practiceSet: (projectId: number) => list<PracticeSetItem>('GET', `/projects/${projectId}/training/practice-set`),
+  savePracticeSet: (projectId: number, items: { task_id: number; explanation?: string; anchor?: string }[]) =>
+    request<{ items: PracticeSetItem[] }>('PUT', `/projects/${projectId}/training/practice-set`, { json: { items } })
+      .then((r) => r.items),
+  trainingStatus: (projectId: number, userId?: number) =>
+    request<TrainingStatus>('GET', `/projects/${projectId}/training/status${query({ user_id: userId })}`),
+  /** null when the project has no practice set. */
+  practiceNext: async (projectId: number): Promise<TrainingTask | null> =>
+    (await request<TrainingTask | undefined>('POST', `/projects/${projectId}/training/practice/next`)) ?? null,
+  practiceAnswer: (projectId: number, body: { task_id: number; result: ResultItem[]; media?: Media; lead_time_ms?: number }) =>
+    request<PracticeFeedback>('POST', `/projects/${projectId}/training/practice/answers`, { json: body }),
+  startQualification: (projectId: number) =>
+    request<QualificationAttempt>('POST', `/projects/${projectId}/training/qualification/attempts`),
+  qualificationNext: async (projectId: number, attemptId: number): Promise<TrainingTask | null> =>
+    (await request<TrainingTask | undefined>(
+      'POST', `/projects/${projectId}/training/qualification/attempts/${attemptId}/next`)) ?? null,
+  qualificationAnswer: (projectId: number, attemptId: number,
+                        body: { task_id: number; result: ResultItem[]; media?: Media; lead_time_ms?: number }) =>
+    request<QualificationAttempt>(
+      'POST', `/projects/${projectId}/training/qualification/attempts/${attemptId}/answers`, { json: body }),
+  trainingOverview: (projectId: number) =>
+    request<TrainingOverview>('GET', `/projects/${projectId}/training/overview`),
+  unpauseLabeler: (projectId: number, userId: number) =>
+    request<TrainingStatus>('POST', `/projects/${projectId}/training/labelers/${userId}/unpause`),
   listMlBackends: (projectId: number) =>
     request<{ items: MlBackend[] }>('GET', `/projects/${projectId}/ml-backends`),
   createMlBackend: (projectId: number, backend: NewMlBackend) =>

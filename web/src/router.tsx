@@ -18,6 +18,7 @@ export type Route =
   | { name: 'bakeoffs'; id: number }
   | { name: 'bakeoff'; id: number; bakeoffId: number }
   | { name: 'golden'; id: number }
+  | { name: 'training'; id: number }
   | { name: 'workforces' }
   | { name: 'audit' }
   | { name: 'not-found' };
@@ -33,7 +34,8 @@ type ProjectScreen =
   | 'versions'
   | 'automation'
   | 'bakeoffs'
-  | 'golden';
+  | 'golden'
+  | 'training';
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '/projects' || path === '/projects/') return { name: 'projects' };
@@ -43,7 +45,7 @@ export function matchRoute(path: string): Route {
   if (path === '/audit' || path === '/audit/') return { name: 'audit' };
   const bakeoff = /^\/projects\/(\d+)\/bakeoffs\/(\d+)\/?$/.exec(path);
   if (bakeoff) return { name: 'bakeoff', id: Number(bakeoff[1]), bakeoffId: Number(bakeoff[2]) };
-  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements|instructions|versions|automation|bakeoffs|golden))?\/?$/.exec(path);
+  const project = /^\/projects\/(\d+)(?:\/(label|review|quality|gallery|disagreements|instructions|versions|automation|bakeoffs|golden|training))?\/?$/.exec(path);
   if (project) {
     const id = Number(project[1]);
     const screen = project[2] as ProjectScreen | undefined;
@@ -69,6 +71,8 @@ export const paths = {
   bakeoff: (id: number, bakeoffId: number) => `/projects/${id}/bakeoffs/${bakeoffId}`,
   /** Where an expert labels tasks as golden answers. */
   golden: (id: number) => `/projects/${id}/golden`,
+  /** Practice, qualification and (for managers) the training settings and overview. */
+  training: (id: number) => `/projects/${id}/training`,
   workforces: () => '/workforces',
   /** The audit log, of one project when `project` is given. */
   audit: (project?: number) => (project === undefined ? '/audit' : `/audit?project=${project}`),

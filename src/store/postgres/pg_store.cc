@@ -1366,7 +1366,7 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
       }
       PLUMB_ASSIGN_OR_RETURN(Revision stored, LoadRevision(c, id));
       PLUMB_RETURN_IF_ERROR(
-          GradeGolden(c, rev.task_id, project_id, stored, rev.hooks, counters, now_ms));
+          GradeGolden(c, rev.task_id, project_id, stored, rev.hooks, rev.pause, counters, now_ms));
       PLUMB_RETURN_IF_ERROR(RecordBakeoffLabel(c, rev.task_id, stored, now_ms));
       PLUMB_RETURN_IF_ERROR(counters.Flush(c));
       return stored;

@@ -101,8 +101,10 @@ Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& se
 // Grades the first submission of golden task `task_id` with hooks->grade
 // (nothing without one); a user's grade of a task is never replaced. A
 // stored grade adds to `golden` (and `golden_correct`) in `stats`.
+// With `pause`, a stored grade runs the ongoing check (CheckPause).
 Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const Revision& rev,
-                   const RevisionHooks* hooks, StatBatch& counters, int64_t now_ms);
+                   const RevisionHooks* hooks, const std::optional<PauseRule>& pause,
+                   StatBatch& counters, int64_t now_ms);
 // The first submission `rev` of golden task `task_id`, when the task is
 // assigned to its author for a workforce candidate of an open bake-off,
 // becomes that candidate's label (pg_bakeoffs.cc).
@@ -110,6 +112,13 @@ Status RecordBakeoffLabel(PgConnection& c, int64_t task_id, const Revision& rev,
 // Makes task `task_id` golden with `answer`, or ordinary again with nullopt,
 // under rules 2 and 4 (pg_workflow.cc). kNotFound.
 Status SetGoldenIn(PgConnection& c, int64_t task_id, const std::optional<GoldenAnswer>& answer);
+// An event of the project without task or batch, with its webhook deliveries (pg_workflow.cc).
+Status WritePlainEvent(PgConnection& c, int64_t project_id, std::string_view type,
+                       const std::string& data_json, int64_t now_ms);
+// The ongoing check after a new golden grade of `user_id` (pg_training.cc):
+// pauses them, with a labeler.paused event, when their window fails `rule`.
+Status CheckPause(PgConnection& c, int64_t project_id, int64_t user_id, const PauseRule& rule,
+                  int64_t now_ms);
 
 class PgStore final : public Store {
  public:
@@ -198,6 +207,21 @@ class PgStore final : public Store {
   Result<std::vector<BakeoffLabel>> ListBakeoffLabels(int64_t bakeoff_id) override;
   Result<std::optional<GoldenAnswer>> GetGoldenAnswer(int64_t task_id) override;
   Result<std::vector<GoldenGrade>> ListGoldenGrades(int64_t project_id) override;
+  // --- training and qualification (pg_training.cc) ---
+  Result<std::vector<PracticeItem>> ListPracticeItems(int64_t project_id) override;
+  Status SetPracticeItems(int64_t project_id, const std::vector<PracticeItem>& items) override;
+  Result<std::optional<LabelerTraining>> GetLabelerTraining(int64_t project_id,
+                                                            int64_t user_id) override;
+  Result<std::vector<LabelerTraining>> ListLabelerTraining(int64_t project_id) override;
+  Result<TrainingAnswer> RecordPracticeAnswer(const TrainingAnswer& answer) override;
+  Result<std::vector<TrainingAnswer>> ListTrainingAnswers(
+      int64_t project_id, int64_t user_id, std::optional<int64_t> attempt_id) override;
+  Result<QualificationAttempt> StartQualification(const QualificationAttempt& attempt) override;
+  Result<QualificationAttempt> GetQualificationAttempt(int64_t id) override;
+  Result<std::vector<QualificationAttempt>> ListQualificationAttempts(
+      int64_t project_id, std::optional<int64_t> user_id) override;
+  Result<QualificationAttempt> RecordQualificationAnswer(const TrainingAnswer& answer) override;
+  Result<bool> UnpauseLabeler(int64_t project_id, int64_t user_id, int64_t now_ms) override;
 
   Result<std::optional<Claim>> ClaimReviewTask(int64_t project_id, int64_t user_id,
                                                std::optional<TaskState> stage,

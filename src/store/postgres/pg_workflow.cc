@@ -376,8 +376,15 @@ Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& se
   return TaskDone(c, done, label, now_ms);
 }
 
+Status WritePlainEvent(PgConnection& c, int64_t project_id, std::string_view type,
+                       const std::string& data_json, int64_t now_ms) {
+  return WriteEvent(c, project_id, type, std::nullopt, std::nullopt, data_json, std::nullopt,
+                    now_ms);
+}
+
 Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const Revision& rev,
-                   const RevisionHooks* hooks, StatBatch& counters, int64_t now_ms) {
+                   const RevisionHooks* hooks, const std::optional<PauseRule>& pause,
+                   StatBatch& counters, int64_t now_ms) {
   if (hooks == nullptr || !hooks->grade) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(
       PgResult a, c.Query("SELECT result, media FROM golden_answers WHERE task_id = $1", task_id));
@@ -391,6 +398,7 @@ Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const R
               task_id, rev.user_id, project_id, rev.id, ScoreText(grade.score),
               grade.correct ? 1 : 0, now_ms));
   if (stored.affected() == 0) return Status::Ok();
+  if (pause) PLUMB_RETURN_IF_ERROR(CheckPause(c, project_id, rev.user_id, *pause, now_ms));
   counters.Add(rev.user_id, stats::kGolden, 1, grade.score);
   counters.Add(rev.user_id, stats::ByVersion(stats::kGolden, rev.instructions_version), 1,
                grade.score);

@@ -580,7 +580,79 @@ CREATE TABLE learner_models (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// Version 9: training and qualification (docs/training.md). Practice and test
+// answers live in training_answers, never in annotations, so nothing that
+// reads labels (consensus, final labels, exports, bake-offs, dataset
+// versions, label counters) can see them. labeler_training is one row per
+// project and labeler, read by primary key when a project gates its queue.
+// golden_grades_by_user serves the ongoing check's window of a labeler's
+// newest grades. Scores are text, as golden_grades' are; task_id has no
+// foreign key in training_answers (answers outlive a task made ordinary).
+constexpr const char* kV9 = R"sql(
+CREATE TABLE practice_items (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  position integer NOT NULL,
+  explanation TEXT NOT NULL,
+  anchor TEXT NOT NULL,
+  PRIMARY KEY (project_id, task_id)
+) WITHOUT ROWID;
+CREATE TABLE qualification_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  golden_set_id INTEGER NOT NULL REFERENCES golden_sets(id) ON DELETE CASCADE,
+  instructions_version INTEGER NOT NULL,
+  pass_mark TEXT NOT NULL,
+  tasks INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  score TEXT,
+  passed integer,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX qualification_attempts_by_user ON qualification_attempts(project_id, user_id, id);
+CREATE UNIQUE INDEX qualification_attempts_open ON qualification_attempts(project_id, user_id)
+  WHERE finished_at IS NULL;
+CREATE TABLE training_answers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL,
+  attempt_id INTEGER REFERENCES qualification_attempts(id) ON DELETE CASCADE,
+  result TEXT NOT NULL,
+  media TEXT,
+  lead_time_ms INTEGER NOT NULL,
+  score TEXT NOT NULL,
+  correct integer NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX training_answers_by_user ON training_answers(project_id, user_id, id);
+CREATE UNIQUE INDEX training_answers_by_attempt ON training_answers(attempt_id, task_id)
+  WHERE attempt_id IS NOT NULL;
+CREATE TABLE labeler_training (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  first_at INTEGER NOT NULL,
+  practice_done INTEGER NOT NULL,
+  practice_correct INTEGER NOT NULL,
+  practice_since_fail INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_score TEXT,
+  best_score TEXT,
+  last_failed_at INTEGER,
+  passed_at INTEGER,
+  passed_version INTEGER NOT NULL,
+  first_passed_at INTEGER,
+  paused_at INTEGER,
+  pause TEXT,
+  checked_since INTEGER NOT NULL,
+  PRIMARY KEY (project_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX golden_grades_by_user ON golden_grades(project_id, user_id, created_at);
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
 
 }  // namespace
 

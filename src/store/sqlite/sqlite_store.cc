@@ -35,6 +35,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/queries.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/training_sql.h"
 #include "store/sqlite/versions_sql.h"
 #include "store/sqlite/workflow_sql.h"
 #include "store/store.h"
@@ -190,6 +191,48 @@ class SqliteStore final : public Store {
   }
   Result<AuditPage> ListAudit(const AuditQuery& query) override {
     return Read([&](Connection& c) { return sqlite::ListAudit(c, query); });
+  }
+
+  // --- training and qualification: SQL in training_sql.cc ---------------------------
+  Result<std::vector<PracticeItem>> ListPracticeItems(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListPracticeItems(c, project_id); });
+  }
+  Status SetPracticeItems(int64_t project_id, const std::vector<PracticeItem>& items) override {
+    return Write([&](Connection& c) { return sqlite::SetPracticeItems(c, project_id, items); });
+  }
+  Result<std::optional<LabelerTraining>> GetLabelerTraining(int64_t project_id,
+                                                            int64_t user_id) override {
+    return Read([&](Connection& c) { return sqlite::GetLabelerTraining(c, project_id, user_id); });
+  }
+  Result<std::vector<LabelerTraining>> ListLabelerTraining(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::ListLabelerTraining(c, project_id); });
+  }
+  Result<TrainingAnswer> RecordPracticeAnswer(const TrainingAnswer& answer) override {
+    return Write([&](Connection& c) { return sqlite::RecordPracticeAnswer(c, answer); });
+  }
+  Result<std::vector<TrainingAnswer>> ListTrainingAnswers(
+      int64_t project_id, int64_t user_id, std::optional<int64_t> attempt_id) override {
+    return Read([&](Connection& c) {
+      return sqlite::ListTrainingAnswers(c, project_id, user_id, attempt_id);
+    });
+  }
+  Result<QualificationAttempt> StartQualification(const QualificationAttempt& attempt) override {
+    return Write([&](Connection& c) { return sqlite::StartQualification(c, attempt); });
+  }
+  Result<QualificationAttempt> GetQualificationAttempt(int64_t id) override {
+    return Read([&](Connection& c) { return sqlite::GetQualificationAttempt(c, id); });
+  }
+  Result<std::vector<QualificationAttempt>> ListQualificationAttempts(
+      int64_t project_id, std::optional<int64_t> user_id) override {
+    return Read(
+        [&](Connection& c) { return sqlite::ListQualificationAttempts(c, project_id, user_id); });
+  }
+  Result<QualificationAttempt> RecordQualificationAnswer(const TrainingAnswer& answer) override {
+    return Write([&](Connection& c) { return sqlite::RecordQualificationAnswer(c, answer); });
+  }
+  Result<bool> UnpauseLabeler(int64_t project_id, int64_t user_id, int64_t now_ms) override {
+    return Write(
+        [&](Connection& c) { return sqlite::UnpauseLabeler(c, project_id, user_id, now_ms); });
   }
 
   // --- golden sets and bake-offs: SQL in bakeoffs_sql.cc ----------------------------

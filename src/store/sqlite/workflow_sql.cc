@@ -11,6 +11,7 @@
 #include "store/backend_common.h"
 #include "store/sqlite/analytics_sql.h"
 #include "store/sqlite/queries.h"
+#include "store/sqlite/training_sql.h"
 
 namespace plumb::store::sqlite {
 namespace {
@@ -258,6 +259,29 @@ Result<int64_t> AppendToOwnAnnotation(Connection& c, const NewRevision& rev, con
   return id;
 }
 
+namespace {
+
+// The ongoing check (docs/training.md): the labeler's newest golden grades
+// since their last unpause, one range of golden_grades_by_user; a pause and
+// its labeler.paused event commit with the grade.
+Status CheckPause(Connection& c, int64_t project_id, int64_t user_id, const PauseRule& rule,
+                  int64_t now_ms) {
+  PLUMB_RETURN_IF_ERROR(EnsureLabelerTraining(c, project_id, user_id, now_ms));
+  PLUMB_ASSIGN_OR_RETURN(std::optional<LabelerTraining> t,
+                         GetLabelerTraining(c, project_id, user_id));
+  if (!t || t->paused_at_ms) return Status::Ok();
+  PLUMB_ASSIGN_OR_RETURN(std::vector<WindowGrade> window,
+                         GoldenWindow(c, project_id, user_id, t->checked_since_ms, rule.window));
+  std::optional<std::string> data = PauseEventData(project_id, user_id, t->username, rule, window);
+  if (!data) return Status::Ok();
+  PLUMB_ASSIGN_OR_RETURN(bool paused, PauseLabeler(c, project_id, user_id, *data, now_ms));
+  if (!paused) return Status::Ok();
+  return WriteEvent(c, project_id, "labeler.paused", std::nullopt, std::nullopt, *data,
+                    std::nullopt, now_ms);
+}
+
+}  // namespace
+
 Status GradeGolden(Connection& c, const NewRevision& rev, const Task& task, int64_t revision_id,
                    int64_t now_ms) {
   if (rev.hooks == nullptr || !rev.hooks->grade) return Status::Ok();
@@ -274,6 +298,9 @@ Status GradeGolden(Connection& c, const NewRevision& rev, const Task& task, int6
                                   ScoreText(grade.score), grade.correct ? 1 : 0, now_ms)
                             .Run());
   if (sqlite3_changes(c.handle()) == 0) return Status::Ok();  // graded before
+  if (rev.pause) {
+    PLUMB_RETURN_IF_ERROR(CheckPause(c, task.project_id, rev.user_id, *rev.pause, now_ms));
+  }
   const int64_t version = revision.instructions_version;
   PLUMB_RETURN_IF_ERROR(
       AddStat(c, task.project_id, rev.user_id, stats::kGolden, 1, grade.score, now_ms));

@@ -3,7 +3,7 @@
 // panel that shows the current version again while labeling. Loaded on first
 // use, so Markdown and its sanitizer reach a labeler's browser only for a
 // project that has instructions.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, type Control } from '../api';
 import { ErrorText } from '../components/ErrorText';
 import { useAction } from '../useAction';
@@ -94,12 +94,20 @@ export function InstructionsGate({ projectId, version, controls, onAcknowledged 
 }
 
 /** The current instructions, opened from the labeling view (`I`) while a task is shown. */
-export function InstructionsPanel({ projectId, controls, onClose }: {
+export function InstructionsPanel({ projectId, controls, onClose, anchor }: {
   projectId: number;
   controls: Control[];
   onClose: () => void;
+  /** A heading to scroll to (see headingAnchor), e.g. from a practice explanation. */
+  anchor?: string;
 }) {
   const shown = useAsync(() => loadVersion(projectId, undefined), [projectId]);
+  useEffect(() => {
+    if (!anchor || !shown.data) return;
+    const target = document.getElementById(`instr-${anchor}`);
+    target?.scrollIntoView({ block: 'start' });
+    target?.classList.add('anchor-target');
+  }, [anchor, shown.data]);
   return (
     <aside className="panel instructions-panel" data-testid="instructions-panel" aria-label="Instructions">
       <div className="heading">

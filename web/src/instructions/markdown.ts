@@ -8,6 +8,24 @@ import { Marked } from 'marked';
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
 
+/**
+ * A heading's anchor: its text in lower case, runs of anything but letters,
+ * digits, - and _ made one "-". Practice explanations point at headings by
+ * it (docs/training.md); the element's id is "instr-" and the anchor, so that
+ * no id of the instructions can clobber one of the page's.
+ */
+export function headingAnchor(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+marked.use({
+  renderer: {
+    heading({ tokens, depth, text }) {
+      return `<h${depth} id="instr-${headingAnchor(text)}">${this.parser.parseInline(tokens)}</h${depth}>\n`;
+    },
+  },
+});
+
 // One DOMPurify instance of our own, so that its hooks apply to instructions only.
 const purify = DOMPurify(window);
 

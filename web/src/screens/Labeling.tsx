@@ -25,6 +25,7 @@ import { InstructionsGateLater, InstructionsPanelLater } from '../instructions/L
 type View =
   | { kind: 'loading' }
   | { kind: 'instructions'; version?: number }
+  | { kind: 'training'; code: string; message: string }
   | { kind: 'task'; task: Task; lease: Lease; rule?: QueueRule; review?: ReviewNote }
   | { kind: 'empty' }
   | { kind: 'expired'; message: string }
@@ -90,6 +91,8 @@ function LabelingSession({ project }: { project: Project }) {
       if (isInstructionsGate(reason)) {
         setReading(false);
         setView({ kind: 'instructions', version: reason.version });
+      } else if (reason instanceof ApiError && (reason.code === 'not_qualified' || reason.code === 'labeler_paused')) {
+        setView({ kind: 'training', code: reason.code, message: reason.message });
       } else {
         setView({ kind: 'failed', message: reason.message });
       }
@@ -236,6 +239,17 @@ function LabelingSession({ project }: { project: Project }) {
           onSubmit={(result, media) => void submit(result, media)}
           onSkip={() => void skip()}
         />
+      )}
+      {view.kind === 'training' && (
+        <div className="panel" role="note" data-testid="training-gate" data-code={view.code}>
+          <h2>{view.code === 'labeler_paused' ? 'You are paused from this project' : 'Qualify first'}</h2>
+          <p>{view.message}</p>
+          <p>
+            <Link to={paths.training(project.id)} className="button primary" data-testid="open-training">
+              {view.code === 'labeler_paused' ? 'See why' : 'Practice and take the qualification test'}
+            </Link>
+          </p>
+        </div>
       )}
       {view.kind === 'empty' && (
         <div className="panel" data-testid="nothing-left">

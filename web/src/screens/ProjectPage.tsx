@@ -56,6 +56,9 @@ export function ProjectPage({ projectId }: { projectId: number }) {
               <Link to={paths.bakeoffs(p.id)} className="button" data-testid="open-bakeoffs">
                 Bake-offs
               </Link>
+              <Link to={paths.training(p.id)} className="button" data-testid="open-training">
+                Training
+              </Link>
               <Link to={paths.audit(p.id)} className="button" data-testid="open-audit">
                 Audit log
               </Link>

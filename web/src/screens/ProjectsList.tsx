@@ -47,6 +47,9 @@ export function ProjectsList({ user }: { user: User }) {
                   <button type="button" className="primary" onClick={() => navigate(paths.label(p.id))}>
                     Label
                   </button>
+                  <button type="button" onClick={() => navigate(paths.training(p.id))} data-testid="train-project">
+                    Training
+                  </button>
                   {reviewer && (
                     <button type="button" onClick={() => navigate(paths.review(p.id))} data-testid="review-project">
                       Review

@@ -1,12 +1,13 @@
 import { Link, paths } from '../router';
 
-type Screen = 'instructions' | 'versions' | 'bakeoffs' | 'golden' | 'audit';
+type Screen = 'instructions' | 'versions' | 'bakeoffs' | 'golden' | 'training' | 'audit';
 
 const screens: { screen: Screen; title: string; to: (id: number) => string }[] = [
   { screen: 'instructions', title: 'Instructions', to: paths.instructions },
   { screen: 'versions', title: 'Dataset versions', to: paths.versions },
   { screen: 'bakeoffs', title: 'Bake-offs', to: paths.bakeoffs },
   { screen: 'golden', title: 'Golden tasks', to: paths.golden },
+  { screen: 'training', title: 'Training', to: paths.training },
   { screen: 'audit', title: 'Audit log', to: (id) => paths.audit(id) },
 ];
 
