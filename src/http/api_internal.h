@@ -99,6 +99,13 @@ Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& n
 // that train are told. Non-blocking.
 void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id);
 
+// After a project's settings were saved (created: `before` nullopt): the
+// learner setting adds or enables the built-in learner's backend (clearing
+// it disables that backend, keeping its model and figures), and with the
+// queue order "uncertainty" a change of the learner, the order or its
+// measure queues a rerank. Failures are logged: the settings are saved.
+void AfterSettingsChange(Ctx& ctx, const std::optional<Project>& before, const Project& after);
+
 nlohmann::json UserJson(const User& user);
 nlohmann::json ProjectJson(const Project& project, const TaskCounts& counts);
 nlohmann::json RevisionJson(const Revision& revision);
