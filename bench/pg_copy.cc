@@ -25,7 +25,7 @@
 namespace {
 
 // Mirrors src/store/postgres/pg_migrations.cc: the tasks table of version 1
-// with the columns versions 3 and 4 add, and its indexes, verbatim
+// with the columns versions 3, 4 and 9 add, and its indexes, verbatim
 // (tasks.project_id has no foreign key there, and batch_id none either, so a
 // COPY into tasks touches no other table).
 constexpr const char* kSchema = R"sql(
@@ -53,6 +53,9 @@ CREATE INDEX tasks_by_batch ON tasks(batch_id, state) WHERE batch_id IS NOT NULL
 CREATE INDEX tasks_by_deadline ON tasks(project_id, deadline) WHERE deadline IS NOT NULL;
 CREATE INDEX tasks_golden ON tasks(project_id, id) WHERE golden = 1;
 ALTER TABLE tasks ADD COLUMN resent integer NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN uncertainty double precision;
+CREATE INDEX tasks_queue_uncertain ON tasks(project_id, priority DESC, deadline ASC NULLS LAST,
+  uncertainty DESC, id) WHERE open_slots > 0 AND uncertainty IS NOT NULL;
 )sql";
 
 // Plumb's import statement (PgStore::BeginImport's COPY).

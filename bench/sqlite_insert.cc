@@ -26,7 +26,7 @@
 namespace {
 
 // Mirrors src/store/sqlite/migrations.cc: the tasks table of version 1 with
-// the columns versions 3 and 4 add, and its indexes, verbatim (the same
+// the columns versions 3, 4 and 9 add, and its indexes, verbatim (the same
 // statements, so SQLite stores the same CREATE text). projects and batches
 // are cut down to the keys the foreign keys check, which is all an insert
 // into tasks touches.
@@ -63,6 +63,9 @@ CREATE INDEX tasks_by_batch ON tasks(batch_id, state) WHERE batch_id IS NOT NULL
 CREATE INDEX tasks_by_deadline ON tasks(project_id, deadline) WHERE deadline IS NOT NULL;
 CREATE INDEX tasks_golden ON tasks(project_id, id) WHERE golden = 1;
 ALTER TABLE tasks ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN uncertainty REAL;
+CREATE INDEX tasks_queue_uncertain ON tasks(project_id, priority DESC, deadline IS NULL, deadline,
+  uncertainty DESC, id, routed) WHERE open_slots > 0 AND uncertainty IS NOT NULL;
 INSERT INTO projects (name) VALUES ('bench');
 )sql";
 

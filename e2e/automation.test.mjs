@@ -4,7 +4,9 @@
 // pre-labeled in the background; the annotator's task opens with the model's
 // spans as editable regions; she fixes one and submits; the acceptance
 // statistics count the label as edited, and the export keeps the model's
-// prediction apart from her label.
+// prediction apart from her label. The span pre-labeler and the learner
+// with its queue order are set on the same screen, a bad pattern refused
+// with its label and pattern named.
 //
 //   cd e2e && node --test automation.test.mjs
 
@@ -31,6 +33,17 @@ function span(text, needle, label) {
   const u16 = text.indexOf(needle);
   const start = [...text.slice(0, u16)].length;
   return { control: 'entities', type: 'span', label, start, end: start + [...needle].length, text: needle };
+}
+
+/** The project's newest prediction job once it has ended (or after 10 s). */
+async function newestJobEnded(manager, projectId) {
+  let job;
+  for (let i = 0; i < 100; i++) {
+    job = (await manager('GET', `/projects/${projectId}/prediction-jobs`)).body.items[0];
+    if (job && job.state !== 'queued' && job.state !== 'running') break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  return job;
 }
 
 before(async () => {
@@ -81,12 +94,7 @@ test('a pre-labeled task opens editable; a fixed region counts as edited', { tim
   // An import is pre-labeled by a background job.
   const text = 'Zoë flew from Zürich to 東京.';
   assert.equal((await manager('POST', `/projects/${projectId}/tasks`, [{ data: { text } }])).status, 201);
-  let job;
-  for (let i = 0; i < 100; i++) {
-    job = (await manager('GET', `/projects/${projectId}/prediction-jobs`)).body.items[0];
-    if (job && job.state !== 'queued' && job.state !== 'running') break;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
+  const job = await newestJobEnded(manager, projectId);
   assert.equal(job.state, 'done', JSON.stringify(job));
   assert.equal(job.predicted, 1);
   assert.equal(predictCalls.length, 1);
@@ -137,5 +145,70 @@ test('a pre-labeled task opens editable; a fixed region counts as edited', { tim
   assert.deepEqual(problems, []);
   assert.deepEqual(screenProblems, []);
   await page.close();
+  await screen.close();
+});
+
+test('the span pre-labeler and the learner are set on the Automation screen', { timeout: 120_000 }, async () => {
+  const manager = await apiAs(plumb.baseUrl, 'manager');
+  const schema = {
+    controls: [
+      { name: 'entities', type: 'span', source: 'text', labels: ['PER', 'LOC'] },
+      { name: 'tone', type: 'choice', source: 'text', labels: ['calm', 'angry'] },
+    ],
+  };
+  const projectId = await projectWithTasks(manager, 'Gazetteer entities', schema, []);
+  const { page: screen, problems } = await loggedInPage(plumb, 'manager');
+  await screen.goto(`${plumb.baseUrl}/projects/${projectId}/automation`);
+
+  // A bad pattern is refused with the label and the pattern named; nothing is saved.
+  const per = screen.getByTestId('span-rules-PER');
+  await per.getByTestId('span-terms').fill('Zoë\nAda Lovelace');
+  await per.getByTestId('span-patterns').fill('Dr\\. [A-Z');
+  await screen.getByTestId('save-spans').click();
+  const error = screen.getByTestId('span-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /labels\.PER\.patterns\[0\]/);
+  assert.match(await error.textContent(), /Dr\\\. \[A-Z/);
+  assert.equal((await manager('GET', `/projects/${projectId}/span-prelabeler`)).status, 404);
+
+  // Fixed, it saves and adds its backend; an import then gets the spans.
+  await per.getByTestId('span-patterns').fill('\\bDr\\. [A-Z][a-z]+');
+  await screen.getByTestId('span-rules-LOC').getByTestId('span-terms').fill('東京');
+  await screen.getByTestId('save-spans').click();
+  await screen.getByTestId('backend-spans').waitFor();
+  assert.equal(await screen.getByTestId('span-error').count(), 0);
+  const saved = (await manager('GET', `/projects/${projectId}/span-prelabeler`)).body;
+  assert.deepEqual(saved.labels.PER.patterns, ['\\bDr\\. [A-Z][a-z]+']);
+
+  const text = 'Zoë met Dr. Who in 東京.';
+  assert.equal((await manager('POST', `/projects/${projectId}/tasks`, [{ data: { text } }])).status, 201);
+  const job = await newestJobEnded(manager, projectId);
+  assert.equal(job.state, 'done', JSON.stringify(job));
+  assert.equal(job.predicted, 1, JSON.stringify(job));
+  const { body: tasks } = await manager('GET', `/projects/${projectId}/tasks`);
+  const { body: predictions } = await manager('GET', `/tasks/${tasks.items[0].id}/predictions`);
+  assert.equal(predictions.items[0].model_name, 'spans');
+  assert.equal(predictions.items[0].model_version, saved.version);
+  assert.deepEqual(
+    predictions.items[0].result.map(({ label, start, end }) => `${label}@${start}-${end}`),
+    ['PER@0-3', 'PER@8-15', 'LOC@19-21'],
+  );
+
+  // The learner and the queue order: saved as project settings, with the
+  // learner's backend added.
+  await screen.getByTestId('learner-control').selectOption('tone');
+  await screen.getByTestId('queue-order').selectOption('uncertainty');
+  await screen.getByTestId('uncertainty-measure').selectOption('entropy');
+  await screen.getByTestId('save-learner').click();
+  await screen.getByTestId('backend-plumb-active-learner').waitFor();
+  const { body: project } = await manager('GET', `/projects/${projectId}`);
+  assert.equal(project.settings.learner_control, 'tone');
+  assert.equal(project.settings.queue_order, 'uncertainty');
+  assert.equal(project.settings.uncertainty, 'entropy');
+  // Without a learner the uncertainty order is refused, naming the field.
+  await screen.getByTestId('learner-control').selectOption('');
+  await screen.getByTestId('save-learner').click();
+  await screen.getByTestId('learner-error').filter({ hasText: 'settings.queue_order' }).waitFor();
+  assert.deepEqual(problems, []);
   await screen.close();
 });

@@ -8,12 +8,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "automation/active_learner.h"
 #include "automation/test_receiver.h"
 #include "choice_api_fixture.h"
 
@@ -440,6 +443,324 @@ TEST_P(MlBackendApiTest, BackendAdminIsForManagersAndBadInputChangesNothing) {
   EXPECT_TRUE(Body(manager_->Get(P(project_, "/prediction-jobs")))["items"].empty());
   EXPECT_EQ(Send(*manager_, "DELETE", "/api/v1/ml-backends/" + std::to_string(id), "").status, 204);
   EXPECT_EQ(manager_->Get("/api/v1/ml-backends/" + std::to_string(id)).status, 404);
+}
+
+// The texts of the uncertainty test, and the label its annotator gives each:
+// by which of "great" and "awful" it says more often.
+std::string LabelOf(const std::string& text) {
+  auto count = [&](const std::string& word) {
+    int n = 0;
+    for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++n;
+    return n;
+  };
+  const int great = count("great"), awful = count("awful");
+  return great > awful ? "positive" : awful > great ? "negative" : "neutral";
+}
+
+TEST_P(MlBackendApiTest, UncertaintyOrderHandsOutTheLeastCertainTasksFirst) {
+  // The learner as a project setting, and the queue in its uncertainty order.
+  auto patched = Send(*manager_, "PATCH", P(project_),
+                      json{{"settings",
+                            {{"learner_control", "sentiment"},
+                             {"queue_order", "uncertainty"},
+                             {"uncertainty", "margin"}}}}
+                          .dump());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(Body(patched)["settings"]["queue_order"], "uncertainty");
+  json backends = Body(manager_->Get(P(project_, "/ml-backends")))["items"];
+  ASSERT_EQ(backends.size(), 1u) << backends.dump();
+  EXPECT_EQ(backends[0]["protocol"], "builtin_learner");
+  EXPECT_EQ(backends[0]["name"], "plumb-active-learner");
+  EXPECT_TRUE(backends[0]["enabled"].get<bool>());
+  const int64_t learner_id = backends[0]["id"].get<int64_t>();
+
+  const std::vector<std::string> texts = {
+      "great fun, great cast",
+      "awful bore, awful plot",
+      "a film about a dog",
+      "great great great",
+      "awful awful",
+      "great but awful",
+      "the cast was great",
+      "an awful awful mess",
+      "great story, awful ending",
+      "a film with a cast",
+      "great",
+      "awful",
+      "plot and cast and story",
+      "great great but awful",
+      "it was a great bore",
+      "awful fun",
+  };
+  json records = json::array();
+  for (const std::string& t : texts) records.push_back({{"text", t}});
+  ASSERT_EQ(manager_->Post(P(project_, "/tasks"), records.dump(), "application/json").status, 201);
+
+  // The annotator labels the first tasks the queue hands out (all unranked
+  // until the learner has learned: id order); the learner learns each in
+  // submit order, and reranks the open tasks after each.
+  automation::TextClassifier model({"positive", "negative", "neutral"});
+  constexpr int kLabeled = 6;
+  for (int i = 0; i < kLabeled; ++i) {
+    json next = Next();
+    const std::string text = next["task"]["data"]["text"].get<std::string>();
+    const std::string label = LabelOf(text);
+    ASSERT_EQ(SubmitAs(next, label, 100).status, 201);
+    const int32_t k = label == "positive" ? 0 : label == "negative" ? 1 : 2;
+    ASSERT_TRUE(model.Update(text, k).ok());
+    // One update at a time, so the test's model is the server's.
+    for (int w = 0; w < 200; ++w) {
+      json b = Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(learner_id)));
+      if (b["model_version"] == std::to_string(i + 1)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  // The last update queued a rerank before its version showed: wait for it.
+  json jobs;
+  for (int w = 0; w < 300; ++w) {
+    jobs = Body(manager_->Get(P(project_, "/prediction-jobs")))["items"];
+    bool busy = false;
+    for (const json& j : jobs) busy = busy || j["state"] == "queued" || j["state"] == "running";
+    if (!busy) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(
+      Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(learner_id)))["model_version"],
+      std::to_string(kLabeled));
+  bool reranked = false;
+  for (const json& j : jobs) {
+    reranked = reranked || (j["trigger"] == "rerank" && j["state"] == "done");
+    EXPECT_NE(j["state"], "failed") << j.dump();
+  }
+  EXPECT_TRUE(reranked) << jobs.dump();
+
+  // The open tasks, ranked by the test's own model: least certain first
+  // (margin), ties by id.
+  json page = Body(manager_->Get(P(project_, "/tasks?limit=100&state=new")));
+  struct Ranked {
+    int64_t id;
+    double uncertainty;
+  };
+  std::vector<Ranked> expected;
+  for (const json& t : page["items"]) {
+    const std::vector<double> p = model.Predict(t["data"]["text"].get<std::string>());
+    expected.push_back({t["id"].get<int64_t>(),
+                        automation::Uncertainty(p, automation::UncertaintyMeasure::kMargin)});
+  }
+  ASSERT_EQ(expected.size(), texts.size() - kLabeled);
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const Ranked& a, const Ranked& b) { return a.uncertainty > b.uncertainty; });
+  // Skips teach nothing, so the order stays while the annotator walks it.
+  std::vector<int64_t> want, got;
+  for (const Ranked& r : expected) want.push_back(r.id);
+  std::vector<double> got_uncertainty;
+  while (true) {
+    auto res = annotator_->Post(P(project_, "/next"), "");
+    if (res.status == 204) break;
+    ASSERT_EQ(res.status, 200) << res.body;
+    json next = Body(res);
+    EXPECT_EQ(next["rule"], "uncertainty") << next.dump();
+    const int64_t id = next["task"]["id"].get<int64_t>();
+    got.push_back(id);
+    got_uncertainty.push_back(
+        automation::Uncertainty(model.Predict(next["task"]["data"]["text"].get<std::string>()),
+                                automation::UncertaintyMeasure::kMargin));
+    ASSERT_EQ(
+        annotator_->Post(T(id, "/skip"), json{{"lease_id", next["lease"]["id"]}}.dump()).status,
+        200);
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_TRUE(std::is_sorted(got_uncertainty.begin(), got_uncertainty.end(), std::greater<>()))
+      << "ascending certainty";
+  EXPECT_GT(got_uncertainty.front(), got_uncertainty.back()) << "the ranks differ at all";
+
+  // The order's settings are checked against the schema; refused, nothing changes.
+  struct Case {
+    json settings;
+    const char* field;
+  };
+  const Case cases[] = {
+      {{{"queue_order", "random"}}, "settings.queue_order"},
+      {{{"uncertainty", "variance"}}, "settings.uncertainty"},
+      {{{"learner_control", "nope"}}, "settings.learner_control"},
+      {{{"learner_control", nullptr}}, "settings.queue_order"},
+  };
+  for (const Case& c : cases) {
+    auto res = Send(*manager_, "PATCH", P(project_), json{{"settings", c.settings}}.dump());
+    EXPECT_EQ(res.status, 400) << c.settings.dump() << " " << res.body;
+    EXPECT_EQ(Body(res)["error"]["field"], c.field) << c.settings.dump();
+  }
+  EXPECT_EQ(Send(*annotator_, "PATCH", P(project_),
+                 json{{"settings", {{"queue_order", "import"}}}}.dump())
+                .status,
+            403);
+  EXPECT_EQ(Body(manager_->Get(P(project_)))["settings"]["queue_order"], "uncertainty");
+  // Back to import order; turning the learner off disables its backend.
+  ASSERT_EQ(
+      Send(*manager_, "PATCH", P(project_),
+           json{{"settings", {{"queue_order", "import"}, {"learner_control", nullptr}}}}.dump())
+          .status,
+      200);
+  EXPECT_FALSE(Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(learner_id)))["enabled"]
+                   .get<bool>());
+}
+
+TEST_P(MlBackendApiTest, TheSpanPrelabelerLabelsImportsAndOnDemand) {
+  const json schema = json::parse(
+      R"({"controls":[{"name":"entities","type":"span","source":"text","labels":["PER","LOC"]}]})");
+  auto created = manager_->Post(
+      "/api/v1/projects",
+      json{{"name", "NER"}, {"schema", schema}, {"settings", {{"overlap", 1}}}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const int64_t ner = Body(created)["id"].get<int64_t>();
+  AddMember(*manager_, ner, annotator_id_);
+  const std::string route = P(ner, "/span-prelabeler");
+  EXPECT_EQ(manager_->Get(route).status, 404);
+
+  // Bad rules are refused naming the label and the pattern; nothing changes.
+  struct Case {
+    json body;
+    int status;
+    const char* field;
+  };
+  const Case cases[] = {
+      {{{"labels", json::object()}}, 400, "control"},
+      {{{"control", "nope"}, {"labels", json::object()}}, 400, "control"},
+      {{{"control", "entities"}, {"labels", {{"PER", {{"patterns", {"Dr\\. [A-Z"}}}}}}},
+       422,
+       "labels.PER.patterns[0]"},
+      {{{"control", "entities"}, {"labels", {{"ORG", {{"terms", {"Acme"}}}}}}}, 422, "labels.ORG"},
+      {{{"control", "entities"}, {"labels", {{"PER", {{"colour", "red"}}}}}},
+       422,
+       "labels.PER.colour"},
+  };
+  for (const Case& c : cases) {
+    auto res = Send(*manager_, "PUT", route, c.body.dump());
+    EXPECT_EQ(res.status, c.status) << c.body.dump() << " " << res.body;
+    EXPECT_EQ(Body(res)["error"]["field"], c.field) << res.body;
+  }
+  auto bad_pattern = Send(
+      *manager_, "PUT", route,
+      json{{"control", "entities"}, {"labels", {{"PER", {{"patterns", {"Dr\\. [A-Z"}}}}}}}.dump());
+  const std::string message = Body(bad_pattern)["error"]["message"].get<std::string>();
+  EXPECT_NE(message.find("PER"), std::string::npos) << message;
+  EXPECT_NE(message.find("Dr\\. [A-Z"), std::string::npos) << message;
+  EXPECT_EQ(manager_->Get(route).status, 404) << "nothing stored";
+  EXPECT_TRUE(Body(manager_->Get(P(ner, "/ml-backends")))["items"].empty());
+  EXPECT_EQ(Send(*annotator_, "PUT", route,
+                 json{{"control", "entities"}, {"labels", json::object()}}.dump())
+                .status,
+            403);
+  EXPECT_EQ(manager_
+                ->Post(P(ner, "/ml-backends"),
+                       json{{"name", "s"}, {"protocol", "span_prelabeler"}}.dump())
+                .status,
+            400)
+      << "only the project setting makes one";
+
+  const json config = {
+      {"control", "entities"},
+      {"labels",
+       {{"PER",
+         {{"terms", {"Zoë Saldaña", "Ada Lovelace"}}, {"patterns", {"\\bDr\\. [A-Z][a-z]+"}}}},
+        {"LOC", {{"terms", {"東京", "Paris"}}}}}}};
+  auto saved = Send(*manager_, "PUT", route, config.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  const json prelabeler = Body(saved);
+  const std::string version = prelabeler["version"].get<std::string>();
+  EXPECT_EQ(version.size(), 12u);
+  const int64_t backend_id = prelabeler["backend_id"].get<int64_t>();
+  json backend = Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(backend_id)));
+  EXPECT_EQ(backend["protocol"], "span_prelabeler");
+  EXPECT_TRUE(backend["on_import"].get<bool>());
+  EXPECT_EQ(Body(manager_->Get(route))["labels"], config["labels"]);
+
+  // An import gets its spans from the job it queues (code points, non-ASCII).
+  json tasks = json::array({{{"text", "Zoë Saldaña met Dr. Who in 東京."}},
+                            {{"text", "nothing to see here"}},
+                            {{"text", "Ada Lovelace left Paris"}}});
+  ASSERT_EQ(manager_->Post(P(ner, "/tasks"), tasks.dump(), "application/json").status, 201);
+  json jobs = Body(manager_->Get(P(ner, "/prediction-jobs")))["items"];
+  ASSERT_EQ(jobs.size(), 1u);
+  json job = WaitForJob(jobs[0]["id"].get<int64_t>());
+  EXPECT_EQ(job["state"], "done") << job.dump();
+  EXPECT_EQ(job["trigger"], "import");
+  EXPECT_EQ(job["predicted"], 2) << "the task without a span gets no prediction";
+  EXPECT_EQ(job["failed"], 0);
+  json page = Body(manager_->Get(P(ner, "/tasks?limit=10")));
+  ASSERT_EQ(page["items"].size(), 3u);
+  std::vector<int64_t> ids;
+  for (const json& t : page["items"]) ids.push_back(t["id"].get<int64_t>());
+  auto spans_of = [&](int64_t task) {
+    json out = json::array();
+    json predictions = Body(manager_->Get(T(task, "/predictions")));
+    json items = predictions.is_array() ? predictions : predictions["items"];
+    for (const json& p : items) {
+      EXPECT_EQ(p["model_name"], "spans");
+      EXPECT_EQ(p["model_version"], version);
+      for (const json& item : p["result"]) {
+        out.push_back({item["label"], item["start"], item["end"], item["text"]});
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(spans_of(ids[0]), json::parse(R"([["PER",0,11,"Zoë Saldaña"],["PER",16,23,"Dr. Who"],)"
+                                          R"(["LOC",27,29,"東京"]])"));
+  EXPECT_EQ(spans_of(ids[1]), json::array());
+  EXPECT_EQ(spans_of(ids[2]),
+            json::parse(R"([["PER",0,12,"Ada Lovelace"],["LOC",18,23,"Paris"]])"));
+
+  // On demand, with a changed configuration: a new version for every task.
+  json changed = config;
+  changed["labels"]["LOC"]["terms"].push_back("here");
+  auto resaved = Send(*manager_, "PUT", route, changed.dump());
+  ASSERT_EQ(resaved.status, 200);
+  const std::string version2 = Body(resaved)["version"].get<std::string>();
+  EXPECT_NE(version2, version);
+  auto started = manager_->Post(P(ner, "/predict"), json{{"backend_id", backend_id}}.dump());
+  ASSERT_EQ(started.status, 201) << started.body;
+  job = WaitForJob(Body(started)["id"].get<int64_t>());
+  EXPECT_EQ(job["predicted"], 3) << job.dump();
+  // The same job again stores nothing twice (one prediction per version).
+  started = manager_->Post(P(ner, "/predict"), json{{"backend_id", backend_id}}.dump());
+  job = WaitForJob(Body(started)["id"].get<int64_t>());
+  EXPECT_EQ(job["predicted"], 0) << job.dump();
+
+  // The annotator starts from the spans; the export keeps them apart.
+  auto claimed = annotator_->Post(P(ner, "/next"), "");
+  ASSERT_EQ(claimed.status, 200) << claimed.body;
+  json next = Body(claimed);
+  ASSERT_TRUE(next["task"].contains("prelabel")) << next.dump();
+  EXPECT_EQ(next["task"]["prelabel"]["model_name"], "spans");
+  ASSERT_EQ(next["task"]["id"], ids[0]);
+  json human = json::array({{{"control", "entities"},
+                             {"type", "span"},
+                             {"label", "PER"},
+                             {"start", 0},
+                             {"end", 3},
+                             {"text", "Zoë"}}});
+  ASSERT_EQ(annotator_
+                ->Post(T(next["task"]["id"].get<int64_t>(), "/annotations"),
+                       json{{"result", human}, {"lease_id", next["lease"]["id"]}}.dump())
+                .status,
+            201);
+  json ls = Body(manager_->Get(P(ner, "/export?format=label_studio")));
+  ASSERT_EQ(ls.size(), 3u);
+  int annotations = 0, predictions = 0;
+  for (const json& record : ls) {
+    annotations += static_cast<int>(record["annotations"].size());
+    predictions += static_cast<int>(record["predictions"].size());
+    for (const json& a : record["annotations"]) {
+      EXPECT_EQ(a["result"].size(), 1u) << "the human's one span, not the model's";
+    }
+  }
+  EXPECT_EQ(annotations, 1);
+  EXPECT_EQ(predictions, 5) << "2 of version 1 and 3 of version 2";
+
+  ASSERT_EQ(Send(*manager_, "DELETE", route, "").status, 204);
+  EXPECT_EQ(manager_->Get(route).status, 404);
+  EXPECT_FALSE(Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(backend_id)))["enabled"]
+                   .get<bool>());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MlBackendApiTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres), ParamName);

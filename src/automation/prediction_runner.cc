@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "automation/active_learner.h"
 
@@ -25,12 +26,15 @@ std::string Describe(const CallOutcome& outcome) {
 
 bool IsBuiltinLearner(const store::MlBackend& b) { return b.protocol == kBuiltinLearnerProtocol; }
 
-// The control the built-in learner labels: the schema's first choice control.
-const Control* LearnerControl(const Schema& schema) {
-  for (const Control& c : schema.controls) {
-    if (c.type == ControlType::kChoice) return &c;
-  }
-  return nullptr;
+bool IsSpanPrelabeler(const store::MlBackend& b) { return b.protocol == kSpanPrelabelerProtocol; }
+
+// How the queue reads a prediction's uncertainty: the project's measure for
+// a single choice, the mean binary entropy for a multiple one (its
+// probabilities are no distribution).
+UncertaintyMeasure QueueMeasure(const Control& control, const ProjectSettings& settings) {
+  if (control.multiple) return UncertaintyMeasure::kMeanBinaryEntropy;
+  return settings.uncertainty == UncertaintyKind::kEntropy ? UncertaintyMeasure::kEntropy
+                                                           : UncertaintyMeasure::kMargin;
 }
 
 std::string SourceText(const std::string& data_json, const std::string& field) {
@@ -58,34 +62,29 @@ Result<TextClassifier> LoadLearner(store::Store& store, int64_t project_id, cons
 // Predictions of the built-in learner (no network): the most probable label
 // (multiple choice: every label at 0.5 or more, else the most probable),
 // its probability as the score, the model's update count as its version.
-CallOutcome LearnerPredict(store::Store& store, const Project& project, const Schema& schema,
-                           const std::vector<BackendTask>& tasks) {
+// With `ranks`, each task's uncertainty under `measure` is added to it.
+CallOutcome LearnerPredict(const TextClassifier& model, const Control& control,
+                           const Schema& schema, const std::vector<BackendTask>& tasks,
+                           UncertaintyMeasure measure, std::vector<store::TaskUncertainty>* ranks) {
   CallOutcome out;
-  const Control* control = LearnerControl(schema);
-  if (control == nullptr) {
-    out.error = "the schema has no choice control for the built-in learner";
-    return out;
-  }
-  Result<TextClassifier> model = LoadLearner(store, project.id, *control);
-  if (!model.ok()) {
-    out.error = model.status().message();
-    return out;
-  }
   out.ok = true;
-  out.model_version = std::to_string(model->updates());
-  // An untrained model would propose the first label for everything.
-  if (model->updates() == 0) return out;
+  out.model_version = std::to_string(model.updates());
+  // An untrained model would propose the first label for everything (and
+  // rank every task alike).
+  if (model.updates() == 0) return out;
   for (const BackendTask& t : tasks) {
-    const std::vector<double> p = model->Predict(SourceText(t.data_json, control->source));
+    const std::vector<double> p = model.Predict(SourceText(t.data_json, control.source));
+    if (ranks != nullptr) ranks->push_back({t.id, Uncertainty(p, measure)});
     const size_t best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
     json values = json::array();
-    if (control->multiple) {
+    if (control.multiple) {
       for (size_t k = 0; k < p.size(); ++k) {
-        if (p[k] >= 0.5) values.push_back(control->labels[k]);
+        if (p[k] >= 0.5) values.push_back(control.labels[k]);
       }
     }
-    if (values.empty()) values.push_back(control->labels[best]);
-    const json result = json::array({{{"control", control->name}, {"type", "choice"}, {"values", values}}});
+    if (values.empty()) values.push_back(control.labels[best]);
+    const json result =
+        json::array({{{"control", control.name}, {"type", "choice"}, {"values", values}}});
     Result<ValidAnnotation> valid = ValidateAnnotation(schema, t.data_json, result.dump(), "");
     if (!valid.ok()) {
       out.task_errors.emplace_back(t.id, valid.status().message());
@@ -96,11 +95,46 @@ CallOutcome LearnerPredict(store::Store& store, const Project& project, const Sc
   return out;
 }
 
+// The span pre-labeler's spans of each task's text as one span prediction
+// per task (none for a task without spans); no score.
+CallOutcome SpanPredict(const SpanPrelabeler& labeler, const Control& control,
+                        const std::string& version, const Schema& schema,
+                        const std::vector<BackendTask>& tasks) {
+  CallOutcome out;
+  out.ok = true;
+  out.model_version = version;
+  for (const BackendTask& t : tasks) {
+    Result<std::vector<PrelabeledSpan>> spans =
+        labeler.Label(SourceText(t.data_json, control.source));
+    if (!spans.ok()) {
+      out.task_errors.emplace_back(t.id, spans.status().message());
+      continue;
+    }
+    if (spans->empty()) continue;
+    json result = json::array();
+    for (const PrelabeledSpan& sp : *spans) {
+      result.push_back({{"control", control.name},
+                        {"type", "span"},
+                        {"label", sp.label},
+                        {"start", sp.start},
+                        {"end", sp.end},
+                        {"text", sp.text}});
+    }
+    Result<ValidAnnotation> valid = ValidateAnnotation(schema, t.data_json, result.dump(), "");
+    if (!valid.ok()) {
+      out.task_errors.emplace_back(t.id, valid.status().message());
+      continue;
+    }
+    out.predictions.push_back({t.id, std::move(valid->result_json), "", std::nullopt});
+  }
+  return out;
+}
+
 // One accepted label into the project's learner, persisted; returns the
 // model's update count.
 Result<int64_t> TeachLearner(store::Store& store, const Project& project, const Schema& schema,
                              const Task& task, const FinalLabel& label, int64_t now_ms) {
-  const Control* control = LearnerControl(schema);
+  const Control* control = LearnerControl(schema, project.settings);
   if (control == nullptr) return Status::InvalidArgument("the schema has no choice control");
   json result = json::parse(label.result_json, nullptr, false);
   std::vector<int32_t> classes;
@@ -124,6 +158,14 @@ Result<int64_t> TeachLearner(store::Store& store, const Project& project, const 
 }
 
 }  // namespace
+
+const Control* LearnerControl(const Schema& schema, const ProjectSettings& settings) {
+  for (const Control& c : schema.controls) {
+    if (c.type != ControlType::kChoice) continue;
+    if (settings.learner_control.empty() || c.name == settings.learner_control) return &c;
+  }
+  return nullptr;
+}
 
 Result<JobScope> ParseJobScope(const std::string& json_text) {
   JobScope scope;
@@ -158,6 +200,12 @@ Result<JobScope> ParseJobScope(const std::string& json_text) {
     }
     scope.only_missing = m->get<bool>();
   }
+  if (auto o = j.find("open"); o != j.end() && !o->is_null()) {
+    if (!o->is_boolean()) {
+      return Status::InvalidArgument("open must be true or false", "tasks.open");
+    }
+    scope.open = o->get<bool>();
+  }
   return scope;
 }
 
@@ -166,6 +214,7 @@ std::string JobScopeJson(const JobScope& scope) {
   if (scope.state) j["state"] = TaskStateName(*scope.state);
   if (!scope.task_ids.empty()) j["task_ids"] = scope.task_ids;
   j["only_missing"] = scope.only_missing;
+  if (scope.open) j["open"] = true;
   return j.dump();
 }
 
@@ -174,10 +223,6 @@ PredictionRunner::PredictionRunner(store::Store& store, workflow::Queue& queue,
     : store_(store), queue_(queue), clock_(clock), options_(options) {}
 
 PredictionRunner::~PredictionRunner() { Stop(); }
-
-void PredictionRunner::SetAcceptedLabelHook(AcceptedLabelHook hook) {
-  accepted_hook_ = std::move(hook);
-}
 
 void PredictionRunner::Start() {
   std::lock_guard lifecycle(lifecycle_mu_);
@@ -275,6 +320,40 @@ void PredictionRunner::RunJob(store::PredictionJob job) {
   MlClient client(*backend, *project, *schema);
   const size_t page_size = PageSize(*backend);
   const size_t batch = static_cast<size_t>(std::max(backend->batch_size, 1));
+  // The built-in models run here, without the network.
+  const bool learner = IsBuiltinLearner(*backend);
+  const bool spans = IsSpanPrelabeler(*backend);
+  const Control* control = nullptr;
+  std::shared_ptr<const SpanPrelabeler> labeler;
+  std::string span_version;
+  if (learner) {
+    control = LearnerControl(**schema, project->settings);
+    if (control == nullptr) {
+      return end(store::JobState::kFailed, "the schema has no choice control for the learner");
+    }
+  } else if (spans) {
+    Result<std::optional<store::SpanPrelabelerRow>> row = store_.GetSpanPrelabeler(project->id);
+    if (!row.ok() || !*row) {
+      return end(store::JobState::kFailed, "the project has no span pre-labeler");
+    }
+    for (const Control& c : (*schema)->controls) {
+      if (c.name == (*row)->control && c.type == ControlType::kSpan) control = &c;
+    }
+    std::string error = "the span pre-labeler's control is not a span control of the schema";
+    if (control != nullptr) labeler = SpanPrelabelerOf(**row, control->labels, &error);
+    if (labeler == nullptr) return end(store::JobState::kFailed, error);
+    span_version = (*row)->version;
+  }
+  // Their results hold their one control: checked as Queue::AddPredictions
+  // checks predictions, without the schema's other (required) controls.
+  Schema own;
+  if (control != nullptr) {
+    own.controls = {*control};
+    own.controls.front().required = false;
+  }
+  // A learner job of a project ordered by uncertainty ranks every task it
+  // walks, even one only_missing gives no new prediction.
+  const bool ranking = learner && project->settings.queue_order == QueueOrder::kUncertainty;
 
   while (!stopping_) {
     // The next page of tasks in scope, in id order after the cursor.
@@ -316,11 +395,15 @@ void PredictionRunner::RunJob(store::PredictionJob job) {
       existing = std::move(*p);
     }
     std::vector<BackendTask> send;
+    std::set<int64_t> rank_only;  // ranked, but they keep the prediction they have
     for (const Task& t : page) {
       const bool has = std::any_of(existing.begin(), existing.end(), [&](const auto& p) {
         return p.task_id == t.id && p.model_name == backend->name;
       });
-      if (t.golden || has) continue;
+      const bool open = t.state == TaskState::kNew || t.state == TaskState::kAnnotating;
+      if (t.golden || (scope->open && !open)) continue;
+      if (has && !ranking) continue;
+      if (has) rank_only.insert(t.id);
       send.push_back({t.id, t.data_json});
     }
 
@@ -331,15 +414,32 @@ void PredictionRunner::RunJob(store::PredictionJob job) {
                            send.begin() + static_cast<std::ptrdiff_t>(std::min(send.size(), i + batch)));
     }
     std::vector<CallOutcome> outcomes(batches.size());
-    {
+    std::vector<store::TaskUncertainty> ranks;
+    if (learner && !batches.empty()) {
+      // The model as it is now, once per page: updates since show on the next.
+      Result<TextClassifier> model = LoadLearner(store_, project->id, *control);
+      const UncertaintyMeasure measure = QueueMeasure(*control, project->settings);
+      for (size_t i = 0; i < batches.size(); ++i) {
+        if (!model.ok()) {
+          outcomes[i].error = model.status().message();
+          continue;
+        }
+        outcomes[i] =
+            LearnerPredict(*model, *control, own, batches[i], measure, ranking ? &ranks : nullptr);
+      }
+    } else if (spans) {
+      for (size_t i = 0; i < batches.size(); ++i) {
+        outcomes[i] = SpanPredict(*labeler, *control, span_version, own, batches[i]);
+      }
+    } else {
       std::vector<std::jthread> pool;
       for (size_t i = 0; i < batches.size(); ++i) {
-        pool.emplace_back([&, i] {
-          outcomes[i] = IsBuiltinLearner(*backend)
-                            ? LearnerPredict(store_, *project, **schema, batches[i])
-                            : PredictWithRetries(client, batches[i]);
-        });
+        pool.emplace_back([&, i] { outcomes[i] = PredictWithRetries(client, batches[i]); });
       }
+    }
+    if (!ranks.empty()) {
+      Status st = store_.SetTaskUncertainty(project->id, ranks);
+      if (!st.ok()) progress.last_error = "ranking the queue: " + st.message();
     }
     std::vector<store::TaskPrediction> predictions;
     int64_t failed = 0;
@@ -352,9 +452,13 @@ void PredictionRunner::RunJob(store::PredictionJob job) {
       }
       const std::string version = o.model_version.empty() ? backend->model_version : o.model_version;
       for (const BackendPrediction& p : o.predictions) {
+        if (rank_only.count(p.task_id) != 0) continue;
         store::TaskPrediction tp;
         tp.task_id = p.task_id;
         tp.prediction = {backend->name, version, p.score, p.result_json, p.media_json};
+        // Another job (or runner) predicting the same task with the same
+        // model version stores it once.
+        tp.once = true;
         predictions.push_back(std::move(tp));
       }
       for (const auto& [task_id, why] : o.task_errors) {
@@ -362,9 +466,9 @@ void PredictionRunner::RunJob(store::PredictionJob job) {
       }
       // A backend that leaves a task out failed it; the learner only skips
       // tasks while it has learned nothing.
-      failed += IsBuiltinLearner(*backend)
-                    ? static_cast<int64_t>(o.task_errors.size())
-                    : static_cast<int64_t>(batches[i].size() - o.predictions.size());
+      // (The span pre-labeler skips the tasks it finds no span in.)
+      failed += learner || spans ? static_cast<int64_t>(o.task_errors.size())
+                                 : static_cast<int64_t>(batches[i].size() - o.predictions.size());
     }
     if (!predictions.empty()) {
       const auto sent = static_cast<int64_t>(predictions.size());
@@ -458,7 +562,6 @@ void PredictionRunner::NotifyAccepted(int64_t project_id, int64_t task_id) {
 }
 
 bool PredictionRunner::WantsAccepted(int64_t project_id) {
-  if (accepted_hook_) return true;
   const int64_t now_ms = clock_.NowMs();
   {
     std::lock_guard lock(trains_mu_);
@@ -509,8 +612,30 @@ void PredictionRunner::RunSide(const SideCall& call) {
     if (!project.ok()) return;
     Result<std::shared_ptr<const Schema>> schema = ParseSchemaCached(project->schema_json);
     if (!schema.ok()) return;
-    if (IsBuiltinLearner(*backend)) {
-      RecordHealth(*backend, LearnerPredict(store_, *project, **schema, {}));
+    if (IsBuiltinLearner(*backend) || IsSpanPrelabeler(*backend)) {
+      CallOutcome health;
+      if (IsBuiltinLearner(*backend)) {
+        const Control* control = LearnerControl(**schema, project->settings);
+        Result<TextClassifier> model =
+            control == nullptr ? Result<TextClassifier>(Status::InvalidArgument(
+                                     "the schema has no choice control for the learner"))
+                               : LoadLearner(store_, project->id, *control);
+        health.ok = model.ok();
+        if (model.ok()) {
+          health.model_version = std::to_string(model->updates());
+        } else {
+          health.error = model.status().message();
+        }
+      } else {
+        Result<std::optional<store::SpanPrelabelerRow>> row = store_.GetSpanPrelabeler(project->id);
+        health.ok = row.ok() && row->has_value();
+        if (health.ok) {
+          health.model_version = (*row)->version;
+        } else {
+          health.error = "the project has no span pre-labeler";
+        }
+      }
+      RecordHealth(*backend, health);
       return;
     }
     MlClient client(*backend, *project, *schema);
@@ -528,14 +653,20 @@ void PredictionRunner::RunSide(const SideCall& call) {
   Result<std::vector<FinalLabel>> labels = store_.FinalLabels({call.task_id});
   if (!task.ok() || !project.ok() || !labels.ok() || labels->empty()) return;
   const FinalLabel& label = labels->front();
-  if (accepted_hook_) accepted_hook_(*project, *task, label);
   Result<std::vector<store::MlBackend>> backends = store_.ListMlBackends(project->id);
   Result<std::shared_ptr<const Schema>> schema = ParseSchemaCached(project->schema_json);
   if (!backends.ok() || !schema.ok()) return;
   for (const store::MlBackend& b : *backends) {
+    if (IsSpanPrelabeler(b)) continue;  // learns nothing
     if (b.enabled && IsBuiltinLearner(b)) {
       Result<int64_t> updates =
           TeachLearner(store_, *project, **schema, *task, label, clock_.NowMs());
+      if (updates.ok() && project->settings.queue_order == QueueOrder::kUncertainty) {
+        // Before the new version shows on the backend, so whoever sees it
+        // finds the rerank queued.
+        Status queued = QueueRerank(project->id, project->created_by);
+        if (!queued.ok()) spdlog::warn("ml: queueing a rerank: {}", queued.ToString());
+      }
       Status st = store_.RecordMlBackendHealth(
           b.id, updates.ok() ? "ok" : "error", updates.ok() ? "" : updates.status().message(),
           updates.ok() ? std::to_string(*updates) : "", clock_.NowMs());
@@ -563,7 +694,8 @@ void PredictionRunner::RunSide(const SideCall& call) {
   }
 }
 
-Status PredictionRunner::OnTasksImported(int64_t project_id, int64_t user_id) {
+Status PredictionRunner::OnTasksImported(int64_t project_id, int64_t user_id, int64_t first_task_id,
+                                         int64_t count) {
   PLUMB_ASSIGN_OR_RETURN(std::vector<store::MlBackend> backends, store_.ListMlBackends(project_id));
   bool queued = false;
   for (const store::MlBackend& b : backends) {
@@ -574,14 +706,65 @@ Status PredictionRunner::OnTasksImported(int64_t project_id, int64_t user_id) {
     job.trigger = "import";
     job.filter_json = JobScopeJson({std::nullopt, {}, true});
     job.created_by = user_id;
-    store::TaskQuery all;
-    all.project_id = project_id;
-    PLUMB_ASSIGN_OR_RETURN(job.total, store_.CountMatchingTasks(all));
+    // The imported tasks only: the job walks ids after its cursor.
+    job.cursor = std::max<int64_t>(first_task_id - 1, 0);
+    job.total = count;
     PLUMB_RETURN_IF_ERROR(store_.CreatePredictionJob(job, clock_.NowMs()).status());
     queued = true;
   }
   if (queued) Wake();
   return Status::Ok();
+}
+
+Status PredictionRunner::QueueRerank(int64_t project_id, int64_t user_id) {
+  PLUMB_ASSIGN_OR_RETURN(Project project, store_.GetProject(project_id));
+  if (project.settings.queue_order != QueueOrder::kUncertainty) return Status::Ok();
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::MlBackend> backends, store_.ListMlBackends(project_id));
+  auto learner = std::find_if(backends.begin(), backends.end(), [](const store::MlBackend& b) {
+    return b.enabled && IsBuiltinLearner(b);
+  });
+  if (learner == backends.end()) return Status::Ok();
+  // One waiting rerank is enough: it reads the model when it runs. Labels
+  // that come while one runs queue the next, so ranks follow the model a
+  // job behind at most, and no submit waits for any of it.
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::PredictionJob> jobs,
+                         store_.ListPredictionJobs(project_id, 50));
+  const bool waiting = std::any_of(jobs.begin(), jobs.end(), [&](const store::PredictionJob& j) {
+    return j.backend_id == learner->id && j.trigger == "rerank" &&
+           j.state == store::JobState::kQueued;
+  });
+  if (waiting) return Status::Ok();
+  store::PredictionJob job;
+  job.project_id = project_id;
+  job.backend_id = learner->id;
+  job.trigger = "rerank";
+  JobScope scope;
+  scope.only_missing = true;
+  scope.open = true;
+  job.filter_json = JobScopeJson(scope);
+  job.created_by = user_id;
+  store::TaskQuery q;
+  q.project_id = project_id;
+  PLUMB_ASSIGN_OR_RETURN(job.total, store_.CountMatchingTasks(q));
+  PLUMB_RETURN_IF_ERROR(store_.CreatePredictionJob(job, clock_.NowMs()).status());
+  Wake();
+  return Status::Ok();
+}
+
+std::shared_ptr<const SpanPrelabeler> PredictionRunner::SpanPrelabelerOf(
+    const store::SpanPrelabelerRow& row, const std::vector<std::string>& labels,
+    std::string* error) {
+  std::lock_guard lock(spans_mu_);
+  auto it = spans_.find(row.project_id);
+  if (it != spans_.end() && it->second.first == row.version) return it->second.second;
+  Result<SpanPrelabeler> built = SpanPrelabeler::FromJson(row.config_json, labels);
+  if (!built.ok()) {
+    *error = built.status().message();
+    return nullptr;
+  }
+  auto shared = std::make_shared<const SpanPrelabeler>(std::move(*built));
+  spans_[row.project_id] = {row.version, shared};
+  return shared;
 }
 
 Status PredictionRunner::EnsureContinuousJobs(int64_t project_id, int64_t user_id) {

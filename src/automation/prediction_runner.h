@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "automation/ml_client.h"
+#include "automation/span_prelabeler.h"
 #include "core/clock.h"
 #include "core/core.h"
 #include "store/store.h"
@@ -32,12 +35,26 @@
 namespace plumb::automation {
 
 // The protocol of the built-in active learner (docs/automation.md): a
-// "backend" with no URL whose model is the project's TextClassifier for its
-// first choice control, taught by every accepted label (side thread, so one
+// "backend" with no URL whose model is the project's TextClassifier for the
+// choice control of settings.learner_control (without it: the schema's first
+// choice control), taught by every accepted label (side thread, so one
 // update at a time) and stored in learner_models; its predictions are
 // pre-labels with the label's probability as the score and the model's
-// update count as the version.
+// update count as the version. With settings.queue_order "uncertainty" its
+// jobs also rank every task they walk (Store::SetTaskUncertainty), and each
+// update queues a "rerank" job over the open tasks (one waiting at a time).
 inline constexpr const char* kBuiltinLearnerProtocol = "builtin_learner";
+// The project's span pre-labeler (Store::GetSpanPrelabeler) as a backend:
+// no network; model version = the configuration's version.
+inline constexpr const char* kSpanPrelabelerProtocol = "span_prelabeler";
+// The backend names Plumb gives the two when a project setting adds them.
+inline constexpr const char* kLearnerBackendName = "plumb-active-learner";
+inline constexpr const char* kSpanBackendName = "spans";
+
+// The control the built-in learner learns under `settings` and `schema`:
+// settings.learner_control's, else the first choice control; nullptr when
+// there is none.
+const Control* LearnerControl(const Schema& schema, const ProjectSettings& settings);
 
 struct RunnerOptions {
   std::chrono::milliseconds poll_interval{1000};  // real time between claims when idle
@@ -51,17 +68,16 @@ struct RunnerOptions {
   int64_t backends_ttl_ms = 2'000;               // WantsAccepted's cache per project
 };
 
-// Called for each label a task accepts, on the side thread, before backends
-// are told; the built-in learner hooks in here.
-using AcceptedLabelHook = std::function<void(const Project&, const Task&, const FinalLabel&)>;
-
 // "only_missing": skip tasks that already have a prediction of this backend
 // (model_name = the backend's name); "state": only tasks in that state;
-// "task_ids": only these.
+// "task_ids": only these; "open": only tasks that can still be handed out
+// (new or annotating). A learner job ranking the queue ranks the tasks
+// only_missing skips too, and stores no prediction for them.
 struct JobScope {
   std::optional<TaskState> state;
   std::vector<int64_t> task_ids;  // ascending; empty: every task
   bool only_missing = false;
+  bool open = false;
 };
 // kInvalidArgument naming the field for a bad scope; the JSON form is stored.
 Result<JobScope> ParseJobScope(const std::string& json_text);
@@ -74,8 +90,6 @@ class PredictionRunner {
   ~PredictionRunner();  // Stop()
   PredictionRunner(const PredictionRunner&) = delete;
   PredictionRunner& operator=(const PredictionRunner&) = delete;
-
-  void SetAcceptedLabelHook(AcceptedLabelHook hook);  // before Start
 
   // Starts the job and side threads (no-op when started); Stop joins them:
   // calls in flight finish (bounded by their timeouts), a job part way
@@ -107,9 +121,14 @@ class PredictionRunner {
   int32_t RunSideOnce();
 
   // Queues a job for each enabled backend of the project that predicts on
-  // import ("import", only tasks without its prediction) and wakes the
-  // runner. Store writes only.
-  Status OnTasksImported(int64_t project_id, int64_t user_id);
+  // import ("import", only tasks without its prediction, starting at the
+  // first task the import added: ids from first_task_id on; `count` tasks)
+  // and wakes the runner. Store writes only.
+  Status OnTasksImported(int64_t project_id, int64_t user_id, int64_t first_task_id, int64_t count);
+  // Queues a "rerank" job of the project's enabled built-in learner over its
+  // open tasks unless one is already waiting (queue order "uncertainty";
+  // after each update and when the settings change). No-op otherwise.
+  Status QueueRerank(int64_t project_id, int64_t user_id);
   // Makes sure each enabled continuous backend of the project has a live
   // continuous job.
   Status EnsureContinuousJobs(int64_t project_id, int64_t user_id);
@@ -133,7 +152,12 @@ class PredictionRunner {
   workflow::Queue& queue_;
   const Clock& clock_;
   const RunnerOptions options_;
-  AcceptedLabelHook accepted_hook_;
+  // The compiled span pre-labeler per project, by configuration version.
+  std::mutex spans_mu_;
+  std::map<int64_t, std::pair<std::string, std::shared_ptr<const SpanPrelabeler>>> spans_;
+  std::shared_ptr<const SpanPrelabeler> SpanPrelabelerOf(const store::SpanPrelabelerRow& row,
+                                                         const std::vector<std::string>& labels,
+                                                         std::string* error);
 
   std::mutex lifecycle_mu_;
   std::mutex mu_;

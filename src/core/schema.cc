@@ -427,6 +427,38 @@ Result<ProjectSettings> ParseSettings(std::string_view json_text, ProjectSetting
                                      "settings.consensus");
     }
   }
+  if (auto it = j.find("queue_order"); it != j.end()) {
+    if (*it == "import") {
+      base.queue_order = QueueOrder::kImport;
+    } else if (*it == "uncertainty") {
+      base.queue_order = QueueOrder::kUncertainty;
+    } else {
+      return Status::InvalidArgument("queue_order must be \"import\" or \"uncertainty\"",
+                                     "settings.queue_order");
+    }
+  }
+  if (auto it = j.find("uncertainty"); it != j.end()) {
+    if (*it == "margin") {
+      base.uncertainty = UncertaintyKind::kMargin;
+    } else if (*it == "entropy") {
+      base.uncertainty = UncertaintyKind::kEntropy;
+    } else {
+      return Status::InvalidArgument("uncertainty must be \"margin\" or \"entropy\"",
+                                     "settings.uncertainty");
+    }
+  }
+  if (auto it = j.find("learner_control"); it != j.end()) {
+    // null and "" both turn the learner setting off; the name is checked
+    // against the schema by the caller, who has it.
+    if (it->is_null()) {
+      base.learner_control.clear();
+    } else if (!it->is_string() || it->get_ref<const std::string&>().size() > 200) {
+      return Status::InvalidArgument("learner_control must be a control's name or null",
+                                     "settings.learner_control");
+    } else {
+      base.learner_control = it->get<std::string>();
+    }
+  }
   return base;
 }
 
@@ -446,8 +478,29 @@ std::string SettingsToJson(const ProjectSettings& settings) {
               {"qualification_min_version", settings.qualification_min_version},
               {"requalify_on_new_instructions", settings.requalify_on_new_instructions},
               {"pause_threshold", settings.pause_threshold},
-              {"pause_window", settings.pause_window}}
+              {"pause_window", settings.pause_window},
+              {"queue_order", QueueOrderName(settings.queue_order)},
+              {"uncertainty", UncertaintyKindName(settings.uncertainty)},
+              {"learner_control",
+               settings.learner_control.empty() ? json(nullptr) : json(settings.learner_control)}}
       .dump();
+}
+
+Status CheckSettingsWithSchema(const ProjectSettings& settings, const Schema& schema) {
+  if (!settings.learner_control.empty()) {
+    auto it = std::find_if(schema.controls.begin(), schema.controls.end(),
+                           [&](const Control& c) { return c.name == settings.learner_control; });
+    if (it == schema.controls.end() || it->type != ControlType::kChoice) {
+      return Status::InvalidArgument("learner_control must name a choice control of the schema",
+                                     "settings.learner_control");
+    }
+  }
+  if (settings.queue_order == QueueOrder::kUncertainty && settings.learner_control.empty()) {
+    return Status::InvalidArgument(
+        "queue_order \"uncertainty\" needs the built-in learner: set learner_control",
+        "settings.queue_order");
+  }
+  return Status::Ok();
 }
 
 Status ValidateTaskData(const Schema& schema, std::string_view data_json) {

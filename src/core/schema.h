@@ -109,6 +109,11 @@ std::string SchemaToJson(const Schema& schema);
 // Errors are kInvalidArgument with `field` like "settings.overlap".
 Result<ProjectSettings> ParseSettings(std::string_view json_text, ProjectSettings base = {});
 std::string SettingsToJson(const ProjectSettings& settings);
+// The settings that name parts of the schema, checked against it:
+// learner_control must name a choice control, and queue_order "uncertainty"
+// needs the learner (learner_control set). kInvalidArgument with field
+// "settings.learner_control" or "settings.queue_order".
+Status CheckSettingsWithSchema(const ProjectSettings& settings, const Schema& schema);
 
 // Checks that task data (JSON object text) has every source field of the
 // schema as a string. kInvalidArgument naming the field otherwise.

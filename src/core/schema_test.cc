@@ -257,6 +257,51 @@ TEST(ParseSettingsTest, WorkflowSettingsRoundTripAndNameTheBadField) {
   }
 }
 
+TEST(ParseSettingsTest, AutomationSettingsRoundTripAndAreCheckedAgainstTheSchema) {
+  auto s = ParseSettings(
+      R"({"queue_order":"uncertainty","uncertainty":"entropy","learner_control":"pet"})");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->queue_order, QueueOrder::kUncertainty);
+  EXPECT_EQ(s->uncertainty, UncertaintyKind::kEntropy);
+  EXPECT_EQ(s->learner_control, "pet");
+  auto again = ParseSettings(SettingsToJson(*s));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(SettingsToJson(*again), SettingsToJson(*s));
+  auto cleared = ParseSettings(R"({"learner_control":null})", *s);
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_TRUE(cleared->learner_control.empty());
+  EXPECT_EQ(ParseSettings("{}")->queue_order, QueueOrder::kImport) << "the default";
+  const struct {
+    const char* json;
+    const char* field;
+  } bad[] = {
+      {R"({"queue_order":"random"})", "settings.queue_order"},
+      {R"({"uncertainty":"variance"})", "settings.uncertainty"},
+      {R"({"learner_control":3})", "settings.learner_control"},
+  };
+  for (const auto& c : bad) {
+    auto r = ParseSettings(c.json);
+    ASSERT_FALSE(r.ok()) << c.json;
+    EXPECT_EQ(r.status().field(), c.field) << c.json;
+  }
+
+  auto schema = ParseSchema(
+      R"({"controls":[{"name":"pet","type":"choice","source":"text","labels":["cat","dog"]},)"
+      R"({"name":"ents","type":"span","source":"text","labels":["PER"]}]})");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  EXPECT_TRUE(CheckSettingsWithSchema(*s, *schema).ok());
+  ProjectSettings span = *s;
+  span.learner_control = "ents";
+  EXPECT_EQ(CheckSettingsWithSchema(span, *schema).field(), "settings.learner_control")
+      << "not a choice control";
+  ProjectSettings none = *s;
+  none.learner_control.clear();
+  EXPECT_EQ(CheckSettingsWithSchema(none, *schema).field(), "settings.queue_order")
+      << "the uncertainty order needs the learner";
+  none.queue_order = QueueOrder::kImport;
+  EXPECT_TRUE(CheckSettingsWithSchema(none, *schema).ok());
+}
+
 TEST(ValidateTaskDataTest, RequiresSourceFieldsAsStrings) {
   auto schema = ParseSchema(kPetSchema);
   ASSERT_TRUE(schema.ok());

@@ -11,12 +11,39 @@ std::string ConfusionMetric(int control, int truth, int given) {
 }
 
 std::string ModelKey(std::string_view model_name, std::string_view model_version) {
-  std::string key(model_name);
+  std::string key;
+  for (char ch : model_name) {
+    if (ch == '%') {
+      key += "%25";
+    } else if (ch == '@') {
+      key += "%40";
+    } else {
+      key += ch;
+    }
+  }
   if (!model_version.empty()) {
     key += '@';
     key += model_version;
   }
   return key;
+}
+
+std::pair<std::string, std::string> SplitModelKey(std::string_view key) {
+  const size_t at = key.find('@');
+  const std::string_view escaped = key.substr(0, at);
+  std::string name;
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped.substr(i, 3) == "%40") {
+      name += '@';
+      i += 2;
+    } else if (escaped.substr(i, 3) == "%25") {
+      name += '%';
+      i += 2;
+    } else {
+      name += escaped[i];
+    }
+  }
+  return {name, at == std::string_view::npos ? std::string() : std::string(key.substr(at + 1))};
 }
 
 std::string ByVersion(const char* metric, int64_t version) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace plumb::stats {
 
@@ -36,8 +37,12 @@ inline constexpr const char* kTurnPrefix = "turn.";   // + bucket: turnaround hi
 inline constexpr const char* kPrelabelNone = "pre.none";
 inline constexpr const char* kPrelabelPrefix = "pre.";
 inline constexpr const char* kModelAccuracyPrefix = "acc.";
-// "name@version" ("name" when the version is empty).
+// "name@version" ("name" when the version is empty), with '%' and '@' in the
+// name written %25 and %40 so that the first '@' always ends the name
+// (versions may hold '@' too).
 std::string ModelKey(std::string_view model_name, std::string_view model_version);
+// ModelKey's (name, version) back.
+std::pair<std::string, std::string> SplitModelKey(std::string_view key);
 
 // "cm.C.T.G": labeler gave label G where the consensus of single-choice
 // control index C was T.

@@ -53,6 +53,14 @@ const char* ConsensusMethodName(ConsensusMethod method) {
   return method == ConsensusMethod::kDawidSkene ? "dawid_skene" : "majority";
 }
 
+const char* QueueOrderName(QueueOrder order) {
+  return order == QueueOrder::kUncertainty ? "uncertainty" : "import";
+}
+
+const char* UncertaintyKindName(UncertaintyKind kind) {
+  return kind == UncertaintyKind::kEntropy ? "entropy" : "margin";
+}
+
 const char* WorkforceKindName(WorkforceKind kind) {
   return kind == WorkforceKind::kVendor ? "vendor" : "internal";
 }

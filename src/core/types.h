@@ -54,6 +54,16 @@ struct User {
 enum class ConsensusMethod : int8_t { kMajority = 0, kDawidSkene = 1 };
 const char* ConsensusMethodName(ConsensusMethod method);  // "majority", "dawid_skene"
 
+// The order of the queue after priority and deadline (docs/workflow.md,
+// "Queue order"): import order, or the built-in learner's uncertainty, least
+// certain first.
+enum class QueueOrder : int8_t { kImport = 0, kUncertainty = 1 };
+const char* QueueOrderName(QueueOrder order);  // "import", "uncertainty"
+// How the learner's uncertainty is measured for the queue (single choice;
+// a multiple choice control always uses the mean binary entropy).
+enum class UncertaintyKind : int8_t { kMargin = 0, kEntropy = 1 };
+const char* UncertaintyKindName(UncertaintyKind kind);  // "margin", "entropy"
+
 // A project's workflow settings (docs/workflow.md, "Workflow settings").
 struct ProjectSettings {
   int32_t overlap = 1;          // distinct people per task
@@ -75,6 +85,12 @@ struct ProjectSettings {
   bool requalify_on_new_instructions = false;  // a pass counts only under the current version
   double pause_threshold = 0;  // golden accuracy below which a labeler is paused; 0: off
   int32_t pause_window = 20;   // over this many of the labeler's newest golden grades
+  QueueOrder queue_order = QueueOrder::kImport;
+  UncertaintyKind uncertainty = UncertaintyKind::kMargin;
+  // The choice control the built-in learner learns (docs/automation.md);
+  // empty: no learner setting (a builtin_learner backend then learns the
+  // schema's first choice control).
+  std::string learner_control;
 };
 
 struct TaskCounts {

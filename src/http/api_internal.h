@@ -107,6 +107,13 @@ void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id);
 // The result, lead_time_ms and media of a submit body (kInvalidArgument naming the field).
 Result<workflow::Submission> ParseSubmission(const nlohmann::json& body);
 
+// After a project's settings were saved (created: `before` nullopt): the
+// learner setting adds or enables the built-in learner's backend (clearing
+// it disables that backend, keeping its model and figures), and with the
+// queue order "uncertainty" a change of the learner, the order or its
+// measure queues a rerank. Failures are logged: the settings are saved.
+void AfterSettingsChange(Ctx& ctx, const std::optional<Project>& before, const Project& after);
+
 nlohmann::json UserJson(const User& user);
 nlohmann::json ProjectJson(const Project& project, const TaskCounts& counts);
 nlohmann::json RevisionJson(const Revision& revision);

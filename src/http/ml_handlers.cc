@@ -4,6 +4,8 @@
 // predictions run on the PredictionRunner's threads (Services::ml_runner),
 // so no request waits on a backend.
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -12,6 +14,7 @@
 #include "core/stats.h"
 #include "http/analytics_internal.h"
 #include "http/api_internal.h"
+#include "store/backend_common.h"
 
 namespace plumb::http {
 namespace {
@@ -118,17 +121,25 @@ Status ApplyBackendBody(const json& body, store::MlBackend& b) {
                                    "name");
   }
   PLUMB_ASSIGN_OR_RETURN(b.protocol, StringField(body, "protocol", b.protocol, 32));
-  if (b.protocol != "plumb" && b.protocol != "label_studio" &&
-      b.protocol != automation::kBuiltinLearnerProtocol) {
+  if (b.protocol == automation::kSpanPrelabelerProtocol) {
+    // Its configuration lives with the project (PUT .../span-prelabeler),
+    // which adds this backend; a second one would have nothing to run.
+    if (body.contains("protocol")) {
+      return Status::InvalidArgument(
+          "the span pre-labeler is set with PUT /projects/{id}/span-prelabeler", "protocol");
+    }
+  } else if (b.protocol != "plumb" && b.protocol != "label_studio" &&
+             b.protocol != automation::kBuiltinLearnerProtocol) {
     return Status::InvalidArgument("protocol must be plumb, label_studio or builtin_learner",
                                    "protocol");
   }
-  if (b.protocol == automation::kBuiltinLearnerProtocol) {
+  if (b.protocol == automation::kBuiltinLearnerProtocol ||
+      b.protocol == automation::kSpanPrelabelerProtocol) {
     // Runs in the server: no URL to call.
     if (body.contains("url") && !body["url"].is_null()) {
-      return Status::InvalidArgument("the built-in learner takes no url", "url");
+      return Status::InvalidArgument("a built-in model takes no url", "url");
     }
-    b.url = "builtin:learner";
+    b.url = b.protocol == automation::kBuiltinLearnerProtocol ? "builtin:learner" : "builtin:spans";
   } else {
     PLUMB_ASSIGN_OR_RETURN(b.url, StringField(body, "url", b.url, automation::kMaxUrlLength));
     PLUMB_RETURN_IF_ERROR(CheckBackendUrl(b.url));
@@ -182,7 +193,7 @@ Result<Reply> CreateBackend(Ctx& ctx) {
   PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
   PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
   const bool builtin = body.value("protocol", json("plumb")) == automation::kBuiltinLearnerProtocol;
-  if (builtin && !body.contains("name")) body["name"] = "plumb-active-learner";
+  if (builtin && !body.contains("name")) body["name"] = automation::kLearnerBackendName;
   if (!body.contains("name")) return Status::InvalidArgument("name is required", "name");
   if (!builtin && !body.contains("url")) return Status::InvalidArgument("url is required", "url");
   store::MlBackend b;
@@ -324,11 +335,7 @@ Result<Reply> AutomationStats(Ctx& ctx) {
       cell.second += r.sum;
     }
   }
-  auto split = [](const std::string& key) {
-    const size_t at = key.find('@');
-    return at == std::string::npos ? std::pair(key, std::string())
-                                   : std::pair(key.substr(0, at), key.substr(at + 1));
-  };
+  auto split = [](const std::string& key) { return stats::SplitModelKey(key); };
   auto mean = [](double sum, int64_t n) { return n > 0 ? json(sum / static_cast<double>(n)) : json(nullptr); };
   json models = json::array();
   int64_t with_n = 0;
@@ -373,7 +380,145 @@ Result<Reply> AutomationStats(Ctx& ctx) {
                          {"accuracy", curve}});
 }
 
+// The built-in backend of `protocol` in the project, made (enabled, on
+// import) when `enable` and there is none, enabled or disabled to match
+// otherwise; nullopt when there is none and none is wanted.
+Result<std::optional<store::MlBackend>> SyncBuiltinBackend(Ctx& ctx, const Project& project,
+                                                           const char* protocol, const char* name,
+                                                           bool enable) {
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::MlBackend> all,
+                         ctx.services.store->ListMlBackends(project.id));
+  for (store::MlBackend& b : all) {
+    if (b.protocol != protocol) continue;
+    if (b.enabled == enable) return std::optional<store::MlBackend>(b);
+    b.enabled = enable;
+    PLUMB_ASSIGN_OR_RETURN(store::MlBackend updated, ctx.services.store->UpdateMlBackend(b));
+    Audit(ctx, "ml_backend.update", project.id, updated.name, {{"enabled", enable}});
+    AfterBackendChange(ctx, updated);
+    return std::optional<store::MlBackend>(updated);
+  }
+  if (!enable) return std::optional<store::MlBackend>();
+  store::MlBackend b;
+  b.project_id = project.id;
+  b.protocol = protocol;  // not in the body: the span pre-labeler's is refused there
+  PLUMB_RETURN_IF_ERROR(ApplyBackendBody({{"name", name}}, b));
+  b.on_import = true;
+  PLUMB_ASSIGN_OR_RETURN(store::MlBackend created,
+                         ctx.services.store->CreateMlBackend(b, ctx.services.clock->NowMs()));
+  Audit(ctx, "ml_backend.create", project.id, created.name, {{"url", created.url}});
+  AfterBackendChange(ctx, created);
+  return std::optional<store::MlBackend>(created);
+}
+
+json SpanPrelabelerJson(const store::SpanPrelabelerRow& row, const store::MlBackend* backend) {
+  json config = ParseStored(row.config_json);
+  json out = {{"control", row.control},
+              {"labels", config.value("labels", json::object())},
+              {"allow_overlaps", config.value("allow_overlaps", false)},
+              {"version", row.version},
+              {"model_name", automation::kSpanBackendName},
+              {"updated_at", FormatIsoTime(row.updated_at_ms)}};
+  out["backend_id"] = backend != nullptr ? json(backend->id) : json(nullptr);
+  return out;
+}
+
+Result<Reply> GetSpanPrelabeler(Ctx& ctx) {
+  PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
+  PLUMB_ASSIGN_OR_RETURN(std::optional<store::SpanPrelabelerRow> row,
+                         ctx.services.store->GetSpanPrelabeler(project.id));
+  if (!row) return Status::NotFound("the project has no span pre-labeler");
+  PLUMB_ASSIGN_OR_RETURN(std::vector<store::MlBackend> all,
+                         ctx.services.store->ListMlBackends(project.id));
+  const store::MlBackend* backend = nullptr;
+  for (const store::MlBackend& b : all) {
+    if (b.protocol == automation::kSpanPrelabelerProtocol) backend = &b;
+  }
+  return JsonReply(200, SpanPrelabelerJson(*row, backend));
+}
+
+// PUT {control, labels: {LABEL: {terms, patterns, case_sensitive}}, allow_overlaps}:
+// checked whole before anything is stored.
+Result<Reply> PutSpanPrelabeler(Ctx& ctx) {
+  PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
+  PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
+  auto control_it = body.find("control");
+  if (control_it == body.end() || !control_it->is_string()) {
+    return Status::InvalidArgument("control must name a span control of the schema", "control");
+  }
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                         ParseSchemaCached(project.schema_json));
+  const Control* control = nullptr;
+  for (const Control& c : schema->controls) {
+    if (c.name == control_it->get_ref<const std::string&>() && c.type == ControlType::kSpan) {
+      control = &c;
+    }
+  }
+  if (control == nullptr) {
+    return Status::InvalidArgument("control must name a span control of the schema", "control");
+  }
+  json config = body;
+  config.erase("control");
+  const std::string config_text = config.dump();
+  if (config_text.size() > automation::kMaxPrelabelConfigBytes) {
+    return Status::PayloadTooLarge("the span pre-labeler's configuration is over 16 MiB");
+  }
+  Result<automation::SpanPrelabeler> built =
+      automation::SpanPrelabeler::FromJson(config_text, control->labels);
+  if (!built.ok()) {
+    // A rule that cannot be used (a bad pattern, a label the control lacks):
+    // named by its place, and nothing is stored.
+    return Status::InvalidResult(built.status().message(), built.status().field());
+  }
+  store::SpanPrelabelerRow row;
+  row.project_id = project.id;
+  row.control = control->name;
+  row.config_json = config_text;
+  // The content's hash, so an unchanged configuration keeps its version.
+  row.version = store::Sha256Hex(control->name + "\n" + config_text).substr(0, 12);
+  row.updated_by = ctx.user.id;
+  row.updated_at_ms = ctx.services.clock->NowMs();
+  PLUMB_RETURN_IF_ERROR(ctx.services.store->PutSpanPrelabeler(row));
+  Audit(ctx, "span_prelabeler.save", project.id, control->name, {{"version", row.version}});
+  PLUMB_ASSIGN_OR_RETURN(std::optional<store::MlBackend> backend,
+                         SyncBuiltinBackend(ctx, project, automation::kSpanPrelabelerProtocol,
+                                            automation::kSpanBackendName, true));
+  return JsonReply(200, SpanPrelabelerJson(row, backend ? &*backend : nullptr));
+}
+
+Result<Reply> DeleteSpanPrelabeler(Ctx& ctx) {
+  PLUMB_ASSIGN_OR_RETURN(Project project, LoadManagedProject(ctx, ctx.ids[0]));
+  PLUMB_RETURN_IF_ERROR(ctx.services.store->DeleteSpanPrelabeler(project.id));
+  PLUMB_RETURN_IF_ERROR(SyncBuiltinBackend(ctx, project, automation::kSpanPrelabelerProtocol,
+                                           automation::kSpanBackendName, false)
+                            .status());
+  Audit(ctx, "span_prelabeler.delete", project.id);
+  return NoContent();
+}
+
 }  // namespace
+
+void AfterSettingsChange(Ctx& ctx, const std::optional<Project>& before, const Project& after) {
+  const ProjectSettings old_settings = before ? before->settings : ProjectSettings{};
+  const ProjectSettings& now = after.settings;
+  if (before.has_value() || !now.learner_control.empty()) {
+    if (old_settings.learner_control != now.learner_control) {
+      Result<std::optional<store::MlBackend>> synced =
+          SyncBuiltinBackend(ctx, after, automation::kBuiltinLearnerProtocol,
+                             automation::kLearnerBackendName, !now.learner_control.empty());
+      if (!synced.ok()) {
+        spdlog::warn("ml: the learner backend of project {}: {}", after.id,
+                     synced.status().ToString());
+      }
+    }
+  }
+  const bool reorder = old_settings.learner_control != now.learner_control ||
+                       old_settings.queue_order != now.queue_order ||
+                       old_settings.uncertainty != now.uncertainty;
+  if (reorder && now.queue_order == QueueOrder::kUncertainty && ctx.services.ml_runner != nullptr) {
+    Status queued = ctx.services.ml_runner->QueueRerank(after.id, ctx.user.id);
+    if (!queued.ok()) spdlog::warn("ml: queueing a rerank: {}", queued.ToString());
+  }
+}
 
 void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id) {
   // Most projects have no backend that learns: skip the task read.
@@ -398,8 +543,13 @@ std::vector<Route> MlRoutes() {
       {"GET", "/api/v1/projects/{id}/prediction-jobs", Access::kSignedIn, Handle<ListJobs>},
       {"GET", "/api/v1/prediction-jobs/{id}", Access::kSignedIn, Handle<GetJob>},
       {"POST", "/api/v1/prediction-jobs/{id}/cancel", Access::kSignedIn, Handle<CancelJob>},
-      {"GET", "/api/v1/projects/{id}/automation/stats", Access::kSignedIn,
-       Handle<AutomationStats>},
+      {"GET", "/api/v1/projects/{id}/automation/stats", Access::kSignedIn, Handle<AutomationStats>},
+      {"GET", "/api/v1/projects/{id}/span-prelabeler", Access::kSignedIn,
+       Handle<GetSpanPrelabeler>},
+      {"PUT", "/api/v1/projects/{id}/span-prelabeler", Access::kSignedIn,
+       Handle<PutSpanPrelabeler>},
+      {"DELETE", "/api/v1/projects/{id}/span-prelabeler", Access::kSignedIn,
+       Handle<DeleteSpanPrelabeler>},
   };
 }
 

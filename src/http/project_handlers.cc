@@ -64,11 +64,13 @@ Reply CreateProject(Ctx& ctx) {
   if (body->contains("settings")) {
     auto settings = ParseSettings((*body)["settings"].dump());
     if (!settings.ok()) return ErrorReply(settings.status());
+    if (Status s = CheckSettingsWithSchema(*settings, *schema); !s.ok()) return ErrorReply(s);
     project.settings = *settings;
   }
   auto created = ctx.services.store->CreateProject(project, ctx.services.clock->NowMs());
   if (!created.ok()) return ErrorReply(created.status());
   Audit(ctx, "project.create", created->id, created->name);
+  AfterSettingsChange(ctx, std::nullopt, *created);
   return WithCounts(ctx, *created, 201);
 }
 
@@ -85,6 +87,7 @@ Reply PatchProject(Ctx& ctx) {
   auto body = ParseJsonBody(ctx.req);
   if (!body.ok()) return ErrorReply(body.status());
   store::ProjectUpdate update;
+  std::optional<Schema> new_schema;
   if (body->contains("name")) {
     auto name = ProjectName(*body);
     if (!name.ok()) return ErrorReply(name.status());
@@ -94,6 +97,7 @@ Reply PatchProject(Ctx& ctx) {
     auto schema = ParseSchema((*body)["schema"].dump());
     if (!schema.ok()) return ErrorReply(schema.status());
     update.schema_json = SchemaToJson(*schema);
+    new_schema = *schema;
   }
   if (body->contains("settings")) {
     auto settings = ParseSettings((*body)["settings"].dump(), project->settings);
@@ -101,8 +105,22 @@ Reply PatchProject(Ctx& ctx) {
     if (Status s = CheckTrainingSettings(ctx, *project, *settings); !s.ok()) return ErrorReply(s);
     update.settings = *settings;
   }
+  if (update.settings || new_schema) {
+    // The settings that name controls must still fit the schema they end with.
+    if (!new_schema) {
+      auto stored = ParseSchema(project->schema_json);
+      if (!stored.ok()) return ErrorReply(stored.status());
+      new_schema = *stored;
+    }
+    if (Status s =
+            CheckSettingsWithSchema(update.settings.value_or(project->settings), *new_schema);
+        !s.ok()) {
+      return ErrorReply(s);
+    }
+  }
   auto updated = ctx.services.store->UpdateProject(project->id, update);
   if (!updated.ok()) return ErrorReply(updated.status());
+  AfterSettingsChange(ctx, *project, *updated);
   nlohmann::json changed = nlohmann::json::array();
   if (update.name) changed.push_back("name");
   if (update.schema_json) changed.push_back("schema");
@@ -198,7 +216,8 @@ Reply ImportTasks(Ctx& ctx) {
   if (!imported.ok()) return ErrorReply(imported.status());
   if (ctx.services.ml_runner != nullptr && imported->tasks > 0) {
     // Queues the on-import prediction jobs; the import is done either way.
-    Status queued = ctx.services.ml_runner->OnTasksImported(project->id, ctx.user.id);
+    Status queued = ctx.services.ml_runner->OnTasksImported(
+        project->id, ctx.user.id, imported->ids_after + 1, imported->tasks);
     if (!queued.ok()) spdlog::warn("ml: queueing import predictions: {}", queued.ToString());
   }
   Audit(ctx, "import", project->id,

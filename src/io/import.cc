@@ -166,17 +166,21 @@ Result<int64_t> ImportTasks(store::Store& store, const Project& project, ImportF
 
 Result<ImportSummary> ImportFile(store::Store& store, const Project& project, ImportFormat format,
                                  std::istream& in, int64_t user_id, int64_t now_ms) {
-  if (!CarriesLabels(format)) {
-    PLUMB_ASSIGN_OR_RETURN(int64_t tasks, ImportTasks(store, project, format, in, now_ms));
-    return ImportSummary{.tasks = tasks};
-  }
   PLUMB_ASSIGN_OR_RETURN(Schema schema, StoredSchema(project));
   PLUMB_ASSIGN_OR_RETURN(std::unique_ptr<store::TaskWriter> writer,
                          store.BeginImport(project.id, now_ms));
+  if (!CarriesLabels(format)) {
+    // As ImportTasks, keeping the writer's first id.
+    PLUMB_RETURN_IF_ERROR(ReadTasks(format, in, schema, *writer).status());
+    PLUMB_ASSIGN_OR_RETURN(int64_t tasks, writer->Commit());
+    return ImportSummary{.tasks = tasks, .ids_after = writer->ids_after()};
+  }
   LabeledWriter labeled(schema, *writer, user_id);
   PLUMB_RETURN_IF_ERROR(ReadLabeled(format, in, schema, labeled));
   PLUMB_RETURN_IF_ERROR(writer->Commit().status());
-  return labeled.summary();
+  ImportSummary summary = labeled.summary();
+  summary.ids_after = writer->ids_after();
+  return summary;
 }
 
 }  // namespace plumb::io

@@ -66,6 +66,8 @@ struct ImportSummary {
   // Annotations of a task past its first (Label Studio tasks may hold
   // several; an import stores one per task, by the importing user).
   int64_t dropped_annotations = 0;
+  // Every imported task's id is above this (TaskWriter::ids_after).
+  int64_t ids_after = 0;
 };
 
 // Imports a file of any format, all or nothing. Labels in it become

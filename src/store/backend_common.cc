@@ -384,9 +384,10 @@ std::vector<StatDelta> PrelabelStats(const NewRevision& rev) {
 Status CheckMlBackend(const MlBackend& b) {
   if (b.name.empty()) return Status::InvalidArgument("a backend needs a name", "name");
   if (b.url.empty()) return Status::InvalidArgument("a backend needs a url", "url");
-  if (b.protocol != "plumb" && b.protocol != "label_studio" && b.protocol != "builtin_learner") {
-    return Status::InvalidArgument("protocol must be plumb, label_studio or builtin_learner",
-                                   "protocol");
+  if (b.protocol != "plumb" && b.protocol != "label_studio" && b.protocol != "builtin_learner" &&
+      b.protocol != "span_prelabeler") {
+    return Status::InvalidArgument(
+        "protocol must be plumb, label_studio, builtin_learner or span_prelabeler", "protocol");
   }
   if (b.batch_size < 1 || b.concurrency < 1 || b.timeout_ms < 1) {
     return Status::InvalidArgument("batch_size, concurrency and timeout_ms must be positive",
@@ -420,7 +421,7 @@ std::span<const DumpTable> SchemaTables() {
       {"tasks",
        {"id", "project_id", "priority", "state", "annotation_count", "lease_count", "open_slots",
         "created_at", "data", "deadline", "batch_id", "routed", "golden", "rejected_count",
-        "resent"},
+        "resent", "uncertainty"},
        "id",
        "id"},
       {"leases",
@@ -532,8 +533,8 @@ std::span<const DumpTable> SchemaTables() {
        "id"},
       {"prediction_jobs",
        {"id", "project_id", "backend_id", "origin", "scope", "state", "cursor", "total",
-        "processed", "predicted", "failed", "last_error", "created_by", "created_at",
-        "updated_at", "finished_at", "held_until"},
+        "processed", "predicted", "failed", "last_error", "created_by", "created_at", "updated_at",
+        "finished_at", "held_until"},
        "id",
        "id"},
       {"prelabel_uses",
@@ -565,6 +566,10 @@ std::span<const DumpTable> SchemaTables() {
         "practice_since_fail", "attempts", "last_score", "best_score", "last_failed_at",
         "passed_at", "passed_version", "first_passed_at", "paused_at", "pause", "checked_since"},
        "project_id, user_id",
+       ""},
+      {"span_prelabelers",
+       {"project_id", "control", "config", "version", "updated_by", "updated_at"},
+       "project_id",
        ""},
   };
   return kTables;

@@ -116,6 +116,9 @@ class TaskWriter {
   virtual Result<Batch> AddBatch(const NewBatch& batch) = 0;
   // Returns the number of tasks added.
   virtual Result<int64_t> Commit() = 0;
+  // Every task this import adds has an id above this (the newest task id
+  // when it began), so a job for the imported tasks can start there.
+  virtual int64_t ids_after() const { return 0; }
 };
 
 struct TaskQuery {
@@ -193,6 +196,10 @@ struct DisagreementPage {
 struct TaskPrediction {
   int64_t task_id = 0;
   NewPrediction prediction;
+  // Stored only when the task has no prediction of this model name and
+  // version yet (prediction jobs: two runners, or two jobs, predicting one
+  // task store it once).
+  bool once = false;
 };
 
 // Counting annotations of a project (not golden, not a reviewer's).
@@ -210,7 +217,14 @@ struct AnnotationRef {
 };
 
 // Which rule of ClaimNextTask / ClaimGoldenTask handed out a task.
-enum class ClaimRule : int8_t { kExistingLease = 0, kRework, kGolden, kPriority, kBakeoff };
+enum class ClaimRule : int8_t {
+  kExistingLease = 0,
+  kRework,
+  kGolden,
+  kPriority,
+  kBakeoff,
+  kUncertainty,
+};
 
 struct Claim {
   Task task;
@@ -522,6 +536,24 @@ struct LearnerModel {
   int64_t updated_at_ms = 0;
 };
 
+// A project's span pre-labeler (docs/automation.md): the span control it
+// labels and its configuration (automation/span_prelabeler.h's JSON, checked
+// by the caller); `version` names its predictions.
+struct SpanPrelabelerRow {
+  int64_t project_id = 0;
+  std::string control;
+  std::string config_json;
+  std::string version;
+  int64_t updated_by = 0;
+  int64_t updated_at_ms = 0;
+};
+
+// One open task's uncertainty under the project's learner, in [0, 1].
+struct TaskUncertainty {
+  int64_t task_id = 0;
+  double uncertainty = 1;
+};
+
 // --- golden sets and bake-offs (docs/bakeoffs.md) ----------------------------
 
 // A named, versioned group of a project's golden tasks with their expert
@@ -724,7 +756,10 @@ class Store {
   // All projects when member_id is nullopt, else those the user is a member of. By id.
   virtual Result<std::vector<Project>> ListProjects(std::optional<int64_t> member_id) = 0;
   // Changing settings.overlap re-opens or closes task slots accordingly; tasks
-  // already done stay done.
+  // already done stay done. Changing settings.queue_order to kUncertainty
+  // ranks every task of the project at uncertainty 1 (unranked: first), back
+  // to kImport clears the ranks; imports into a project ordered by
+  // uncertainty rank their tasks at 1 when they commit.
   virtual Result<Project> UpdateProject(int64_t id, const ProjectUpdate& update) = 0;
   // Deletes the project with its tasks, leases and annotations. kNotFound.
   virtual Status DeleteProject(int64_t id) = 0;
@@ -756,6 +791,11 @@ class Store {
   //    has not annotated or skipped, and, when its batch is routed to
   //    workforces, whose batch the caller's workforces may label; it gets a
   //    new lease expiring at now_ms + lease_seconds.
+  //  kUncertainty: with settings.queue_order kUncertainty, the same but
+  //    ranked tasks first, by priority, then deadline, then uncertainty
+  //    (higher first, SetTaskUncertainty), then id; a task left unranked
+  //    (none should be: UpdateProject and imports rank them at 1) comes
+  //    after them by rule kPriority. The import order's claim is untouched.
   // Expired leases count as gone.
   virtual Result<std::optional<Claim>> ClaimNextTask(int64_t project_id, int64_t user_id,
                                                      int64_t now_ms) = 0;
@@ -858,7 +898,9 @@ class Store {
   virtual Result<std::vector<Prediction>> ListPredictions(const std::vector<int64_t>& task_ids) = 0;
   // Adds predictions to tasks of the project in one transaction, returning
   // them stored, in order. kNotFound (field "[i].task_id") when a task is not
-  // the project's or is gone; then nothing is stored.
+  // the project's or is gone; then nothing is stored. An item marked `once`
+  // whose task already has a prediction of its model name and version is
+  // left out of the answer and not stored again.
   virtual Result<std::vector<Prediction>> AddPredictions(
       int64_t project_id, const std::vector<TaskPrediction>& predictions, int64_t now_ms) = 0;
   // Stores (or replaces, by prediction_id) disagreement scores. kNotFound
@@ -1093,6 +1135,19 @@ class Store {
                                                               std::string_view control) = 0;
   // Stores (replaces) it. kNotFound for the project.
   virtual Status PutLearnerModel(const LearnerModel& model) = 0;
+  // The queue order "uncertainty" (docs/workflow.md): stores each task's
+  // uncertainty, the claim's order after priority and deadline (higher
+  // first). Only tasks of the project that are ranked are changed: a
+  // project whose settings turned the order off (UpdateProject cleared its
+  // ranks) stays unranked, and unknown or other projects' tasks are ignored.
+  virtual Status SetTaskUncertainty(int64_t project_id,
+                                    const std::vector<TaskUncertainty>& values) = 0;
+  // The project's span pre-labeler, or nullopt.
+  virtual Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(int64_t project_id) = 0;
+  // Stores (replaces) it. kNotFound for the project.
+  virtual Status PutSpanPrelabeler(const SpanPrelabelerRow& row) = 0;
+  // Removes it (no-op when there is none).
+  virtual Status DeleteSpanPrelabeler(int64_t project_id) = 0;
   // --- golden sets and bake-offs (docs/bakeoffs.md) ------------------------------
   // Freezes golden tasks of the project with their current answers as the
   // next version of the set `name` (1 for a new name), atomically. `task_ids`
@@ -1193,7 +1248,7 @@ class Store {
   // review_leases, webhooks, events, deliveries, stat_counters,
   // disagreements, label_blobs, dataset_versions, dataset_version_labels,
   // audit_log, instructions_versions, instruction_images, instruction_acks,
-  // ml_backends, prediction_jobs, prelabel_uses, learner_models,
+  // ml_backends, prediction_jobs, prelabel_uses, learner_models, span_prelabelers,
   // golden_sets, golden_set_tasks, bakeoffs, bakeoff_candidates,
   // bakeoff_assignments, bakeoff_labels, practice_items,
   // qualification_attempts, training_answers, labeler_training),

@@ -416,6 +416,8 @@ void Populate(Store& store, int64_t t0) {
                             .model = std::string("\0\x01model\xff", 8),
                             .updates = 3,
                             .updated_at_ms = t0 + 156}));
+  Ok(store.PutSpanPrelabeler({q.id, "pet", R"({"labels":{"cat":{"terms":["tabby"]}}})",
+                              "0a1b2c3d4e5f", owner.id, t0 + 157}));
 
   // A golden set of r's golden task and a bake-off of the team (bob joins
   // it and labels the task) and a vendor that returned a file.

@@ -3,6 +3,7 @@
 // each annotation started from with its counters, and learner models.
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/stats.h"
@@ -218,6 +219,148 @@ TEST_P(StoreConformanceTest, LearnerModelsAreStoredAsBytesAndReplaced) {
   EXPECT_EQ(got->updated_at_ms, kT0 + 1);
   EXPECT_EQ(store().PutLearnerModel({.project_id = 9999, .control = "pet"}).code(),
             StatusCode::kNotFound);
+}
+
+ProjectSettings Ordered(QueueOrder order) {
+  ProjectSettings s;
+  s.queue_order = order;
+  s.learner_control = "pet";
+  return s;
+}
+
+// The claim order a fresh user gets, draining the queue (and the rules used).
+std::vector<int64_t> DrainAs(Store& store, int64_t project_id, int64_t user_id,
+                             std::vector<ClaimRule>* rules = nullptr) {
+  std::vector<int64_t> ids;
+  while (auto claim = Ok(store.ClaimNextTask(project_id, user_id, kT0))) {
+    ids.push_back(claim->task.id);
+    if (rules != nullptr) rules->push_back(claim->rule);
+    Ok(store.SkipTask(claim->task.id, user_id, claim->lease.id, kT0));
+  }
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, UncertaintyOrderHandsOutTheLeastCertainTasksFirst) {
+  Project p = AddProject(), other = AddProject();
+  std::vector<int64_t> ids = AddTasks(p.id, std::vector<int32_t>{0, 0, 0, 0, 5});
+  std::vector<int64_t> others = AddTasks(other.id, std::vector<int32_t>{0});
+  // In import order ranks are not even stored: the default claim is untouched.
+  Ok(store().SetTaskUncertainty(p.id, {{ids[0], 0.9}, {ids[1], 0.1}}));
+  EXPECT_EQ(DrainAs(store(), p.id, AddUser("a").id),
+            (std::vector<int64_t>{ids[4], ids[0], ids[1], ids[2], ids[3]}));
+
+  Ok(store().UpdateProject(p.id, {.settings = Ordered(QueueOrder::kUncertainty)}));
+  // Switching the order on ranks every task at 1 (nothing known): id order.
+  EXPECT_EQ(DrainAs(store(), p.id, AddUser("b").id),
+            (std::vector<int64_t>{ids[4], ids[0], ids[1], ids[2], ids[3]}))
+      << "ranks written while the order was off are ignored";
+  // ids[3] stays unranked at 1; another project's task id is ignored.
+  Ok(store().SetTaskUncertainty(p.id, {{ids[0], 0.2},
+                                       {ids[1], 0.9},
+                                       {ids[2], 0.5},
+                                       {ids[4], 0.1},
+                                       {others[0], 0.0},
+                                       {999999, 0.3}}));
+  std::vector<ClaimRule> rules;
+  EXPECT_EQ(DrainAs(store(), p.id, AddUser("c").id, &rules),
+            (std::vector<int64_t>{ids[4], ids[3], ids[1], ids[2], ids[0]}))
+      << "priority first, then uncertainty, higher first";
+  EXPECT_EQ(rules, std::vector<ClaimRule>(5, ClaimRule::kUncertainty));
+
+  // Tasks imported into the ordered project are ranked at 1 when it commits.
+  std::vector<int64_t> later = AddTasks(p.id, std::vector<int32_t>{0});
+  EXPECT_EQ(DrainAs(store(), p.id, AddUser("d").id),
+            (std::vector<int64_t>{ids[4], ids[3], later[0], ids[1], ids[2], ids[0]}));
+
+  // A task taken by someone else is skipped; one left open comes back.
+  User e = AddUser("e"), f = AddUser("f");
+  auto first = Ok(store().ClaimNextTask(p.id, e.id, kT0));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->task.id, ids[4]);
+  auto second = Ok(store().ClaimNextTask(p.id, f.id, kT0));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->task.id, ids[3]) << "overlap 1: the leased task has no slot left";
+
+  // Back to import order: ranks are cleared and the old order returns.
+  Ok(store().UpdateProject(p.id, {.settings = Ordered(QueueOrder::kImport)}));
+  std::vector<ClaimRule> import_rules;
+  EXPECT_EQ(DrainAs(store(), p.id, AddUser("g").id, &import_rules),
+            (std::vector<int64_t>{ids[0], ids[1], ids[2], later[0]}));
+  EXPECT_EQ(import_rules, std::vector<ClaimRule>(4, ClaimRule::kPriority));
+  // And on again: everything starts at 1, whatever was stored before.
+  Ok(store().UpdateProject(p.id, {.settings = Ordered(QueueOrder::kUncertainty)}));
+  EXPECT_EQ(DrainAs(store(), p.id, AddUser("h").id),
+            (std::vector<int64_t>{ids[0], ids[1], ids[2], later[0]}));
+}
+
+TEST_P(StoreConformanceTest, AnImportSaysWhereItsTaskIdsStart) {
+  Project p = AddProject();
+  AddTasks(p.id, std::vector<int32_t>{0, 0});
+  auto writer = Ok(store().BeginImport(p.id, kT0));
+  const int64_t after = writer->ids_after();
+  Ok(writer->Add({.data_json = R"({"n":1})"}));
+  Ok(writer->Commit());
+  writer.reset();
+  std::vector<int64_t> all = ListIds({.project_id = p.id, .limit = 100});
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_GE(after, all[1]);
+  EXPECT_LT(after, all[2]);
+}
+
+TEST_P(StoreConformanceTest, PredictionsMarkedOnceAreStoredOncePerModelVersion) {
+  Project p = AddProject();
+  std::vector<int64_t> ids = AddTasks(p.id, std::vector<int32_t>{0, 0});
+  auto prediction = [&](int64_t task, const std::string& version, bool once) {
+    TaskPrediction tp;
+    tp.task_id = task;
+    tp.prediction = {"learner", version, 0.7, "[]", ""};
+    tp.once = once;
+    return tp;
+  };
+  EXPECT_EQ(Ok(store().AddPredictions(p.id, {prediction(ids[0], "1", true)}, kT0)).size(), 1u);
+  // Again (a second job, or a second runner): the same version is not stored twice.
+  auto again = Ok(store().AddPredictions(
+      p.id, {prediction(ids[0], "1", true), prediction(ids[1], "1", true)}, kT0));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].task_id, ids[1]);
+  // A new version, and unmarked items, are stored as ever.
+  EXPECT_EQ(Ok(store().AddPredictions(
+                   p.id, {prediction(ids[0], "2", true), prediction(ids[0], "1", false)}, kT0))
+                .size(),
+            2u);
+  EXPECT_EQ(Ok(store().ListPredictions({ids[0]})).size(), 3u);
+  // Concurrent writers of the same predictions store each once.
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&] {
+      Status st = store()
+                      .AddPredictions(
+                          p.id, {prediction(ids[0], "3", true), prediction(ids[1], "3", true)}, kT0)
+                      .status();
+      EXPECT_TRUE(st.ok()) << st.ToString();
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  EXPECT_EQ(Ok(store().ListPredictions({ids[0], ids[1]})).size(), 6u);
+}
+
+TEST_P(StoreConformanceTest, SpanPrelabelersAreKeptPerProjectAndReplaced) {
+  Project p = AddProject(), q = AddProject();
+  EXPECT_FALSE(Ok(store().GetSpanPrelabeler(p.id)).has_value());
+  Ok(store().PutSpanPrelabeler({p.id, "ner", R"({"labels":{}})", "v1", 1, kT0}));
+  Ok(store().PutSpanPrelabeler({p.id, "ents", R"({"labels":{"PER":{}}})", "v2", 1, kT0 + 1}));
+  auto got = Ok(store().GetSpanPrelabeler(p.id));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->control, "ents");
+  EXPECT_EQ(got->config_json, R"({"labels":{"PER":{}}})");
+  EXPECT_EQ(got->version, "v2");
+  EXPECT_EQ(got->updated_at_ms, kT0 + 1);
+  EXPECT_FALSE(Ok(store().GetSpanPrelabeler(q.id)).has_value());
+  EXPECT_EQ(store().PutSpanPrelabeler({9999, "ner", "{}", "v", 1, kT0}).code(),
+            StatusCode::kNotFound);
+  Ok(store().DeleteSpanPrelabeler(p.id));
+  EXPECT_FALSE(Ok(store().GetSpanPrelabeler(p.id)).has_value());
+  Ok(store().DeleteSpanPrelabeler(p.id));  // none: no-op
 }
 
 }  // namespace

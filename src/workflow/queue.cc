@@ -125,6 +125,8 @@ const char* RuleName(store::ClaimRule rule) {
       return "priority";
     case store::ClaimRule::kBakeoff:
       return "bakeoff";
+    case store::ClaimRule::kUncertainty:
+      return "uncertainty";
   }
   return "priority";
 }
@@ -448,8 +450,14 @@ Result<LabelerModels> Queue::FitLabelerModels(const Project& project) {
 
 Result<std::vector<store::Prediction>> Queue::AddPredictions(
     const Project& project, std::vector<store::TaskPrediction> predictions) {
-  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+  PLUMB_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> full,
                          ParseSchemaCached(project.schema_json));
+  // A model may propose some controls only (the built-in learner one choice
+  // control, the span pre-labeler one span control): required controls are
+  // for the labels people submit, not for predictions.
+  Schema optional = *full;
+  for (Control& c : optional.controls) c.required = false;
+  const Schema* schema = &optional;
   for (size_t i = 0; i < predictions.size(); ++i) {
     const std::string at = "[" + std::to_string(i) + "]";
     store::NewPrediction& p = predictions[i].prediction;

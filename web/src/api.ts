@@ -100,7 +100,15 @@ export interface Settings {
   agreement_threshold?: number;
   iou_threshold?: number;
   deadline_warning_seconds?: number;
+  /** After priority and deadline: import order, or the built-in learner's uncertainty. */
+  queue_order?: QueueOrder;
+  uncertainty?: UncertaintyMeasure;
+  /** The choice control the built-in learner learns; null: no learner setting. */
+  learner_control?: string | null;
 }
+
+export type QueueOrder = 'import' | 'uncertainty';
+export type UncertaintyMeasure = 'margin' | 'entropy';
 
 export interface Counts {
   total: number;
@@ -434,7 +442,31 @@ export interface NewAnnotation {
   prelabel_id?: number;
 }
 
-export type MlProtocol = 'plumb' | 'label_studio' | 'builtin_learner';
+export type MlProtocol = 'plumb' | 'label_studio' | 'builtin_learner' | 'span_prelabeler';
+
+/** One label's rules of the span pre-labeler (docs/automation.md). */
+export interface SpanLabelRules {
+  terms?: string[];
+  patterns?: string[];
+  case_sensitive?: boolean;
+}
+
+/** A project's span pre-labeler as saved. */
+export interface SpanPrelabeler {
+  control: string;
+  labels: Record<string, SpanLabelRules>;
+  allow_overlaps: boolean;
+  version: string;
+  model_name: string;
+  backend_id: number | null;
+  updated_at: string;
+}
+
+export interface NewSpanPrelabeler {
+  control: string;
+  labels: Record<string, SpanLabelRules>;
+  allow_overlaps?: boolean;
+}
 
 /** An ML backend of a project (docs/automation.md). */
 export interface MlBackend {
@@ -1289,6 +1321,12 @@ export const api = {
   cancelPredictionJob: (id: number) => request<PredictionJob>('POST', `/prediction-jobs/${id}/cancel`),
   automationStats: (projectId: number, range: { from?: string; to?: string } = {}) =>
     request<AutomationStats>('GET', `/projects/${projectId}/automation/stats${query({ ...range })}`),
+  getSpanPrelabeler: (projectId: number) =>
+    request<SpanPrelabeler>('GET', `/projects/${projectId}/span-prelabeler`),
+  saveSpanPrelabeler: (projectId: number, config: NewSpanPrelabeler) =>
+    request<SpanPrelabeler>('PUT', `/projects/${projectId}/span-prelabeler`, { json: config }),
+  deleteSpanPrelabeler: (projectId: number) =>
+    request<void>('DELETE', `/projects/${projectId}/span-prelabeler`),
 
   login: (username: string, password: string) =>
       request<{user: User}>('POST', '/auth/login', {json: {username, password}}),

@@ -637,7 +637,25 @@ CREATE TABLE labeler_training (
 CREATE INDEX golden_grades_by_user ON golden_grades(project_id, user_id, created_at);
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+// Version 10: as SQLite's (migrations.cc): the learner's uncertainty of open
+// tasks for the queue order "uncertainty" (NULL elsewhere, so the partial
+// index holds only those projects' tasks), and the span pre-labeler's
+// configuration per project.
+constexpr const char* kV10 = R"sql(
+ALTER TABLE tasks ADD COLUMN uncertainty double precision;
+CREATE INDEX tasks_queue_uncertain ON tasks(project_id, priority DESC, deadline ASC NULLS LAST,
+  uncertainty DESC, id) WHERE open_slots > 0 AND uncertainty IS NOT NULL;
+CREATE TABLE span_prelabelers (
+  project_id bigint PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+  control text NOT NULL,
+  config text NOT NULL,
+  version text NOT NULL,
+  updated_by bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
 
 // The advisory lock servers take to migrate ("plumb" in ASCII). Single-key
 // advisory locks live apart from the two-key ones the store takes per user.

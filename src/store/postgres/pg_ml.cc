@@ -6,6 +6,8 @@
 // different jobs. Models travel as hex (the connection binds text only).
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -227,6 +229,71 @@ Status PgStore::PutLearnerModel(const LearnerModel& m) {
                " updated_at = EXCLUDED.updated_at",
                m.project_id, m.control, hex, m.updates, m.updated_at_ms)
         .status();
+  });
+}
+
+Status PgStore::SetTaskUncertainty(int64_t project_id, const std::vector<TaskUncertainty>& values) {
+  if (values.empty()) return Status::Ok();
+  // One statement for the batch, rows in id order (as other multi-row
+  // updates of tasks lock them); only ranked tasks, as in SQLite.
+  std::vector<TaskUncertainty> sorted = values;
+  std::sort(sorted.begin(), sorted.end(), [](const TaskUncertainty& a, const TaskUncertainty& b) {
+    return a.task_id < b.task_id;
+  });
+  std::vector<int64_t> ids;
+  std::string us = "{";
+  for (const TaskUncertainty& v : sorted) {
+    ids.push_back(v.task_id);
+    if (us.size() > 1) us += ',';
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", std::isfinite(v.uncertainty) ? v.uncertainty : 1.0);
+    us += buf;
+  }
+  us += '}';
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    return c
+        .Query(
+            "UPDATE tasks t SET uncertainty = v.u"
+            " FROM unnest($1::bigint[], $2::double precision[]) AS v(id, u)"
+            " WHERE t.id = v.id AND t.project_id = $3 AND t.uncertainty IS NOT NULL",
+            BigintArray(ids), us, project_id)
+        .status();
+  });
+}
+
+Result<std::optional<SpanPrelabelerRow>> PgStore::GetSpanPrelabeler(int64_t project_id) {
+  return Read([&](PgConnection& c) -> Result<std::optional<SpanPrelabelerRow>> {
+    PLUMB_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT project_id, control, config, version, updated_by, updated_at"
+                            " FROM span_prelabelers WHERE project_id = $1",
+                            project_id));
+    if (r.empty()) return std::optional<SpanPrelabelerRow>();
+    const PgRow& row = r.front();
+    return std::optional<SpanPrelabelerRow>(SpanPrelabelerRow{row.Int(0), row.Text(1), row.Text(2),
+                                                              row.Text(3), row.Int(4), row.Int(5)});
+  });
+}
+
+Status PgStore::PutSpanPrelabeler(const SpanPrelabelerRow& row) {
+  PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(row.config_json, "config"));
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    PLUMB_RETURN_IF_ERROR(LockSettings(c, row.project_id).status());
+    return c
+        .Query(
+            "INSERT INTO span_prelabelers (project_id, control, config, version, updated_by,"
+            " updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id) DO UPDATE"
+            " SET control = EXCLUDED.control, config = EXCLUDED.config,"
+            " version = EXCLUDED.version, updated_by = EXCLUDED.updated_by,"
+            " updated_at = EXCLUDED.updated_at",
+            row.project_id, row.control, row.config_json, row.version, row.updated_by,
+            row.updated_at_ms)
+        .status();
+  });
+}
+
+Status PgStore::DeleteSpanPrelabeler(int64_t project_id) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    return c.Query("DELETE FROM span_prelabelers WHERE project_id = $1", project_id).status();
   });
 }
 

@@ -87,6 +87,20 @@
 // Whether any such task is left (a fresh snapshot, no locks).
 #define PLUMB_ANY_TASK_LEFT "SELECT EXISTS (SELECT 1" PLUMB_QUEUE_TASKS ")"
 
+// The queue order "uncertainty" (settings.queue_order): the ranked tasks
+// only (uncertainty IS NOT NULL lets the planner use the partial index
+// tasks_queue_uncertain), least certain first after priority and deadline.
+// The import order's statements above stay as they are.
+#define PLUMB_UNCERTAIN_TASKS PLUMB_QUEUE_TASKS " AND t.uncertainty IS NOT NULL"
+#define PLUMB_UNCERTAIN_ORDER \
+  " ORDER BY t.priority DESC, t.deadline ASC NULLS LAST, t.uncertainty DESC, t.id"
+#define PLUMB_CLAIM_UNCERTAIN_TASK(lock)                                                   \
+  "WITH pick AS (SELECT t.id" PLUMB_UNCERTAIN_TASKS PLUMB_UNCERTAIN_ORDER " LIMIT 1 " lock \
+  ")"                                                                                      \
+  " UPDATE tasks t SET lease_count = t.lease_count + 1, open_slots = t.open_slots - 1"     \
+  " FROM pick WHERE t.id = pick.id RETURNING " PLUMB_TASK_COLS
+#define PLUMB_ANY_UNCERTAIN_TASK_LEFT "SELECT EXISTS (SELECT 1" PLUMB_UNCERTAIN_TASKS ")"
+
 // A task's open slots for overlap `overlap` with `annotations` counting
 // annotations and `leases` counted live leases (SQL expressions): none unless
 // it is new or annotating, not golden and not waiting for rework.
@@ -420,8 +434,23 @@ class PgTaskWriter final : public TaskWriter {
                                        id, batch.total, batch.done)
                                 .status());
     }
+    if (rank_) {
+      PLUMB_RETURN_IF_ERROR(txn_.conn()
+                                .Query("UPDATE tasks SET uncertainty = 1 WHERE id > $1"
+                                       " AND project_id = $2 AND uncertainty IS NULL",
+                                       ids_after_, project_id_)
+                                .status());
+    }
     PLUMB_RETURN_IF_ERROR(txn_.Commit());
     return count_;
+  }
+
+  int64_t ids_after() const override { return ids_after_; }
+  // The newest task id visible at the start; with `rank`, the tasks added
+  // get uncertainty 1 at Commit (queue order "uncertainty").
+  void IdsAfter(int64_t id, bool rank) {
+    ids_after_ = id;
+    rank_ = rank;
   }
 
  private:
@@ -507,6 +536,8 @@ class PgTaskWriter final : public TaskWriter {
   std::string after_priority_;
   std::string row_;  // reused: one allocation for the whole import
   int64_t count_ = 0;
+  int64_t ids_after_ = 0;
+  bool rank_ = false;
   std::map<int64_t, BatchCount> batches_;  // added by AddBatch, by id
 };
 
@@ -791,6 +822,7 @@ Result<Project> PgStore::UpdateProject(int64_t id, const ProjectUpdate& update) 
   return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<Project> {
     PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(c, id, /*for_update=*/true));
     const int32_t old_overlap = project.settings.overlap;
+    const QueueOrder old_order = project.settings.queue_order;
     if (update.name) project.name = *update.name;
     if (update.schema_json) project.schema_json = *update.schema_json;
     if (update.settings) project.settings = *update.settings;
@@ -812,6 +844,17 @@ Result<Project> PgStore::UpdateProject(int64_t id, const ProjectUpdate& update) 
                " ELSE $2 - annotation_count - lease_count END"
                " WHERE project_id = $1 AND state IN (0, 1) AND golden = 0 AND rejected_count = 0",
                id, project.settings.overlap)
+              .status());
+    }
+    if (project.settings.queue_order != old_order) {
+      // As in SQLite: ranked at 1, or out of tasks_queue_uncertain again.
+      PLUMB_RETURN_IF_ERROR(
+          c.Query(project.settings.queue_order == QueueOrder::kUncertainty
+                      ? "UPDATE tasks SET uncertainty = 1 WHERE project_id = $1"
+                        " AND uncertainty IS NULL"
+                      : "UPDATE tasks SET uncertainty = NULL WHERE project_id = $1"
+                        " AND uncertainty IS NOT NULL",
+                  id)
               .status());
     }
     return ReadProject(r.front(), 0);
@@ -926,8 +969,16 @@ Result<std::vector<TaskStateCount>> PgStore::CountTasksByState() {
 Result<std::unique_ptr<TaskWriter>> PgStore::BeginImport(int64_t project_id, int64_t now_ms) {
   PLUMB_ASSIGN_OR_RETURN(HeldTransaction txn, HeldTransaction::Begin(pool_));
   PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LockSettings(txn.conn(), project_id));
-  return std::unique_ptr<TaskWriter>(
-      std::make_unique<PgTaskWriter>(std::move(txn), project_id, settings.overlap, now_ms));
+  // A project in the queue order "uncertainty" ranks its new tasks at
+  // commit: their ids come from the sequence after this, so they are all
+  // above the newest id visible now (tasks of imports running beside it
+  // may be ranked too, which they should be anyway).
+  PLUMB_ASSIGN_OR_RETURN(PgResult newest,
+                         txn.conn().Query("SELECT COALESCE(MAX(id), 0) FROM tasks"));
+  auto writer =
+      std::make_unique<PgTaskWriter>(std::move(txn), project_id, settings.overlap, now_ms);
+  writer->IdsAfter(newest.front().Int(0), settings.queue_order == QueueOrder::kUncertainty);
+  return std::unique_ptr<TaskWriter>(std::move(writer));
 }
 
 namespace {
@@ -1122,7 +1173,25 @@ Result<std::optional<Claim>> PgStore::ClaimNextTask(int64_t project_id, int64_t 
     // have a slot (LIMIT 1 waited on a task that then filled up), so ask
     // again while any task still qualifies.
     PgResult r;
-    for (int round = 0; round < kMaxClaimRounds; ++round) {
+    ClaimRule rule = ClaimRule::kPriority;
+    if (settings.queue_order == QueueOrder::kUncertainty) {
+      // The same rounds over the ranked tasks (tasks_queue_uncertain) in
+      // uncertainty order; the import order's below only for a task left
+      // unranked.
+      for (int round = 0; round < kMaxClaimRounds; ++round) {
+        PLUMB_ASSIGN_OR_RETURN(r, c.Query(PLUMB_CLAIM_UNCERTAIN_TASK("FOR UPDATE OF t SKIP LOCKED"),
+                                          project_id, user_id));
+        if (!r.empty()) break;
+        PLUMB_ASSIGN_OR_RETURN(
+            r, c.Query(PLUMB_CLAIM_UNCERTAIN_TASK("FOR UPDATE OF t"), project_id, user_id));
+        if (!r.empty()) break;
+        PLUMB_ASSIGN_OR_RETURN(PgResult left,
+                               c.Query(PLUMB_ANY_UNCERTAIN_TASK_LEFT, project_id, user_id));
+        if (left.front().View(0) != "t") break;
+      }
+      if (!r.empty()) rule = ClaimRule::kUncertainty;
+    }
+    for (int round = 0; r.empty() && round < kMaxClaimRounds; ++round) {
       PLUMB_ASSIGN_OR_RETURN(
           r, c.Query(PLUMB_CLAIM_TASK("FOR UPDATE OF t SKIP LOCKED"), project_id, user_id));
       if (!r.empty()) break;
@@ -1133,7 +1202,7 @@ Result<std::optional<Claim>> PgStore::ClaimNextTask(int64_t project_id, int64_t 
     }
     if (r.empty()) return std::optional<Claim>();
     PLUMB_ASSIGN_OR_RETURN(Claim claim, NewLease(c, ReadTask(r.front(), 0), user_id, settings,
-                                                 /*counted=*/true, ClaimRule::kPriority, now_ms));
+                                                 /*counted=*/true, rule, now_ms));
     return std::optional<Claim>(std::move(claim));
   });
 }

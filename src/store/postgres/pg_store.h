@@ -250,6 +250,11 @@ class PgStore final : public Store {
   Result<std::optional<LearnerModel>> GetLearnerModel(int64_t project_id,
                                                       std::string_view control) override;
   Status PutLearnerModel(const LearnerModel& model) override;
+  Status SetTaskUncertainty(int64_t project_id,
+                            const std::vector<TaskUncertainty>& values) override;
+  Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(int64_t project_id) override;
+  Status PutSpanPrelabeler(const SpanPrelabelerRow& row) override;
+  Status DeleteSpanPrelabeler(int64_t project_id) override;
 
   // Labeling instructions (pg_instructions.cc).
   Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,

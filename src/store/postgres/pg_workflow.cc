@@ -1047,10 +1047,32 @@ Result<std::vector<Prediction>> PgStore::AddPredictions(
       }
       if (!valid.ok()) return AtItem(valid, i);
     }
+    std::vector<int64_t> once_ids;
+    for (const TaskPrediction& p : predictions) {
+      if (p.once) once_ids.push_back(p.task_id);
+    }
+    if (!once_ids.empty()) {
+      // Two transactions storing one model version's prediction of a task
+      // would both see none under READ COMMITTED: one transaction-scoped
+      // advisory lock per task, in id order, makes the second wait and see
+      // the first's. Single-key locks on negated ids: apart from the two-key
+      // per-user locks and from the migration lock (a positive key).
+      PLUMB_RETURN_IF_ERROR(c.Query("SELECT pg_advisory_xact_lock(-u.id) FROM"
+                                    " (SELECT DISTINCT unnest($1::bigint[]) AS id ORDER BY 1) u",
+                                    BigintArray(once_ids))
+                                .status());
+    }
     std::vector<Prediction> stored;
     stored.reserve(predictions.size());
     for (const TaskPrediction& tp : predictions) {
       const NewPrediction& p = tp.prediction;
+      if (tp.once) {
+        PLUMB_ASSIGN_OR_RETURN(PgResult seen,
+                               c.Query("SELECT 1 FROM predictions WHERE task_id = $1"
+                                       " AND model_name = $2 AND model_version = $3 LIMIT 1",
+                                       tp.task_id, p.model_name, p.model_version));
+        if (!seen.empty()) continue;
+      }
       PLUMB_ASSIGN_OR_RETURN(
           PgResult r,
           c.Query("INSERT INTO predictions AS p (project_id, task_id, model_name, model_version,"

@@ -91,6 +91,14 @@ Result<std::vector<Prediction>> AddPredictions(Connection& c, int64_t project_id
     if (Status st = CheckPrediction(p); !st.ok()) {
       return Status::InvalidArgument(st.message(), at + "." + st.field());
     }
+    if (items[i].once) {
+      // The writer is held, so nothing comes between this look and the insert.
+      PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM predictions WHERE task_id = ?"
+                                                    " AND model_name = ? AND model_version = ?"));
+      s.BindAll(items[i].task_id, p.model_name, p.model_version);
+      PLUMB_ASSIGN_OR_RETURN(bool exists, s.Step());
+      if (exists) continue;
+    }
     PLUMB_ASSIGN_OR_RETURN(
         Statement s,
         c.Prepare("INSERT INTO predictions (project_id, task_id, model_name, model_version, score,"

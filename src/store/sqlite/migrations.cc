@@ -652,7 +652,29 @@ CREATE TABLE labeler_training (
 CREATE INDEX golden_grades_by_user ON golden_grades(project_id, user_id, created_at);
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+// Version 10: automation settings (docs/automation.md). tasks.uncertainty is
+// the built-in learner's uncertainty of an open task, for the queue order
+// "uncertainty": NULL in every project that does not use that order, so
+// tasks_queue_uncertain, partial on it, holds only those projects' tasks and
+// the claims and submits of other projects never touch it. Unranked tasks
+// of an uncertainty-ordered project hold 1 (nothing known). The span
+// pre-labeler's configuration per project; its version names its
+// predictions.
+constexpr const char* kV10 = R"sql(
+ALTER TABLE tasks ADD COLUMN uncertainty REAL;
+CREATE INDEX tasks_queue_uncertain ON tasks(project_id, priority DESC, deadline IS NULL, deadline,
+  uncertainty DESC, id, routed) WHERE open_slots > 0 AND uncertainty IS NOT NULL;
+CREATE TABLE span_prelabelers (
+  project_id INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+  control TEXT NOT NULL,
+  config TEXT NOT NULL,
+  version TEXT NOT NULL,
+  updated_by INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
 
 }  // namespace
 

@@ -226,6 +226,50 @@ Status PutLearnerModel(Connection& c, const LearnerModel& m) {
   return s.BindAll(m.updates, m.updated_at_ms).Run();
 }
 
+Status SetTaskUncertainty(Connection& c, int64_t project_id,
+                          const std::vector<TaskUncertainty>& values) {
+  // "uncertainty IS NOT NULL": only ranked tasks, so a late job cannot put
+  // the tasks of a project back in order "import" into the partial index.
+  PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("UPDATE tasks SET uncertainty = ? WHERE id = ?"
+                                                " AND project_id = ? AND uncertainty IS NOT NULL"));
+  for (const TaskUncertainty& v : values) {
+    PLUMB_RETURN_IF_ERROR(s.BindAll(v.uncertainty, v.task_id, project_id).Run());
+    s.Reset();
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(Connection& c, int64_t project_id) {
+  PLUMB_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT project_id, control, config, version, updated_by,"
+                                   " updated_at FROM span_prelabelers WHERE project_id = ?"));
+  s.Bind(project_id);
+  return QueryOptional(s, [](const Statement& r) {
+    return SpanPrelabelerRow{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.Int(5)};
+  });
+}
+
+Status PutSpanPrelabeler(Connection& c, const SpanPrelabelerRow& row) {
+  PLUMB_RETURN_IF_ERROR(LoadProject(c, row.project_id).status());
+  PLUMB_ASSIGN_OR_RETURN(
+      Statement s,
+      c.Prepare("INSERT INTO span_prelabelers (project_id, control, config, version, updated_by,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET"
+                " control = excluded.control, config = excluded.config,"
+                " version = excluded.version, updated_by = excluded.updated_by,"
+                " updated_at = excluded.updated_at"));
+  return s
+      .BindAll(row.project_id, row.control, row.config_json, row.version, row.updated_by,
+               row.updated_at_ms)
+      .Run();
+}
+
+Status DeleteSpanPrelabeler(Connection& c, int64_t project_id) {
+  PLUMB_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("DELETE FROM span_prelabelers WHERE project_id = ?"));
+  return s.BindAll(project_id).Run();
+}
+
 Status RecordPrelabelUse(Connection& c, int64_t project_id, const NewRevision& rev,
                          int64_t revision_id, int64_t now_ms) {
   if (!rev.track_prelabel) return Status::Ok();

@@ -35,6 +35,11 @@ Result<PredictionJob> CancelPredictionJob(Connection& c, int64_t id, int64_t now
 Result<std::optional<LearnerModel>> GetLearnerModel(Connection& c, int64_t project_id,
                                                     std::string_view control);
 Status PutLearnerModel(Connection& c, const LearnerModel& model);
+Status SetTaskUncertainty(Connection& c, int64_t project_id,
+                          const std::vector<TaskUncertainty>& values);
+Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(Connection& c, int64_t project_id);
+Status PutSpanPrelabeler(Connection& c, const SpanPrelabelerRow& row);
+Status DeleteSpanPrelabeler(Connection& c, int64_t project_id);
 // The pre-label row and counters of a revision that created an annotation
 // (NewRevision::track_prelabel), in the submit's transaction.
 Status RecordPrelabelUse(Connection& c, int64_t project_id, const NewRevision& rev,

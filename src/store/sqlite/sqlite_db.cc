@@ -67,6 +67,12 @@ Statement& Statement::BindInt64(int64_t value) {
   return *this;
 }
 
+Statement& Statement::Bind(double value) {
+  int rc = sqlite3_bind_double(stmt_, next_param_++, value);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
 Statement& Statement::Bind(std::string_view value) {
   // SQLITE_TRANSIENT: SQLite copies the text, so callers may pass temporaries.
   int rc = sqlite3_bind_text64(stmt_, next_param_++, value.data(), value.size(), SQLITE_TRANSIENT,

@@ -50,6 +50,7 @@ class Statement {
     return BindInt64(static_cast<int64_t>(value));
   }
   Statement& Bind(std::string_view value);
+  Statement& Bind(double value);
   Statement& Bind(const std::string& value) { return Bind(std::string_view(value)); }
   Statement& Bind(const char* value) { return Bind(std::string_view(value)); }
   Statement& Bind(std::nullopt_t);

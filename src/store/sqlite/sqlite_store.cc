@@ -384,6 +384,19 @@ class SqliteStore final : public Store {
   Status PutLearnerModel(const LearnerModel& model) override {
     return Write([&](Connection& c) { return sqlite::PutLearnerModel(c, model); });
   }
+  Status SetTaskUncertainty(int64_t project_id,
+                            const std::vector<TaskUncertainty>& values) override {
+    return Write([&](Connection& c) { return sqlite::SetTaskUncertainty(c, project_id, values); });
+  }
+  Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(int64_t project_id) override {
+    return Read([&](Connection& c) { return sqlite::GetSpanPrelabeler(c, project_id); });
+  }
+  Status PutSpanPrelabeler(const SpanPrelabelerRow& row) override {
+    return Write([&](Connection& c) { return sqlite::PutSpanPrelabeler(c, row); });
+  }
+  Status DeleteSpanPrelabeler(int64_t project_id) override {
+    return Write([&](Connection& c) { return sqlite::DeleteSpanPrelabeler(c, project_id); });
+  }
 
   // --- labeling instructions: SQL in instructions_sql.cc ------------------------
   Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,
@@ -734,11 +747,27 @@ class SqliteTaskWriter final : public TaskWriter {
         s.Reset();
       }
     }
+    if (rank_) {
+      PLUMB_ASSIGN_OR_RETURN(Statement s,
+                             write_.conn().Prepare("UPDATE tasks SET uncertainty = 1 WHERE id > ?"
+                                                   " AND project_id = ? AND uncertainty IS NULL"));
+      PLUMB_RETURN_IF_ERROR(s.BindAll(ids_after_, project_id_).Run());
+    }
     PLUMB_RETURN_IF_ERROR(write_.Commit());
     return count_;
   }
 
+  int64_t ids_after() const override { return ids_after_; }
+  // The newest task id at the start; with `rank`, the tasks added get
+  // uncertainty 1 at Commit (queue order "uncertainty").
+  void IdsAfter(int64_t id, bool rank) {
+    ids_after_ = id;
+    rank_ = rank;
+  }
+
  private:
+  int64_t ids_after_ = 0;
+  bool rank_ = false;
   struct BatchTotal {
     int64_t total = 0;
     bool routed = false;
@@ -1111,6 +1140,7 @@ Result<Project> SqliteStore::UpdateProject(int64_t id, const ProjectUpdate& upda
   return Write([&](Connection& c) -> Result<Project> {
     PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(c, id));
     const int32_t old_overlap = project.settings.overlap;
+    const QueueOrder old_order = project.settings.queue_order;
     if (update.name) project.name = *update.name;
     if (update.schema_json) project.schema_json = *update.schema_json;
     if (update.settings) project.settings = *update.settings;
@@ -1134,6 +1164,17 @@ Result<Project> SqliteStore::UpdateProject(int64_t id, const ProjectUpdate& upda
                                        " WHERE project_id = ?1 AND state IN (0, 1)"
                                        " AND golden = 0 AND rejected_count = 0"));
       PLUMB_RETURN_IF_ERROR(s.BindAll(id, project.settings.overlap).Run());
+    }
+    if (project.settings.queue_order != old_order) {
+      // Ranked at 1 (nothing known yet) or unranked again, which takes the
+      // project's tasks out of tasks_queue_uncertain.
+      PLUMB_ASSIGN_OR_RETURN(
+          Statement s, c.Prepare(project.settings.queue_order == QueueOrder::kUncertainty
+                                     ? "UPDATE tasks SET uncertainty = 1 WHERE project_id = ?"
+                                       " AND uncertainty IS NULL"
+                                     : "UPDATE tasks SET uncertainty = NULL WHERE project_id = ?"
+                                       " AND uncertainty IS NOT NULL"));
+      PLUMB_RETURN_IF_ERROR(s.BindAll(id).Run());
     }
     return project;
   });
@@ -1294,12 +1335,22 @@ Result<std::unique_ptr<TaskWriter>> SqliteStore::BeginImport(int64_t project_id,
   PLUMB_ASSIGN_OR_RETURN(ExclusiveWrite write, BeginExclusiveWrite());
   Connection& c = write.conn();
   PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
+  // A project in the queue order "uncertainty" ranks its new tasks at
+  // commit: those after the newest id now (the writer is held alone).
+  int64_t newest = 0;
+  {
+    PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT COALESCE(MAX(id), 0) FROM tasks"));
+    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) newest = s.Int(0);
+  }
   PLUMB_ASSIGN_OR_RETURN(
       Statement insert,
       c.Prepare("INSERT INTO tasks (project_id, priority, state, open_slots, created_at, data,"
                 " deadline, batch_id, routed) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?)"));
-  return std::unique_ptr<TaskWriter>(std::make_unique<SqliteTaskWriter>(
-      std::move(write), std::move(insert), project_id, settings.overlap, now_ms));
+  auto writer = std::make_unique<SqliteTaskWriter>(std::move(write), std::move(insert), project_id,
+                                                   settings.overlap, now_ms);
+  writer->IdsAfter(newest, settings.queue_order == QueueOrder::kUncertainty);
+  return std::unique_ptr<TaskWriter>(std::move(writer));
 }
 
 namespace {
@@ -1419,6 +1470,25 @@ Result<Task> SqliteStore::GetTask(int64_t id) {
 
 // --- the queue ---------------------------------------------------------------------
 
+// Takes a slot of the first task of project ?1 in `index`'s order (`order`,
+// which matches it) that user ?2 may be handed: an open slot, not annotated
+// or skipped by them, and in a batch routed to workforces only one of
+// theirs; `where` adds the index's own condition.
+#define PLUMB_SQLITE_CLAIM(index, where, order)                                 \
+  "UPDATE tasks SET lease_count = lease_count + 1, open_slots = open_slots - 1" \
+  " WHERE id = (SELECT t.id FROM tasks t INDEXED BY " index                     \
+  " WHERE t.project_id = ?1 AND t.open_slots > 0" where                         \
+  " AND NOT EXISTS (SELECT 1 FROM annotations a"                                \
+  " WHERE a.task_id = t.id AND a.user_id = ?2)"                                 \
+  " AND NOT EXISTS (SELECT 1 FROM skips k"                                      \
+  " WHERE k.task_id = t.id AND k.user_id = ?2)"                                 \
+  " AND (t.routed = 0 OR EXISTS (SELECT 1 FROM batch_workforces bw"             \
+  " JOIN workforce_members wm ON wm.workforce_id = bw.workforce_id"             \
+  " WHERE bw.batch_id = t.batch_id AND wm.user_id = ?2))" order                 \
+  " LIMIT 1)"                                                                   \
+  " RETURNING id, project_id, priority, state, created_at, data, deadline,"     \
+  " batch_id, golden"
+
 Result<std::optional<Claim>> SqliteStore::ClaimNextTask(int64_t project_id, int64_t user_id,
                                                         int64_t now_ms) {
   return Write([&](Connection& c) -> Result<std::optional<Claim>> {
@@ -1443,33 +1513,41 @@ Result<std::optional<Claim>> SqliteStore::ClaimNextTask(int64_t project_id, int6
     PLUMB_ASSIGN_OR_RETURN(std::optional<Claim> rework,
                            ClaimRework(c, project_id, user_id, settings, now_ms));
     if (rework) return rework;
-    Task task;
-    {
+    // Takes a slot of the head of `sql`'s queue, if any.
+    auto pick = [&](std::string_view sql) -> Result<std::optional<Task>> {
+      PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
+      s.BindAll(project_id, user_id);
+      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return std::optional<Task>();
+      return std::optional<Task>(ReadTask(s, 0));
+    };
+    std::optional<Task> picked;
+    ClaimRule rule = ClaimRule::kPriority;
+    if (settings.queue_order == QueueOrder::kUncertainty) {
+      // The same pick over tasks_queue_uncertain, which holds only ranked
+      // tasks (of projects in this order): uncertainty replaces the id as
+      // the order after deadline. Only when that finds nothing does the
+      // import order's pick below run, for a task left unranked.
+      PLUMB_ASSIGN_OR_RETURN(
+          picked,
+          pick(PLUMB_SQLITE_CLAIM("tasks_queue_uncertain", " AND t.uncertainty IS NOT NULL",
+                                  " ORDER BY t.priority DESC, t.deadline IS NULL, t.deadline,"
+                                  " t.uncertainty DESC, t.id")));
+      if (picked) rule = ClaimRule::kUncertainty;
+    }
+    if (!picked) {
       // The subquery reads the head of tasks_queue (its ORDER BY matches the
       // index, so no sort), stepping over tasks this user annotated or
       // skipped, and those of batches routed to workforces the user is not in
       // (routed is in the index; only routed tasks read their batch).
       // The literal "open_slots > 0" lets SQLite use the partial index.
       PLUMB_ASSIGN_OR_RETURN(
-          Statement s,
-          c.Prepare("UPDATE tasks SET lease_count = lease_count + 1, open_slots = open_slots - 1"
-                    " WHERE id = (SELECT t.id FROM tasks t INDEXED BY tasks_queue"
-                    " WHERE t.project_id = ?1 AND t.open_slots > 0"
-                    " AND NOT EXISTS (SELECT 1 FROM annotations a"
-                    " WHERE a.task_id = t.id AND a.user_id = ?2)"
-                    " AND NOT EXISTS (SELECT 1 FROM skips k"
-                    " WHERE k.task_id = t.id AND k.user_id = ?2)"
-                    " AND (t.routed = 0 OR EXISTS (SELECT 1 FROM batch_workforces bw"
-                    " JOIN workforce_members wm ON wm.workforce_id = bw.workforce_id"
-                    " WHERE bw.batch_id = t.batch_id AND wm.user_id = ?2))"
-                    " ORDER BY t.priority DESC, t.deadline IS NULL, t.deadline, t.id LIMIT 1)"
-                    " RETURNING id, project_id, priority, state, created_at, data, deadline,"
-                    " batch_id, golden"));
-      s.BindAll(project_id, user_id);
-      PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) return std::optional<Claim>();
-      task = ReadTask(s, 0);
+          picked, pick(PLUMB_SQLITE_CLAIM(
+                      "tasks_queue", "",
+                      " ORDER BY t.priority DESC, t.deadline IS NULL, t.deadline, t.id")));
+      if (!picked) return std::optional<Claim>();
     }
+    Task task = std::move(*picked);
     Lease lease{0, task.id, user_id, now_ms + static_cast<int64_t>(settings.lease_seconds) * 1000};
     PLUMB_ASSIGN_OR_RETURN(Statement s,
                            c.Prepare("INSERT INTO leases (project_id, task_id, user_id, expires_at)"
@@ -1478,8 +1556,7 @@ Result<std::optional<Claim>> SqliteStore::ClaimNextTask(int64_t project_id, int6
     PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Internal("lease insert returned no id");
     lease.id = s.Int(0);
-    return std::optional<Claim>(
-        Claim{std::move(task), lease, /*existing_lease=*/false, ClaimRule::kPriority});
+    return std::optional<Claim>(Claim{std::move(task), lease, /*existing_lease=*/false, rule});
   });
 }
 

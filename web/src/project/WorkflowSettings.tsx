@@ -6,10 +6,12 @@ import { api, ApiError, type ConsensusMethod, type Project, type Settings } from
 import { ErrorText, withField } from '../components/ErrorText';
 import { useAction } from '../useAction';
 
-type Key = keyof Settings;
+/** The settings of this form; the automation ones are on the Automation screen. */
+type Workflow = Omit<Settings, 'queue_order' | 'uncertainty' | 'learner_control'>;
+type Key = keyof Workflow;
 
 /** The defaults of docs/workflow.md, for a server that does not send a key. */
-const defaults: Required<Settings> = {
+const defaults: Required<Workflow> = {
   overlap: 1,
   lease_seconds: 600,
   review_share: 0,
@@ -43,8 +45,12 @@ const consensusMethods: { value: ConsensusMethod; label: string }[] = [
   { value: 'dawid_skene', label: 'Dawid–Skene' },
 ];
 
-function current(settings: Settings): Required<Settings> {
-  return { ...defaults, ...settings };
+function current(settings: Settings): Required<Workflow> {
+  const all: Required<Workflow> & Partial<Settings> = { ...defaults, ...settings };
+  delete all.queue_order;
+  delete all.uncertainty;
+  delete all.learner_control;
+  return all;
 }
 
 /** The settings key an error's `field` names, e.g. "settings.review_share" → "review_share". */
@@ -54,7 +60,7 @@ function fieldKey(field: string | undefined): string | undefined {
 
 export function WorkflowSettings({ project, onSaved }: { project: Project; onSaved: (project: Project) => void }) {
   const saved = current(project.settings);
-  const [draft, setDraft] = useState<Required<Settings>>(saved);
+  const [draft, setDraft] = useState<Required<Workflow>>(saved);
   // Number inputs keep what was typed, so "0." can be typed on the way to "0.5".
   const [text, setText] = useState<Record<string, string>>(() =>
     Object.fromEntries(numberFields.map((f) => [f.key, String(saved[f.key])])),

@@ -2,12 +2,15 @@
 // enable, run predictions), their jobs' progress and last errors, and what
 // pre-labels save: acceptance per model version, time per task with and
 // without a pre-label, and each model's accuracy against accepted labels by
-// day (the learning curve). Everything a backend says is shown as text.
+// day (the learning curve); and the project's built-in models: the learner
+// with the queue order, and the span pre-labeler. Everything a backend says
+// is shown as text.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type MlBackend, type MlProtocol, type PredictionJob } from '../api';
 import { formatNumber, formatPercent } from '../analytics/format';
 import { SeriesChart } from '../analytics/SeriesChart';
 import { ErrorText, withField } from '../components/ErrorText';
+import { LearnerSettings, SpanPrelabelerSettings } from '../project/AutomationSettings';
 import { Link, paths } from '../router';
 import { useAction } from '../useAction';
 import { useAsync } from '../useAsync';
@@ -92,6 +95,7 @@ const protocolNames: Record<MlProtocol, string> = {
   plumb: 'Plumb',
   label_studio: 'Label Studio',
   builtin_learner: 'Built-in learner',
+  span_prelabeler: 'Span pre-labeler',
 };
 
 function BackendRow({ backend, projectId, onChange }: { backend: MlBackend; projectId: number; onChange: () => void }) {
@@ -265,6 +269,13 @@ export function Automation({ projectId }: { projectId: number }) {
         <Link to={paths.project(projectId)}>← {project.data?.name ?? 'Project'}</Link>
       </nav>
       <h1>Automation</h1>
+      <ErrorText error={project.error} />
+      {project.data && (
+        <section className="stack">
+          <LearnerSettings project={project.data} onSaved={refresh} />
+          <SpanPrelabelerSettings project={project.data} onSaved={refresh} />
+        </section>
+      )}
       <section className="stack">
         <h2>ML backends</h2>
         <ErrorText error={backends.error} />
