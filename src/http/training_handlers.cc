@@ -243,16 +243,29 @@ Result<Reply> PracticeNext(Ctx& ctx) {
              {{"position", next->item.position}, {"total", next->total}, {"round", next->round}}}});
 }
 
-Result<int64_t> BodyTaskId(const json& body) { return BodyId(body, "task_id"); }
+// A practice or test answer: the project of the route and the body's task
+// and submission, each checked (kInvalidArgument naming the field).
+struct AnswerRequest {
+  Project project;
+  int64_t task_id = 0;
+  workflow::Submission submission;
+};
+
+Result<AnswerRequest> ParseAnswer(Ctx& ctx) {
+  AnswerRequest a;
+  PLUMB_ASSIGN_OR_RETURN(a.project, LoadProject(ctx, ctx.ids[0]));
+  PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
+  PLUMB_ASSIGN_OR_RETURN(a.task_id, BodyId(body, "task_id"));
+  PLUMB_ASSIGN_OR_RETURN(a.submission, ParseSubmission(body));
+  return a;
+}
 
 Result<Reply> PracticeAnswer(Ctx& ctx) {
-  PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(ctx, ctx.ids[0]));
-  PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
-  PLUMB_ASSIGN_OR_RETURN(int64_t task_id, BodyTaskId(body));
-  PLUMB_ASSIGN_OR_RETURN(workflow::Submission submission, ParseSubmission(body));
+  PLUMB_ASSIGN_OR_RETURN(AnswerRequest a, ParseAnswer(ctx));
+  const Project& project = a.project;
   workflow::Training training(*ctx.services.store, *ctx.services.clock);
   PLUMB_ASSIGN_OR_RETURN(workflow::PracticeFeedback f,
-                         training.SubmitPractice(project, ctx.user, task_id, submission));
+                         training.SubmitPractice(project, ctx.user, a.task_id, a.submission));
   json controls = json::array();
   for (const auto& [name, score] : f.controls) {
     controls.push_back({{"control", name}, {"score", score}});
@@ -311,13 +324,11 @@ Result<Reply> AttemptNext(Ctx& ctx) {
 }
 
 Result<Reply> AttemptAnswer(Ctx& ctx) {
-  PLUMB_ASSIGN_OR_RETURN(Project project, LoadProject(ctx, ctx.ids[0]));
-  PLUMB_ASSIGN_OR_RETURN(json body, ParseJsonBody(ctx.req));
-  PLUMB_ASSIGN_OR_RETURN(int64_t task_id, BodyTaskId(body));
-  PLUMB_ASSIGN_OR_RETURN(workflow::Submission submission, ParseSubmission(body));
+  PLUMB_ASSIGN_OR_RETURN(AnswerRequest a, ParseAnswer(ctx));
   workflow::Training training(*ctx.services.store, *ctx.services.clock);
   PLUMB_ASSIGN_OR_RETURN(store::QualificationAttempt attempt,
-                         training.SubmitTest(project, ctx.user, ctx.ids[1], task_id, submission));
+                         training.SubmitTest(a.project, ctx.user, ctx.ids[1], a.task_id,
+                                             a.submission));
   // No feedback per task: the attempt shows a score only once it is finished.
   return JsonReply(201, AttemptJson(attempt));
 }
