@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -19,6 +20,7 @@
 #include "automation/active_learner.h"
 #include "automation/test_receiver.h"
 #include "choice_api_fixture.h"
+#include "store/store.h"
 
 namespace plumb::test {
 namespace {
@@ -90,6 +92,17 @@ class MlBackendApiTest : public ChoiceApiTest {
                  {"lead_time_ms", lead_ms}};
     if (next["task"].contains("prelabel")) body["prelabel_id"] = next["task"]["prelabel"]["id"];
     return annotator_->Post(T(next["task"]["id"].get<int64_t>(), "/annotations"), body.dump());
+  }
+
+  // Polls the backend until its model_version is `version` (or 10 s pass).
+  json WaitForModelVersion(int64_t id, const std::string& version) {
+    json b;
+    for (int i = 0; i < 100; ++i) {
+      b = Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(id)));
+      if (b["model_version"] == version) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return b;
   }
 
   json WaitForBackend(int64_t id, const std::string& health) {
@@ -357,12 +370,7 @@ TEST_P(MlBackendApiTest, TheBuiltInLearnerLearnsFromAcceptedLabelsAndPrelabels) 
   ASSERT_EQ(SubmitAs(first, "positive", 100).status, 201);
   json second = Next();
   ASSERT_EQ(SubmitAs(second, "negative", 100).status, 201);
-  json learned;
-  for (int i = 0; i < 100; ++i) {
-    learned = Body(manager_->Get("/api/v1/ml-backends/" + std::to_string(id)));
-    if (learned["model_version"] == "2") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  json learned = WaitForModelVersion(id, "2");
   ASSERT_EQ(learned["model_version"], "2") << "two accepted labels, two updates: " << learned.dump();
 
   res = manager_->Post(P(project_, "/predict"),
@@ -385,6 +393,67 @@ TEST_P(MlBackendApiTest, TheBuiltInLearnerLearnsFromAcceptedLabelsAndPrelabels) 
   ASSERT_EQ(stats["models"].size(), 1u) << stats.dump();
   EXPECT_EQ(stats["models"][0]["unchanged"], 2);
   EXPECT_EQ(stats["time_per_task"]["without_prelabel"]["labels"], 2);
+}
+
+// A server that stops before its learner was told of accepted labels
+// leaves them in the train queue; the next start teaches them.
+TEST_P(MlBackendApiTest, TheLearnerLearnsAtStartTheLabelsAStoppedServerLeftQueued) {
+  const int64_t id = AddBackend({{"protocol", "builtin_learner"}});
+  ASSERT_EQ(Send(*manager_, "PATCH", "/api/v1/ml-backends/" + std::to_string(id),
+                 json{{"enabled", false}}.dump())
+                .status,
+            200);
+  json tasks = json::array({{{"text", "great fun, great cast"}}, {{"text", "awful bore"}}});
+  ASSERT_EQ(manager_->Post(P(project_, "/tasks"), tasks.dump(), "application/json").status, 201);
+  std::vector<int64_t> accepted;
+  for (const char* label : {"positive", "negative"}) {
+    json next = Next();
+    ASSERT_EQ(SubmitAs(next, label, 100).status, 201);
+    accepted.push_back(next["task"]["id"].get<int64_t>());
+  }
+  ASSERT_EQ(server_.Stop(SIGTERM), 0);
+  {
+    // What a server that was stopped right after accepting them leaves: the
+    // labels queued, the learner enabled, nothing learned.
+    auto opened = store::OpenStore(server_.db_path());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store::Store& db = **opened;
+    auto pending = db.PendingTrains(INT64_MAX, 10);
+    ASSERT_TRUE(pending.ok());
+    EXPECT_TRUE(pending->empty()) << "no learning backend was enabled: nothing queued";
+    auto backend = db.GetMlBackend(id);
+    ASSERT_TRUE(backend.ok());
+    backend->enabled = true;
+    ASSERT_TRUE(db.UpdateMlBackend(*backend).ok());
+    for (int64_t task : accepted) ASSERT_TRUE(db.QueueTrain(project_, task, 1).ok());
+    ASSERT_TRUE(db.QueueTrain(project_, accepted[0], 2).ok()) << "a second queueing is one";
+  }
+  ASSERT_TRUE(server_.Start());
+  json learned = WaitForModelVersion(id, "2");
+  EXPECT_EQ(learned["model_version"], "2") << "both queued labels taught once: " << learned.dump();
+  auto opened = store::OpenStore(server_.db_path());
+  ASSERT_TRUE(opened.ok());
+  // The queue, once it empties (or after 5 s).
+  auto queue_left = [&] {
+    std::vector<store::TrainQueueItem> left;
+    for (int i = 0; i < 50; ++i) {
+      auto pending = (*opened)->PendingTrains(INT64_MAX, 10);
+      if (!pending.ok()) return std::vector<store::TrainQueueItem>{{-1, -1}};
+      left = *pending;
+      if (left.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return left;
+  };
+  EXPECT_TRUE(queue_left().empty()) << "told labels leave the queue";
+
+  // A label accepted while the learner runs is taught and leaves the queue too.
+  json more = json::array({{{"text", "a great great film"}}});
+  ASSERT_EQ(manager_->Post(P(project_, "/tasks"), more.dump(), "application/json").status, 201);
+  ASSERT_EQ(SubmitAs(Next(), "positive", 100).status, 201);
+  learned = WaitForModelVersion(id, "3");
+  EXPECT_EQ(learned["model_version"], "3") << learned.dump();
+  EXPECT_TRUE(queue_left().empty());
 }
 
 TEST_P(MlBackendApiTest, BackendAdminIsForManagersAndBadInputChangesNothing) {

@@ -232,6 +232,11 @@ void PredictionRunner::Start() {
     stop_ = false;
   }
   stopping_ = false;
+  {
+    // Labels a stopped server accepted but did not get to teach.
+    std::lock_guard lock(mu_);
+    side_.push_front({SideCall::Kind::kDrainTrains, 0, 0, clock_.NowMs()});
+  }
   job_thread_ = std::thread([this] { JobLoop(); });
   side_thread_ = std::thread([this] { SideLoop(); });
 }
@@ -550,6 +555,8 @@ void PredictionRunner::CheckHealth(int64_t backend_id) {
 }
 
 void PredictionRunner::NotifyAccepted(int64_t project_id, int64_t task_id) {
+  Status kept = store_.QueueTrain(project_id, task_id, clock_.NowMs());
+  if (!kept.ok()) spdlog::warn("ml: train queue of task {}: {}", task_id, kept.ToString());
   {
     std::lock_guard lock(mu_);
     if (side_.size() >= options_.max_side_queue) {
@@ -605,6 +612,40 @@ int32_t PredictionRunner::RunSideOnce() {
 }
 
 void PredictionRunner::RunSide(const SideCall& call) {
+  if (call.kind == SideCall::Kind::kDrainTrains) {
+    DrainTrains(call.before_ms);
+    return;
+  }
+  RunSideCall(call);
+  if (call.kind == SideCall::Kind::kAccepted) ForgetTrain(call.id, call.task_id);
+}
+
+void PredictionRunner::DrainTrains(int64_t before_ms) {
+  constexpr int32_t kPage = 500;
+  while (!stopping_) {
+    Result<std::vector<store::TrainQueueItem>> page = store_.PendingTrains(before_ms, kPage);
+    if (!page.ok()) {
+      spdlog::warn("ml: reading the train queue: {}", page.status().ToString());
+      return;
+    }
+    if (!page->empty()) spdlog::info("ml: telling backends of {} labels left queued", page->size());
+    for (const store::TrainQueueItem& item : *page) {
+      if (stopping_) return;
+      RunSideCall({SideCall::Kind::kAccepted, item.project_id, item.task_id});
+      ForgetTrain(item.project_id, item.task_id);
+    }
+    if (page->size() < static_cast<size_t>(kPage)) return;
+  }
+}
+
+void PredictionRunner::ForgetTrain(int64_t project_id, int64_t task_id) {
+  // A stop may have cut the retries short: the next start tells them again.
+  if (stopping_) return;
+  Status st = store_.DeleteTrain(project_id, task_id);
+  if (!st.ok()) spdlog::warn("ml: train queue of task {}: {}", task_id, st.ToString());
+}
+
+void PredictionRunner::RunSideCall(const SideCall& call) {
   if (call.kind == SideCall::Kind::kHealth) {
     Result<store::MlBackend> backend = store_.GetMlBackend(call.id);
     if (!backend.ok()) return;

@@ -106,7 +106,9 @@ class PredictionRunner {
 
   // Non-blocking, thread-safe: queue a health check (Label Studio backends
   // also get /setup) or the train notification of a task's accepted label.
-  // Dropped, with a log line, when the side queue is full.
+  // Dropped, with a log line, when the side queue is full; an accepted
+  // label is also kept in the store's train queue until its backends were
+  // told, so the next start tells them of those a stop or a full queue left.
   void CheckHealth(int64_t backend_id);
   void NotifyAccepted(int64_t project_id, int64_t task_id);
   // Whether NotifyAccepted has anything to do for the project: an accepted
@@ -135,14 +137,20 @@ class PredictionRunner {
 
  private:
   struct SideCall {
-    enum class Kind { kHealth, kAccepted } kind;
+    // kDrainTrains: the train queue's labels queued before `before_ms`
+    // (those a stopped server left; later ones are in side_ as kAccepted).
+    enum class Kind { kHealth, kAccepted, kDrainTrains } kind;
     int64_t id = 0;  // backend or project
     int64_t task_id = 0;
+    int64_t before_ms = 0;
   };
   void JobLoop();
   void SideLoop();
   void RunJob(store::PredictionJob job);
   void RunSide(const SideCall& call);
+  void RunSideCall(const SideCall& call);
+  void DrainTrains(int64_t before_ms);
+  void ForgetTrain(int64_t project_id, int64_t task_id);
   // Predict for one batch with retries; records the backend's health.
   CallOutcome PredictWithRetries(const MlClient& client, const std::vector<BackendTask>& tasks);
   bool SleepUnlessStopping(std::chrono::milliseconds delay);

@@ -571,6 +571,7 @@ std::span<const DumpTable> SchemaTables() {
        {"project_id", "control", "config", "version", "updated_by", "updated_at"},
        "project_id",
        ""},
+      {"train_queue", {"project_id", "task_id", "queued_at"}, "project_id, task_id", ""},
   };
   return kTables;
 }

@@ -548,6 +548,12 @@ struct SpanPrelabelerRow {
   int64_t updated_at_ms = 0;
 };
 
+// An accepted label waiting in the train queue.
+struct TrainQueueItem {
+  int64_t project_id = 0;
+  int64_t task_id = 0;
+};
+
 // One open task's uncertainty under the project's learner, in [0, 1].
 struct TaskUncertainty {
   int64_t task_id = 0;
@@ -1148,6 +1154,15 @@ class Store {
   virtual Status PutSpanPrelabeler(const SpanPrelabelerRow& row) = 0;
   // Removes it (no-op when there is none).
   virtual Status DeleteSpanPrelabeler(int64_t project_id) = 0;
+
+  // The train queue: accepted labels the project's learning backends are
+  // still to be told of, kept so a restart tells them. Queueing a task
+  // already queued changes nothing; Pending is oldest first, of those
+  // queued before `queued_before_ms`.
+  virtual Status QueueTrain(int64_t project_id, int64_t task_id, int64_t now_ms) = 0;
+  virtual Result<std::vector<TrainQueueItem>> PendingTrains(int64_t queued_before_ms,
+                                                            int32_t limit) = 0;
+  virtual Status DeleteTrain(int64_t project_id, int64_t task_id) = 0;
   // --- golden sets and bake-offs (docs/bakeoffs.md) ------------------------------
   // Freezes golden tasks of the project with their current answers as the
   // next version of the set `name` (1 for a new name), atomically. `task_ids`

@@ -418,6 +418,7 @@ void Populate(Store& store, int64_t t0) {
                             .updated_at_ms = t0 + 156}));
   Ok(store.PutSpanPrelabeler({q.id, "pet", R"({"labels":{"cat":{"terms":["tabby"]}}})",
                               "0a1b2c3d4e5f", owner.id, t0 + 157}));
+  Ok(store.QueueTrain(q.id, owned.task.id, t0 + 158));
 
   // A golden set of r's golden task and a bake-off of the team (bob joins
   // it and labels the task) and a vendor that returned a file.

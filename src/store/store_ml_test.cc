@@ -221,6 +221,28 @@ TEST_P(StoreConformanceTest, LearnerModelsAreStoredAsBytesAndReplaced) {
             StatusCode::kNotFound);
 }
 
+TEST_P(StoreConformanceTest, TheTrainQueueKeepsEachAcceptedLabelOnceOldestFirst) {
+  Project p = AddProject(), q = AddProject();
+  std::vector<int64_t> ps = AddTasks(p.id, 2), qs = AddTasks(q.id, 1);
+  Ok(store().QueueTrain(p.id, ps[1], kT0 + 1));
+  Ok(store().QueueTrain(q.id, qs[0], kT0 + 2));
+  Ok(store().QueueTrain(p.id, ps[0], kT0 + 3));
+  Ok(store().QueueTrain(p.id, ps[1], kT0 + 4));  // already queued: stays where it was
+  Ok(store().QueueTrain(q.id, ps[0], kT0 + 5));  // not q's task: nothing
+  auto pending = Ok(store().PendingTrains(kT0 + 100, 10));
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0].project_id, p.id);
+  EXPECT_EQ(pending[0].task_id, ps[1]);
+  EXPECT_EQ(pending[1].task_id, qs[0]);
+  EXPECT_EQ(pending[2].task_id, ps[0]);
+  EXPECT_EQ(Ok(store().PendingTrains(kT0 + 100, 1)).size(), 1u);
+  EXPECT_EQ(Ok(store().PendingTrains(kT0 + 3, 10)).size(), 2u) << "only those queued before";
+  Ok(store().DeleteTrain(p.id, ps[1]));
+  pending = Ok(store().PendingTrains(kT0 + 100, 10));
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].task_id, qs[0]);
+}
+
 ProjectSettings Ordered(QueueOrder order) {
   ProjectSettings s;
   s.queue_order = order;

@@ -653,6 +653,12 @@ CREATE TABLE span_prelabelers (
   updated_by bigint NOT NULL,
   updated_at bigint NOT NULL
 );
+CREATE TABLE train_queue (
+  project_id bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  task_id bigint NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  queued_at bigint NOT NULL,
+  PRIMARY KEY (project_id, task_id)
+);
 )sql";
 
 constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};

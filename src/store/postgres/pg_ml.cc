@@ -297,6 +297,37 @@ Status PgStore::DeleteSpanPrelabeler(int64_t project_id) {
   });
 }
 
+Status PgStore::QueueTrain(int64_t project_id, int64_t task_id, int64_t now_ms) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    return c
+        .Query("INSERT INTO train_queue (project_id, task_id, queued_at)"
+               " SELECT project_id, id, $1 FROM tasks WHERE id = $2 AND project_id = $3"
+               " ON CONFLICT DO NOTHING",
+               now_ms, task_id, project_id)
+        .status();
+  });
+}
+
+Result<std::vector<TrainQueueItem>> PgStore::PendingTrains(int64_t queued_before_ms,
+                                                           int32_t limit) {
+  return Read([&](PgConnection& c) -> Result<std::vector<TrainQueueItem>> {
+    PLUMB_ASSIGN_OR_RETURN(PgResult r,
+                           c.Query("SELECT project_id, task_id FROM train_queue"
+                                   " WHERE queued_at < $1 ORDER BY queued_at, task_id LIMIT $2",
+                                   queued_before_ms, static_cast<int64_t>(limit)));
+    return ReadAll<TrainQueueItem>(
+        r, [](const PgRow& row) { return TrainQueueItem{row.Int(0), row.Int(1)}; });
+  });
+}
+
+Status PgStore::DeleteTrain(int64_t project_id, int64_t task_id) {
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    return c.Query("DELETE FROM train_queue WHERE project_id = $1 AND task_id = $2", project_id,
+                   task_id)
+        .status();
+  });
+}
+
 Status RecordPrelabelUse(PgConnection& c, int64_t project_id, const NewRevision& rev,
                          int64_t revision_id, StatBatch& counters, int64_t now_ms) {
   if (!rev.track_prelabel) return Status::Ok();

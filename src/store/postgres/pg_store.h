@@ -255,6 +255,10 @@ class PgStore final : public Store {
   Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(int64_t project_id) override;
   Status PutSpanPrelabeler(const SpanPrelabelerRow& row) override;
   Status DeleteSpanPrelabeler(int64_t project_id) override;
+  Status QueueTrain(int64_t project_id, int64_t task_id, int64_t now_ms) override;
+  Result<std::vector<TrainQueueItem>> PendingTrains(int64_t queued_before_ms,
+                                                    int32_t limit) override;
+  Status DeleteTrain(int64_t project_id, int64_t task_id) override;
 
   // Labeling instructions (pg_instructions.cc).
   Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,

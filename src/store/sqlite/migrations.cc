@@ -672,6 +672,14 @@ CREATE TABLE span_prelabelers (
   updated_by INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
+-- Accepted labels the project's learning backends are still to be told of,
+-- so that a server that stops tells them at its next start.
+CREATE TABLE train_queue (
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  queued_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, task_id)
+) WITHOUT ROWID;
 )sql";
 
 constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};

@@ -270,6 +270,34 @@ Status DeleteSpanPrelabeler(Connection& c, int64_t project_id) {
   return s.BindAll(project_id).Run();
 }
 
+Status QueueTrain(Connection& c, int64_t project_id, int64_t task_id, int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("INSERT INTO train_queue (project_id, task_id, queued_at)"
+                                   " SELECT project_id, id, ? FROM tasks"
+                                   " WHERE id = ? AND project_id = ? ON CONFLICT DO NOTHING"));
+  return s.BindAll(now_ms, task_id, project_id).Run();
+}
+
+Result<std::vector<TrainQueueItem>> PendingTrains(Connection& c, int64_t queued_before_ms,
+                                                  int32_t limit) {
+  PLUMB_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT project_id, task_id FROM train_queue WHERE queued_at < ?"
+                                   " ORDER BY queued_at, task_id LIMIT ?"));
+  s.BindAll(queued_before_ms, limit);
+  std::vector<TrainQueueItem> out;
+  while (true) {
+    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.push_back({s.Int(0), s.Int(1)});
+  }
+}
+
+Status DeleteTrain(Connection& c, int64_t project_id, int64_t task_id) {
+  PLUMB_ASSIGN_OR_RETURN(
+      Statement s, c.Prepare("DELETE FROM train_queue WHERE project_id = ? AND task_id = ?"));
+  return s.BindAll(project_id, task_id).Run();
+}
+
 Status RecordPrelabelUse(Connection& c, int64_t project_id, const NewRevision& rev,
                          int64_t revision_id, int64_t now_ms) {
   if (!rev.track_prelabel) return Status::Ok();

@@ -40,6 +40,10 @@ Status SetTaskUncertainty(Connection& c, int64_t project_id,
 Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(Connection& c, int64_t project_id);
 Status PutSpanPrelabeler(Connection& c, const SpanPrelabelerRow& row);
 Status DeleteSpanPrelabeler(Connection& c, int64_t project_id);
+Status QueueTrain(Connection& c, int64_t project_id, int64_t task_id, int64_t now_ms);
+Result<std::vector<TrainQueueItem>> PendingTrains(Connection& c, int64_t queued_before_ms,
+                                                  int32_t limit);
+Status DeleteTrain(Connection& c, int64_t project_id, int64_t task_id);
 // The pre-label row and counters of a revision that created an annotation
 // (NewRevision::track_prelabel), in the submit's transaction.
 Status RecordPrelabelUse(Connection& c, int64_t project_id, const NewRevision& rev,

@@ -397,6 +397,16 @@ class SqliteStore final : public Store {
   Status DeleteSpanPrelabeler(int64_t project_id) override {
     return Write([&](Connection& c) { return sqlite::DeleteSpanPrelabeler(c, project_id); });
   }
+  Status QueueTrain(int64_t project_id, int64_t task_id, int64_t now_ms) override {
+    return Write([&](Connection& c) { return sqlite::QueueTrain(c, project_id, task_id, now_ms); });
+  }
+  Result<std::vector<TrainQueueItem>> PendingTrains(int64_t queued_before_ms,
+                                                    int32_t limit) override {
+    return Read([&](Connection& c) { return sqlite::PendingTrains(c, queued_before_ms, limit); });
+  }
+  Status DeleteTrain(int64_t project_id, int64_t task_id) override {
+    return Write([&](Connection& c) { return sqlite::DeleteTrain(c, project_id, task_id); });
+  }
 
   // --- labeling instructions: SQL in instructions_sql.cc ------------------------
   Result<InstructionsVersion> SaveInstructions(const NewInstructions& instructions,
