@@ -284,12 +284,8 @@ Result<std::vector<TrainQueueItem>> PendingTrains(Connection& c, int64_t queued_
                          c.Prepare("SELECT project_id, task_id FROM train_queue WHERE queued_at < ?"
                                    " ORDER BY queued_at, task_id LIMIT ?"));
   s.BindAll(queued_before_ms, limit);
-  std::vector<TrainQueueItem> out;
-  while (true) {
-    PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back({s.Int(0), s.Int(1)});
-  }
+  return ReadAll<TrainQueueItem>(
+      s, [](const Statement& r) { return TrainQueueItem{r.Int(0), r.Int(1)}; });
 }
 
 Status DeleteTrain(Connection& c, int64_t project_id, int64_t task_id) {
