@@ -5,22 +5,38 @@
 // reads beside it (WAL lets readers see the last commit without blocking the
 // writer). An import holds write_mu_ for the TaskWriter's lifetime.
 //
-// Group commit: with synchronous=FULL every COMMIT waits for an fsync of the
-// WAL, which costs more than the claim itself (~0.1 ms of CPU against 0.4 ms
-// to several ms of disk). Writes that queue up behind the mutex while one runs
-// join its transaction, and the last of them commits for all. A write that
-// fails before changing anything leaves the batch alone; one that fails
-// after changing rows rolls the whole batch back (see RunInBatch). Every write still returns
-// only after a COMMIT that covers it succeeded, so durability and
-// read-your-writes are as with one transaction per write.
+// Group commit: a write queues itself, and one thread at a time, the
+// leader, runs every queued write (up to kMaxBatchOps) in one transaction on
+// the writer: the others sleep until their group is done, with no hand-over
+// of the lock from write to write. A write that fails before changing
+// anything leaves the group alone; one that fails after changing rows rolls
+// back the transaction, and the writes it held with it (see RunGroup).
+//
+// Durability: the writer runs with synchronous=NORMAL, so a COMMIT only
+// writes the WAL, and the leader syncs the WAL (WalSync) after letting the
+// next leader in: one group's fsync overlaps the next group's work instead
+// of holding the lock. Every write still returns only after a COMMIT that
+// covers it was synced, so durability and read-your-writes are as with one
+// synchronous=FULL transaction per write.
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -89,6 +105,88 @@ template <typename T>
 const Status& StatusOf(const Result<T>& result) {
   return result.status();
 }
+
+// A futex word's wait and wake. std::atomic::wait spins with sched_yield
+// before it sleeps, which on two cores costs the CPU the other threads need.
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
+void FutexWait(std::atomic<uint32_t>& word, uint32_t expected) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr,
+          nullptr, 0);
+}
+void FutexWake(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
+          nullptr, 0);
+}
+
+// Syncs the WAL file for commits made with synchronous=NORMAL. Each commit
+// takes a sequence number; SyncTo(n) returns once an fdatasync that started
+// after commit n finished, so concurrent callers share one sync.
+class WalSync {
+ public:
+  WalSync() = default;
+  WalSync(const WalSync&) = delete;
+  WalSync& operator=(const WalSync&) = delete;
+  ~WalSync() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Open(std::string path) {
+    path_ = std::move(path);
+    return Reopen();
+  }
+  // Called after each COMMIT that succeeded, with the writer still held.
+  uint64_t Committed() { return committed_.fetch_add(1, std::memory_order_acq_rel) + 1; }
+  // kInternal when the sync failed: the commit may not survive a power loss.
+  Status SyncTo(uint64_t seq) {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (synced_ < seq) {
+      if (syncing_) {
+        cv_.wait(lock);
+        continue;
+      }
+      syncing_ = true;
+      const uint64_t target = committed_.load(std::memory_order_acquire);
+      lock.unlock();
+      Status status = SyncFile();
+      lock.lock();
+      syncing_ = false;
+      if (status.ok()) synced_ = std::max(synced_, target);
+      cv_.notify_all();
+      if (!status.ok()) return status;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status Reopen() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd_ < 0) return Status::Internal("cannot open " + path_ + ": " + std::strerror(errno));
+    return Status::Ok();
+  }
+  // The WAL file is only replaced when every connection closed it, which the
+  // store's writer never does while open; the inode check makes sure.
+  Status SyncFile() {
+    struct stat opened {}, named {};
+    if (::fstat(fd_, &opened) != 0 || ::stat(path_.c_str(), &named) != 0 ||
+        opened.st_ino != named.st_ino || opened.st_dev != named.st_dev) {
+      PLUMB_RETURN_IF_ERROR(Reopen());
+    }
+    if (::fdatasync(fd_) != 0) {
+      return Status::Internal("the write was committed but syncing " + path_ +
+                              " failed: " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+
+  std::string path_;
+  int fd_ = -1;  // used by one SyncFile at a time (syncing_)
+  std::atomic<uint64_t> committed_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t synced_ = 0;
+  bool syncing_ = false;
+};
 
 class ExclusiveWrite;
 
@@ -561,77 +659,51 @@ class SqliteStore final : public Store {
     std::unique_ptr<Connection> conn_;
   };
 
-  // Writes that share one transaction and one COMMIT.
-  struct CommitGroup {
-    int ops = 0;
-    Status status;                  // of the COMMIT; written before done
-    std::atomic<bool> done{false};  // committed or rolled back
+  // One write waiting in queue_ for a leader to run it (see Write).
+  struct QueuedWrite {
+    // Runs the caller's body on the writer connection; its result's status.
+    Status (*run)(void* call, Connection& writer) = nullptr;
+    void* call = nullptr;
+    Status outcome;  // of the COMMIT (and sync) that covers it; set before kDone
+    std::atomic<uint32_t> state{kQueued};  // a futex word
   };
+  static constexpr uint32_t kQueued = 0;  // waiting
+  static constexpr uint32_t kLead = 1;    // told to lead the next group
+  static constexpr uint32_t kDone = 2;    // ran, and its group committed or failed
 
-  // Runs `body(writer)` under write_mu_ in the open batch (beginning one with
-  // BEGIN IMMEDIATE if none is open). Its changes are kept when it returns OK
-  // and undone otherwise. Returns once a COMMIT covering it is done: its own,
-  // or that of a later write it handed the batch to.
+  // Runs `body(writer)` in a transaction shared with the writes queued
+  // beside it. Its changes are kept when it returns OK and undone otherwise.
+  // Returns once a COMMIT covering it is done and synced to disk.
   template <typename Body>
   auto Write(Body&& body) -> std::invoke_result_t<Body&, Connection&> {
-    waiting_writers_.fetch_add(1, std::memory_order_relaxed);
-    std::unique_lock<std::mutex> lock(write_mu_);
-    waiting_writers_.fetch_sub(1, std::memory_order_relaxed);
-    if (batch_ == nullptr) {
-      PLUMB_RETURN_IF_ERROR(writer_->Run("BEGIN IMMEDIATE"));
-      batch_ = std::make_shared<CommitGroup>();
-    }
-    std::shared_ptr<CommitGroup> batch = batch_;
-    ++batch->ops;
-    auto result = RunInBatch(body);
-    if (sqlite3_get_autocommit(writer_->handle())) {
-      // The transaction is gone, rolled back by RunInBatch or by SQLite
-      // itself (I/O error, disk full): the batch's earlier writes too.
-      FinishBatch(Status::Internal("a write failed part way, and its batch of writes with it: " +
-                                   (result.ok() ? std::string(sqlite3_errmsg(writer_->handle()))
-                                                : StatusOf(result).message())));
-    } else if (waiting_writers_.load(std::memory_order_relaxed) > 0 && batch->ops < kMaxBatchOps) {
-      // A waiting writer holds no lock yet and takes write_mu_ next, so the
-      // batch always reaches a COMMIT. kMaxBatchOps bounds how long the first
-      // write of a batch waits for the others. The wait needs no lock, so
-      // the woken writers of a batch do not queue up again on write_mu_.
-      lock.unlock();
-      batch->done.wait(false, std::memory_order_acquire);
-    } else {
-      FinishBatch(writer_->Run("COMMIT"));
-    }
-    if (!result.ok()) return result;
-    if (!batch->status.ok()) return batch->status;
-    return result;
+    using R = std::invoke_result_t<Body&, Connection&>;
+    struct Call {
+      Body& body;
+      std::optional<R> result;
+    } call{body, std::nullopt};
+    QueuedWrite write;
+    write.call = &call;
+    write.run = [](void* p, Connection& writer) -> Status {
+      Call& c = *static_cast<Call*>(p);
+      c.result.emplace(c.body(writer));
+      return StatusOf(*c.result);
+    };
+    RunQueued(write);
+    if (!call.result) return R(write.outcome);  // the group failed before it ran
+    if (!call.result->ok() || write.outcome.ok()) return std::move(*call.result);
+    return R(write.outcome);
   }
 
-  // Runs one write of the batch. A write that fails before changing a row
-  // (not found, a conflict: every check comes before the first change) just
-  // returns its error. One that fails after changing rows cannot be undone
-  // alone without a SAVEPOINT per write, whose page copies cost about as
-  // much as the write itself; so the whole batch is rolled back (Write()
-  // then fails its other writes too, none of which was reported done).
-  template <typename Body>
-  auto RunInBatch(Body& body) -> std::invoke_result_t<Body&, Connection&> {
-    const int64_t changes = sqlite3_total_changes64(writer_->handle());
-    auto result = body(*writer_);
-    if (!result.ok() && sqlite3_total_changes64(writer_->handle()) != changes) {
-      (void)writer_->Run("ROLLBACK");
-    }
-    return result;
-  }
-
-  // Ends the open batch with `status` (the COMMIT's) and wakes its writers.
-  // Requires write_mu_.
-  void FinishBatch(Status status) {
-    if (!status.ok() && !sqlite3_get_autocommit(writer_->handle())) {
-      (void)writer_->Run("ROLLBACK");
-    }
-    batch_->status = std::move(status);
-    batch_->done.store(true, std::memory_order_release);
-    batch_->done.notify_all();
-    batch_.reset();
-  }
+  // Queues `write` and returns when it is done: it either waits for the
+  // group that runs it, or leads groups until its own has run.
+  void RunQueued(QueuedWrite& write);
+  // Takes up to kMaxBatchOps writes from the head of queue_ (the leader's
+  // own among them), runs them under write_mu_, hands the lead on, syncs,
+  // and marks them done.
+  void LeadGroup();
+  // Runs `group` on the writer in as few transactions as it takes; returns
+  // the sync sequence of the last COMMIT, 0 when none committed.
+  uint64_t RunGroup(const std::vector<QueuedWrite*>& group);
 
   // Runs `body(reader)` on a pooled reader. Single statements need nothing
   // more; bodies that read several times open a Transaction::kRead.
@@ -653,11 +725,12 @@ class SqliteStore final : public Store {
   // Deletes the tasks of a project marked deleted, then the project row.
   Status PurgeProject(int64_t id);
 
-  std::mutex write_mu_;
+  std::mutex write_mu_;  // the writer connection: a group, or an exclusive write
   std::unique_ptr<Connection> writer_;
-  std::shared_ptr<CommitGroup> batch_;  // the open batch, if any
-  // Writers about to take write_mu_; read to decide whether to hand a batch on.
-  std::atomic<int> waiting_writers_{0};
+  WalSync wal_sync_;
+  std::mutex queue_mu_;
+  std::deque<QueuedWrite*> queue_;  // writes not yet taken into a group
+  bool leading_ = false;            // a thread leads; set while queue_ is not empty
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
@@ -669,19 +742,23 @@ class SqliteStore final : public Store {
 // destruction; every other write of the store waits meanwhile.
 class ExclusiveWrite {
  public:
-  ExclusiveWrite(std::unique_lock<std::mutex> lock, Connection* conn, Transaction txn)
-      : lock_(std::move(lock)), conn_(conn), txn_(std::move(txn)) {}
+  ExclusiveWrite(std::unique_lock<std::mutex> lock, Connection* conn, WalSync* sync,
+                 Transaction txn)
+      : lock_(std::move(lock)), conn_(conn), sync_(sync), txn_(std::move(txn)) {}
   ExclusiveWrite(ExclusiveWrite&&) = default;
   ~ExclusiveWrite() { Finish(); }
 
   bool open() const { return txn_.has_value(); }
   Connection& conn() { return *conn_; }
 
-  // Statements of the transaction must be released before.
+  // Statements of the transaction must be released before. Returns once
+  // the commit is synced to disk.
   Status Commit() {
     Status status = txn_->Commit();
+    const uint64_t seq = status.ok() ? sync_->Committed() : 0;
     Finish();
-    return status;
+    if (!status.ok()) return status;
+    return sync_->SyncTo(seq);
   }
 
  private:
@@ -697,6 +774,7 @@ class ExclusiveWrite {
 
   std::unique_lock<std::mutex> lock_;
   Connection* conn_;
+  WalSync* sync_;
   std::optional<Transaction> txn_;
 };
 
@@ -943,14 +1021,20 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path,
   if (journal != "wal") {
     return Status::Internal("cannot use WAL mode on " + path + " (journal mode: " + journal + ")");
   }
-  // FULL syncs the WAL on every commit. With NORMAL, WAL mode syncs only at
-  // checkpoints, so a power loss can drop transactions we already reported
-  // as done: a saved annotation would silently vanish.
+  // FULL syncs the WAL on every commit, inside COMMIT, while the writer is
+  // held. The migrations run so; then the writer switches to NORMAL (WAL
+  // mode then syncs only at checkpoints) and every write syncs the WAL
+  // itself after letting the next group in (WalSync). Without that sync a
+  // power loss could drop transactions already reported as done.
   PLUMB_RETURN_IF_ERROR(w.Exec("PRAGMA synchronous = FULL"));
   PLUMB_RETURN_IF_ERROR(w.Exec("PRAGMA foreign_keys = ON"));
   PLUMB_RETURN_IF_ERROR(
       w.Exec("PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes)));
   PLUMB_RETURN_IF_ERROR(ApplyMigrations(w));
+  // The WAL exists once the writer has read the database in WAL mode.
+  PLUMB_RETURN_IF_ERROR(
+      store->wal_sync_.Open(sqlite3_filename_wal(sqlite3_db_filename(w.handle(), "main"))));
+  PLUMB_RETURN_IF_ERROR(w.Exec("PRAGMA synchronous = NORMAL"));
 
   const int readers = std::max(1, options.reader_connections);
   for (int i = 0; i < readers; ++i) {
@@ -1312,11 +1396,104 @@ Result<std::vector<TaskStateCount>> SqliteStore::CountTasksByState() {
 
 // --- tasks -----------------------------------------------------------------------
 
+void SqliteStore::RunQueued(QueuedWrite& write) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back(&write);
+    if (!leading_) {
+      leading_ = true;
+      write.state.store(kLead, std::memory_order_relaxed);
+    }
+  }
+  while (true) {
+    const uint32_t state = write.state.load(std::memory_order_acquire);
+    if (state == kDone) return;
+    if (state == kLead) {
+      // This write is at the head of queue_, so the group taken holds it.
+      LeadGroup();
+      continue;
+    }
+    FutexWait(write.state, kQueued);
+  }
+}
+
+void SqliteStore::LeadGroup() {
+  std::vector<QueuedWrite*> group;
+  std::unique_lock<std::mutex> write_lock(write_mu_);
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    const size_t n = std::min(queue_.size(), static_cast<size_t>(kMaxBatchOps));
+    group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  const uint64_t seq = RunGroup(group);
+  // The writes queued meanwhile run while this group's sync goes on.
+  QueuedWrite* next = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (queue_.empty()) {
+      leading_ = false;
+    } else {
+      next = queue_.front();
+    }
+  }
+  write_lock.unlock();
+  if (next != nullptr) {
+    next->state.store(kLead, std::memory_order_release);
+    FutexWake(next->state);
+  }
+  const Status synced = seq == 0 ? Status::Ok() : wal_sync_.SyncTo(seq);
+  for (QueuedWrite* w : group) {
+    if (w->outcome.ok() && !synced.ok()) w->outcome = synced;
+    // Once kDone is seen the write's owner may return and free it.
+    w->state.store(kDone, std::memory_order_release);
+    FutexWake(w->state);
+  }
+}
+
+// A write that fails before changing a row (not found, a conflict: every
+// check comes before the first change) just returns its error. One that
+// fails after changing rows cannot be undone alone without a SAVEPOINT per
+// write, whose page copies cost about as much as the write itself; so the
+// transaction is rolled back, and the group's earlier writes in it fail
+// too (none of them was reported done). The rest start a new transaction.
+uint64_t SqliteStore::RunGroup(const std::vector<QueuedWrite*>& group) {
+  sqlite3* db = writer_->handle();
+  uint64_t seq = 0;
+  size_t i = 0;
+  while (i < group.size()) {
+    const size_t first = i;
+    Status outcome = writer_->Run("BEGIN IMMEDIATE");
+    if (!outcome.ok()) {
+      for (; i < group.size(); ++i) group[i]->outcome = outcome;
+      break;
+    }
+    for (; i < group.size(); ++i) {
+      const int64_t changes = sqlite3_total_changes64(db);
+      Status status = group[i]->run(group[i]->call, *writer_);
+      if (!status.ok() && sqlite3_total_changes64(db) != changes) (void)writer_->Run("ROLLBACK");
+      if (sqlite3_get_autocommit(db)) {
+        // The transaction is gone, rolled back above or by SQLite itself
+        // (I/O error, disk full): its earlier writes too.
+        outcome = Status::Internal("a write failed part way, and its batch of writes with it: " +
+                                   (status.ok() ? std::string(sqlite3_errmsg(db)) : status.message()));
+        ++i;
+        break;
+      }
+    }
+    if (outcome.ok()) outcome = writer_->Run("COMMIT");
+    if (outcome.ok()) {
+      seq = wal_sync_.Committed();
+    } else if (!sqlite3_get_autocommit(db)) {
+      (void)writer_->Run("ROLLBACK");
+    }
+    for (size_t j = first; j < i; ++j) group[j]->outcome = outcome;
+  }
+  return seq;
+}
+
 Result<ExclusiveWrite> SqliteStore::BeginExclusiveWrite() {
   std::unique_lock<std::mutex> lock(write_mu_);
-  // A batch handed on by a write is waiting for a COMMIT; give it one before
-  // the connection is taken.
-  if (batch_ != nullptr) FinishBatch(writer_->Run("COMMIT"));
   Connection& c = *writer_;
   PLUMB_RETURN_IF_ERROR(c.Exec("PRAGMA cache_size = -" + std::to_string(kImportCacheKiB)));
   auto txn = Transaction::Begin(c, Transaction::Kind::kImmediate);
@@ -1324,7 +1501,7 @@ Result<ExclusiveWrite> SqliteStore::BeginExclusiveWrite() {
     (void)c.Exec("PRAGMA cache_size = -" + std::to_string(kWriterCacheKiB));
     return txn.status();
   }
-  return ExclusiveWrite(std::move(lock), &c, std::move(txn).value());
+  return ExclusiveWrite(std::move(lock), &c, &wal_sync_, std::move(txn).value());
 }
 
 // A snapshot writes a row per label: it takes the writer alone, with the

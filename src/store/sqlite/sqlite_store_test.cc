@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -124,6 +125,35 @@ TEST_F(SqliteStoreTest, UnopenablePathIsInternal) {
   auto store = OpenSqliteStore("/nonexistent-dir/for/sure/plumb.db");
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kInternal);
+}
+
+// The writer commits with synchronous=NORMAL and syncs the WAL itself
+// before a write returns. A WAL file that is no longer the one SQLite
+// writes (here: unlinked under it) cannot be synced, so the write must not
+// be reported done: without the sync it would return OK and be lost on a
+// power cut.
+TEST_F(SqliteStoreTest, AWriteReturnsOnlyAfterTheWalItWroteIsSynced) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
+  Project p = Ok(store->CreateProject(
+      {.name = "p", .schema_json = "{}", .settings = {1, 60}, .created_by = owner.id}, 1));
+  {
+    auto writer = Ok(store->BeginImport(p.id, 1));
+    Ok(writer->Add({.data_json = "{}"}));
+    Ok(writer->Commit());
+  }
+  ASSERT_EQ(Ok(store->CountTasks(p.id)).total, 1);
+  ASSERT_EQ(::unlink((path_ + "-wal").c_str()), 0);
+
+  auto user = store->CreateUser("second", "h", Role::kAnnotator, 1);
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.status().code(), StatusCode::kInternal);
+  EXPECT_NE(user.status().message().find("-wal"), std::string::npos) << user.status().ToString();
+  auto writer = Ok(store->BeginImport(p.id, 1));
+  Ok(writer->Add({.data_json = "{}"}));
+  Status imported = writer->Commit().status();
+  EXPECT_EQ(imported.code(), StatusCode::kInternal) << imported.ToString();
 }
 
 // Fills a project with tasks in every state, annotations, revisions, a skip
