@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -282,11 +283,18 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
   stream.socket().close(ec);
 }
 
-awaitable<void> Listen(tcp::acceptor& acceptor, ServerState& state) {
+// Accepts connections and hands them round-robin to the io contexts, each run
+// by one thread: a connection's handlers then never need a strand, and no
+// single io thread carries every connection's reads and writes (with one
+// shared context, one thread ended up doing nearly all of them).
+awaitable<void> Listen(tcp::acceptor& acceptor, ServerState& state,
+                       const std::vector<std::unique_ptr<asio::io_context>>& io) {
+  size_t next = 0;
   for (;;) {
     beast::error_code ec;
+    asio::io_context& target = *io[next++ % io.size()];
     tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(acceptor.get_executor()), asio::redirect_error(use_awaitable, ec));
+        target.get_executor(), asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || state.stopping) co_return;
       spdlog::warn("accept: {}", ec.message());
@@ -304,7 +312,15 @@ awaitable<void> Listen(tcp::acceptor& acceptor, ServerState& state) {
 
 Status RunServer(const ServerOptions& options, const Services& services,
                  const std::function<void(uint16_t)>& on_listening) {
-  asio::io_context ioc(options.io_threads);
+  std::vector<std::unique_ptr<asio::io_context>> io;
+  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+    io.push_back(std::make_unique<asio::io_context>(1));
+  }
+  asio::io_context& ioc = *io[0];
+  // Keeps every context running while it has no connection yet; released
+  // at shutdown so each returns once its connections have ended.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
+  for (auto& context : io) idle_guards.push_back(asio::make_work_guard(*context));
   asio::thread_pool workers(static_cast<size_t>(options.worker_threads));
   ServerState state{options, services, workers};
 
@@ -331,13 +347,16 @@ Status RunServer(const ServerOptions& options, const Services& services,
     beast::error_code ignored;
     acceptor.close(ignored);
     state.connections.CloseIdle();
+    for (auto& guard : idle_guards) guard.reset();
   });
 
-  asio::co_spawn(ioc, Listen(acceptor, state), asio::detached);
+  asio::co_spawn(ioc, Listen(acceptor, state, io), asio::detached);
   if (on_listening) on_listening(port);
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < options.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  for (size_t i = 1; i < io.size(); ++i) {
+    threads.emplace_back([context = io[i].get()] { context->run(); });
+  }
   ioc.run();
   for (auto& t : threads) t.join();
   workers.join();
