@@ -89,6 +89,13 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr int kWriterCacheKiB = 16 * 1024;
 constexpr int kReaderCacheKiB = 8 * 1024;
 constexpr int kImportCacheKiB = 64 * 1024;
+// The writer reads through a memory map: it is the only connection that
+// commits, so its map stays valid. Readers do not: a reader that begins a
+// read after another connection's commit unmaps the whole database
+// (sqlite3PagerSharedLock), and each munmap in a process of many threads
+// is a TLB shootdown on every core; under 64 annotators that cost more than
+// the few pread calls a lookup takes from the OS page cache.
+constexpr int64_t kWriterMmapBytes = 1LL << 30;
 // After a checkpoint, a WAL larger than this (e.g. after a big import) is
 // truncated rather than kept at its peak size.
 constexpr int64_t kWalSizeLimitBytes = 64 * 1024 * 1024;
@@ -998,16 +1005,16 @@ class SqliteLoader final : public DatabaseLoader {
   Status failed_;
 };
 
-Status ConfigureConnection(Connection& c, int cache_kib) {
+// `mmap` says whether the connection reads the database through a memory
+// map (see kWriterMmapBytes).
+Status ConfigureConnection(Connection& c, int cache_kib, bool mmap) {
   sqlite3_extended_result_codes(c.handle(), 1);
   PLUMB_RETURN_IF_ERROR(c.Exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs)));
   // Savepoint journals and sort spills stay in memory: on disk they cost a
   // file create and delete per write under load.
   PLUMB_RETURN_IF_ERROR(c.Exec("PRAGMA temp_store = MEMORY"));
-  // WAL discards a connection's page cache whenever another connection
-  // commits; memory-mapped reads come from the OS page cache instead, so a
-  // reader after each submit does not start cold.
-  PLUMB_RETURN_IF_ERROR(c.Exec("PRAGMA mmap_size = 1073741824"));
+  PLUMB_RETURN_IF_ERROR(
+      c.Exec("PRAGMA mmap_size = " + std::to_string(mmap ? kWriterMmapBytes : 0)));
   return c.Exec("PRAGMA cache_size = -" + std::to_string(cache_kib));
 }
 
@@ -1016,7 +1023,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path,
   auto store = std::make_unique<SqliteStore>();
   PLUMB_ASSIGN_OR_RETURN(store->writer_, Connection::Open(path, Connection::Mode::kReadWrite));
   Connection& w = *store->writer_;
-  PLUMB_RETURN_IF_ERROR(ConfigureConnection(w, kWriterCacheKiB));
+  PLUMB_RETURN_IF_ERROR(ConfigureConnection(w, kWriterCacheKiB, /*mmap=*/true));
   PLUMB_ASSIGN_OR_RETURN(std::string journal, w.QueryText("PRAGMA journal_mode = WAL"));
   if (journal != "wal") {
     return Status::Internal("cannot use WAL mode on " + path + " (journal mode: " + journal + ")");
@@ -1040,7 +1047,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path,
   for (int i = 0; i < readers; ++i) {
     PLUMB_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
                            Connection::Open(path, Connection::Mode::kReadOnly));
-    PLUMB_RETURN_IF_ERROR(ConfigureConnection(*reader, kReaderCacheKiB));
+    PLUMB_RETURN_IF_ERROR(ConfigureConnection(*reader, kReaderCacheKiB, /*mmap=*/false));
     store->idle_readers_.push_back(std::move(reader));
   }
   // Finish deletions an earlier process did not get to complete.
