@@ -185,6 +185,10 @@ TEST_P(StoreConformanceTest, RevisionsRecordTheInstructionsVersionAndCountersKee
 TEST_P(StoreConformanceTest, OutdatedTasksAreListedAndSentBackAsRework) {
   Project p = AddProject(/*overlap=*/1);
   User mia = AddUser("mia", Role::kManager), ann = AddUser("ann"), rev = AddUser("rev");
+  // Events are stored only for a subscriber.
+  Ok(store().CreateWebhook(
+      {.project_id = p.id, .url = "http://127.0.0.1:9/hook", .events = {"review.rejected"}}, "k",
+      kT0));
   std::vector<int64_t> ids = AddTasks(p.id, 4);
   // Tasks 0 and 1 are done under version 0, task 2 waits in review, task 3
   // is done under version 1.

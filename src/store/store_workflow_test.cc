@@ -87,6 +87,36 @@ TEST_P(StoreConformanceTest, ACompletedTaskGetsItsFinalLabelAndATaskCompletedEve
   EXPECT_TRUE(Ok(store().ClaimDueDeliveries(kT0 + 20, 10, 60'000)).empty());
 }
 
+// Nothing reads an event but its deliveries, so an event no webhook of the
+// project subscribes to is not stored at all.
+TEST_P(StoreConformanceTest, AnEventIsStoredOnlyWhenAWebhookSubscribesToIt) {
+  Project quiet = AddProject(/*overlap=*/1), hooked = AddProject(/*overlap=*/1);
+  User ann = AddUser("ann");
+  Store::Webhook hook;
+  hook.project_id = hooked.id;
+  hook.url = "http://127.0.0.1:9/hook";
+  hook.events = {"review.rejected", "task.completed"};
+  Ok(store().CreateWebhook(hook, "k", kT0));
+  hook.events = {"review.rejected"};
+  Ok(store().CreateWebhook(hook, "k", kT0));
+  for (const Project& p : {quiet, hooked}) {
+    AddTasks(p.id, 1);
+    auto claim = ClaimNext(p.id, ann.id);
+    ASSERT_TRUE(claim);
+    Ok(SubmitWith(store(), *claim, "[1]", nullptr, kT0 + 5));
+    EXPECT_EQ(Ok(store().GetTask(claim->task.id)).state, TaskState::kDone);
+  }
+  std::vector<std::string> stored;  // the project of each event
+  for (const DumpedRow& row : DumpAll(store())) {
+    if (row.table == "events") stored.push_back(row.values[1].value_or(""));
+  }
+  EXPECT_EQ(stored, std::vector<std::string>{std::to_string(hooked.id)})
+      << "one task.completed event, of the project whose webhook takes it";
+  auto due = Ok(store().ClaimDueDeliveries(kT0 + 10, 10, 60'000));
+  ASSERT_EQ(due.size(), 1u) << "only the first webhook subscribes to task.completed";
+  EXPECT_EQ(due[0].event_type, "task.completed");
+}
+
 TEST_P(StoreConformanceTest, TheCompletionHookSeesEveryCountingAnnotationAndRoutesTheTask) {
   Project p = AddProject(/*overlap=*/2);
   User a = AddUser("a"), b = AddUser("b");

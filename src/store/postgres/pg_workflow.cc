@@ -58,14 +58,24 @@ struct Callback {
   std::string url;
   std::string secret;
 };
+// An event is stored only when it has a receiver (a webhook of the project
+// subscribed to its type, or the batch's callback), as on SQLite: nothing
+// reads an event but its deliveries. `data()` builds the event's JSON.
+template <typename DataFn>
 Status WriteEvent(PgConnection& c, int64_t project_id, std::string_view type,
-                  std::optional<int64_t> task_id, std::optional<int64_t> batch_id,
-                  const std::string& data_json, const std::optional<Callback>& callback,
-                  int64_t now_ms) {
+                  std::optional<int64_t> task_id, std::optional<int64_t> batch_id, DataFn&& data,
+                  const std::optional<Callback>& callback, int64_t now_ms) {
+  if (!callback || callback->url.empty()) {
+    PLUMB_ASSIGN_OR_RETURN(PgResult subscribed,
+                           c.Query("SELECT 1 FROM webhooks w WHERE w.project_id = $1"
+                                   " AND $2 = ANY (string_to_array(w.events, ',')) LIMIT 1",
+                                   project_id, type));
+    if (subscribed.empty()) return Status::Ok();
+  }
   PLUMB_ASSIGN_OR_RETURN(PgResult event,
                          c.Query("INSERT INTO events (project_id, type, task_id, batch_id, data,"
                                  " created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                                 project_id, type, task_id, batch_id, data_json, now_ms));
+                                 project_id, type, task_id, batch_id, data(), now_ms));
   const int64_t event_id = event.front().Int(0);
   PLUMB_RETURN_IF_ERROR(
       c.Query("INSERT INTO deliveries (event_id, webhook_id, url, secret, next_attempt_at)"
@@ -87,7 +97,8 @@ Status WriteEvent(PgConnection& c, int64_t project_id, std::string_view type,
 // counter, and batch.completed when it was the batch's last task.
 Status TaskDone(PgConnection& c, const Task& task, const FinalLabel& label, int64_t now_ms) {
   PLUMB_RETURN_IF_ERROR(WriteEvent(c, task.project_id, "task.completed", task.id, task.batch_id,
-                                   TaskCompletedData(task, label), std::nullopt, now_ms));
+                                   [&] { return TaskCompletedData(task, label); }, std::nullopt,
+                                   now_ms));
   if (!task.batch_id) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(
       PgResult b,
@@ -99,7 +110,7 @@ Status TaskDone(PgConnection& c, const Task& task, const FinalLabel& label, int6
   const PgRow row = b.front();
   if (row.Int(0) != row.Int(1)) return Status::Ok();
   return WriteEvent(c, task.project_id, "batch.completed", std::nullopt, task.batch_id,
-                    BatchCompletedData(*task.batch_id, row.Int(1)),
+                    [&] { return BatchCompletedData(*task.batch_id, row.Int(1)); },
                     Callback{*task.batch_id, row.Text(2), row.Text(3)}, now_ms);
 }
 
@@ -272,7 +283,8 @@ Status WriteCompletionDisagreements(PgConnection& c, const Task& task,
 Status WriteReviewRejected(PgConnection& c, const Task& task, int64_t reviewer_id,
                            std::string_view comment, int64_t now_ms) {
   return WriteEvent(c, task.project_id, "review.rejected", task.id, task.batch_id,
-                    ReviewRejectedData(task.id, reviewer_id, comment), std::nullopt, now_ms);
+                    [&] { return ReviewRejectedData(task.id, reviewer_id, comment); }, std::nullopt,
+                    now_ms);
 }
 
 // --- running statistics ----------------------------------------------------------------
@@ -378,8 +390,8 @@ Status CompleteTask(PgConnection& c, const Task& task, const ProjectSettings& se
 
 Status WritePlainEvent(PgConnection& c, int64_t project_id, std::string_view type,
                        const std::string& data_json, int64_t now_ms) {
-  return WriteEvent(c, project_id, type, std::nullopt, std::nullopt, data_json, std::nullopt,
-                    now_ms);
+  return WriteEvent(c, project_id, type, std::nullopt, std::nullopt, [&] { return data_json; },
+                    std::nullopt, now_ms);
 }
 
 Status GradeGolden(PgConnection& c, int64_t task_id, int64_t project_id, const Revision& rev,
@@ -624,7 +636,8 @@ Status PgStore::RecordReview(const Review& review, int64_t now_ms) {
                                 .status());
       PLUMB_RETURN_IF_ERROR(WriteEvent(
           c, project_id, "review.rejected", task.id, task.batch_id,
-          ReviewRejectedData(task.id, review.reviewer_id, review.comment), std::nullopt, now_ms));
+          [&] { return ReviewRejectedData(task.id, review.reviewer_id, review.comment); },
+          std::nullopt, now_ms));
       return counters.Flush(c);
     }
     // A task SendToReview took from done was counted done (with its labels

@@ -38,17 +38,30 @@ struct Callback {
   std::string secret;
 };
 
+// An event is stored only when it has a receiver (a webhook of the project
+// subscribed to its type, or the batch's callback): nothing reads an event
+// but its deliveries, and a submit that completes a task should not pay for
+// rows no one reads. `data()` builds the event's JSON.
+template <typename DataFn>
 Status WriteEvent(Connection& c, int64_t project_id, std::string_view type,
                   std::optional<int64_t> task_id, std::optional<int64_t> batch_id,
-                  const std::string& data, const std::optional<Callback>& callback,
-                  int64_t now_ms) {
+                  DataFn&& data, const std::optional<Callback>& callback, int64_t now_ms) {
+  if (!callback || callback->url.empty()) {
+    PLUMB_ASSIGN_OR_RETURN(Statement s,
+                           c.Prepare("SELECT 1 FROM webhooks WHERE project_id = ?1"
+                                     " AND instr(',' || events || ',', ',' || ?2 || ',') > 0"
+                                     " LIMIT 1"));
+    s.BindAll(project_id, type);
+    PLUMB_ASSIGN_OR_RETURN(bool subscribed, s.Step());
+    if (!subscribed) return Status::Ok();
+  }
   int64_t event_id = 0;
   {
     PLUMB_ASSIGN_OR_RETURN(
         Statement s,
         c.Prepare("INSERT INTO events (project_id, type, task_id, batch_id, data, created_at)"
                   " VALUES (?, ?, ?, ?, ?, ?) RETURNING id"));
-    s.BindAll(project_id, type, task_id, batch_id, data, now_ms);
+    s.BindAll(project_id, type, task_id, batch_id, data(), now_ms);
     PLUMB_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Internal("event insert returned no id");
     event_id = s.Int(0);
@@ -76,7 +89,8 @@ Status WriteEvent(Connection& c, int64_t project_id, std::string_view type,
 // (with batch.completed for the batch's last task).
 Status OnTaskDone(Connection& c, const Task& task, const FinalLabel& label, int64_t now_ms) {
   PLUMB_RETURN_IF_ERROR(WriteEvent(c, task.project_id, "task.completed", task.id, task.batch_id,
-                                   TaskCompletedData(task, label), std::nullopt, now_ms));
+                                   [&] { return TaskCompletedData(task, label); }, std::nullopt,
+                                   now_ms));
   if (!task.batch_id) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(
       Statement s,
@@ -90,7 +104,7 @@ Status OnTaskDone(Connection& c, const Task& task, const FinalLabel& label, int6
   Callback callback{*task.batch_id, s.Text(2), s.Text(3)};
   s.Reset();
   return WriteEvent(c, task.project_id, "batch.completed", std::nullopt, task.batch_id,
-                    BatchCompletedData(*task.batch_id, total), callback, now_ms);
+                    [&] { return BatchCompletedData(*task.batch_id, total); }, callback, now_ms);
 }
 
 Status UpsertFinalLabel(Connection& c, const FinalLabel& label) {
@@ -161,7 +175,8 @@ Store::Webhook ReadWebhook(const Statement& r) {
 Status WriteReviewRejected(Connection& c, const Task& task, int64_t reviewer_id,
                            std::string_view comment, int64_t now_ms) {
   return WriteEvent(c, task.project_id, "review.rejected", task.id, task.batch_id,
-                    ReviewRejectedData(task.id, reviewer_id, comment), std::nullopt, now_ms);
+                    [&] { return ReviewRejectedData(task.id, reviewer_id, comment); }, std::nullopt,
+                    now_ms);
 }
 
 Status CompleteTask(Connection& c, const Task& task, const ProjectSettings& settings,
@@ -276,8 +291,8 @@ Status CheckPause(Connection& c, int64_t project_id, int64_t user_id, const Paus
   if (!data) return Status::Ok();
   PLUMB_ASSIGN_OR_RETURN(bool paused, PauseLabeler(c, project_id, user_id, *data, now_ms));
   if (!paused) return Status::Ok();
-  return WriteEvent(c, project_id, "labeler.paused", std::nullopt, std::nullopt, *data,
-                    std::nullopt, now_ms);
+  return WriteEvent(c, project_id, "labeler.paused", std::nullopt, std::nullopt,
+                    [&] { return *data; }, std::nullopt, now_ms);
 }
 
 }  // namespace
@@ -624,9 +639,10 @@ Status RecordReview(Connection& c, const Store::Review& review, int64_t now_ms) 
         Statement s, c.Prepare("UPDATE tasks SET state = 1, rejected_count = ?, open_slots = 0"
                                " WHERE id = ?"));
     PLUMB_RETURN_IF_ERROR(s.BindAll(rejected, task.id).Run());
-    return WriteEvent(c, task.project_id, "review.rejected", task.id, task.batch_id,
-                      ReviewRejectedData(task.id, review.reviewer_id, review.comment), std::nullopt,
-                      now_ms);
+    return WriteEvent(
+        c, task.project_id, "review.rejected", task.id, task.batch_id,
+        [&] { return ReviewRejectedData(task.id, review.reviewer_id, review.comment); },
+        std::nullopt, now_ms);
   }
   PLUMB_ASSIGN_OR_RETURN(std::optional<FinalLabel> label, LoadFinalLabel(c, task.id));
   if (!label) label = FinalLabel{task.id, "[]", "", "single", 1, std::nullopt, now_ms};
