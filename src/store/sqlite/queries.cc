@@ -57,6 +57,16 @@ Status ReturnLeaseSlot(Connection& c, int64_t task_id, int32_t overlap) {
 // Runs in the claim's transaction, so a claim never sees a slot held by a
 // lease that has run out.
 Status ReleaseExpiredLeases(Connection& c, int64_t project_id, int32_t overlap, int64_t now_ms) {
+  {
+    // Almost every claim finds nothing to release: a read of the index says
+    // so for a third of what the UPDATE costs when it matches no row.
+    PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM leases INDEXED BY leases_expiry"
+                                                  " WHERE project_id = ? AND active = 1"
+                                                  " AND expires_at <= ? LIMIT 1"));
+    s.BindAll(project_id, now_ms);
+    PLUMB_ASSIGN_OR_RETURN(bool expired, s.Step());
+    if (!expired) return Status::Ok();
+  }
   std::vector<int64_t> task_ids;
   {
     PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("UPDATE leases SET active = 0"
