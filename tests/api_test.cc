@@ -4,11 +4,14 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <string>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -146,6 +149,22 @@ TEST_P(ApiTest, LoginProjectImportNextSubmitExport) {
   auto csv = manager.Get(P(project, "/export?format=csv"));
   EXPECT_NE(csv.body.find("negative"), std::string::npos);
   EXPECT_EQ(csv.headers["content-disposition"].find("attachment"), 0u);
+}
+
+// The io and handler threads run under SCHED_BATCH (server.cc says why).
+TEST_P(ApiTest, TheServersThreadsRunUnderBatchScheduling) {
+  int batch = 0, threads = 0;
+  const std::string dir = "/proc/" + std::to_string(server_.pid()) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const pid_t tid = std::stoi(entry.path().filename().string());
+    const int policy = sched_getscheduler(tid);
+    if (policy < 0) continue;  // the thread ended meanwhile
+    ++threads;
+    if (policy == SCHED_BATCH) ++batch;
+  }
+  // 48 handler threads and 2 io threads by default; other threads of the
+  // process (webhooks, the prediction runner) may start before the server.
+  EXPECT_GE(batch, 50) << threads << " threads";
 }
 
 TEST_P(ApiTest, ErrorsAreJsonWithTheRightStatus) {

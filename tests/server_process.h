@@ -70,6 +70,7 @@ class ServerProcess {
   int Signal(int signal) const;
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& db_path() const { return db_; }  // the --db location
   std::string log() const;  // what the server printed so far
   const std::string& dir() const { return dir_; }
