@@ -114,6 +114,9 @@ void WebhookDeliverer::Wake() {
   {
     std::lock_guard lock(mu_);
     wake_ = true;
+    // Every submit wakes; between passes (min_pass_interval) the wake only
+    // needs recording, and a notify would just wake the loop to sleep again.
+    if (!awaits_wake_) return;
   }
   cv_.notify_all();
 }
@@ -132,7 +135,9 @@ void WebhookDeliverer::Loop() {
     // Wakes that come sooner gather for the next pass.
     cv_.wait_until(lock, started + options_.min_pass_interval, [this] { return stop_; });
     if (stop_) return;
+    awaits_wake_ = true;
     cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || wake_; });
+    awaits_wake_ = false;
     wake_ = false;
     if (stop_) return;
   }

@@ -141,6 +141,7 @@ class WebhookDeliverer {
   std::condition_variable cv_;
   bool stop_ = false;                  // guarded by mu_
   bool wake_ = false;                  // guarded by mu_
+  bool awaits_wake_ = false;           // guarded by mu_: Loop waits for a Wake
   std::atomic<bool> stopping_{false};  // read by senders between deliveries
   std::thread thread_;
 };
