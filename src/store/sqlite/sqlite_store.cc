@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -687,15 +688,25 @@ class SqliteStore final : public Store {
     struct Call {
       Body& body;
       std::optional<R> result;
-    } call{body, std::nullopt};
+      std::exception_ptr thrown;
+    } call{body, std::nullopt, nullptr};
     QueuedWrite write;
     write.call = &call;
+    // The body may run on the leader's thread: what it throws is caught
+    // there (the group goes on, and is rolled back if the body had changed
+    // rows) and thrown again here, on the caller's own.
     write.run = [](void* p, Connection& writer) -> Status {
       Call& c = *static_cast<Call*>(p);
-      c.result.emplace(c.body(writer));
+      try {
+        c.result.emplace(c.body(writer));
+      } catch (...) {
+        c.thrown = std::current_exception();
+        return Status::Internal("a write threw an exception");
+      }
       return StatusOf(*c.result);
     };
     RunQueued(write);
+    if (call.thrown) std::rethrow_exception(call.thrown);
     if (!call.result) return R(write.outcome);  // the group failed before it ran
     if (!call.result->ok() || write.outcome.ok()) return std::move(*call.result);
     return R(write.outcome);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -154,6 +155,42 @@ TEST_F(SqliteStoreTest, AWriteReturnsOnlyAfterTheWalItWroteIsSynced) {
   Ok(writer->Add({.data_json = "{}"}));
   Status imported = writer->Commit().status();
   EXPECT_EQ(imported.code(), StatusCode::kInternal) << imported.ToString();
+}
+
+// A write's body may run on another caller's thread (the group's leader).
+// What it throws still reaches its own caller, its changes are rolled back,
+// and the store goes on taking writes.
+TEST_F(SqliteStoreTest, AWriteThatThrowsThrowsToItsCallerAndLeavesTheStoreWorking) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
+  User ann = Ok(store->CreateUser("ann", "h", Role::kAnnotator, 1));
+  Project p = Ok(store->CreateProject(
+      {.name = "p", .schema_json = "{}", .settings = {1, 60}, .created_by = owner.id}, 1));
+  {
+    auto writer = Ok(store->BeginImport(p.id, 1));
+    for (int i = 0; i < 2; ++i) Ok(writer->Add({.data_json = "{}"}));
+    Ok(writer->Commit());
+  }
+  RevisionHooks throwing;
+  throwing.complete = [](const CompletionInput&) -> Result<Completion> {
+    throw std::runtime_error("hook failed");
+  };
+  auto claim = Ok(store->ClaimNextTask(p.id, ann.id, 2));
+  ASSERT_TRUE(claim);
+  NewRevision rev{.task_id = claim->task.id,
+                  .user_id = ann.id,
+                  .lease_id = claim->lease.id,
+                  .result_json = "[]",
+                  .hooks = &throwing};
+  EXPECT_THROW((void)store->AppendRevision(rev, 3), std::runtime_error);
+  EXPECT_EQ(Ok(store->GetTask(claim->task.id)).state, TaskState::kNew)
+      << "the annotation the hook was called for was rolled back";
+  EXPECT_TRUE(Ok(store->ListRevisions(claim->task.id, std::nullopt)).empty());
+
+  rev.hooks = nullptr;
+  Ok(store->AppendRevision(rev, 4));
+  EXPECT_EQ(Ok(store->GetTask(claim->task.id)).state, TaskState::kDone);
 }
 
 // Fills a project with tasks in every state, annotations, revisions, a skip
