@@ -104,7 +104,7 @@ struct ServerOptions {
   int io_threads = 2;
   // Handlers block on the database (a commit waits for fsync); enough of them
   // lets the store batch concurrent commits into one sync. 48 measured best
-  // for 64 annotators on two cores (bench/README.md); 16 did 15% fewer.
+  // for 64 annotators on two cores (bench/README.md); 16 did 20% fewer.
   int worker_threads = 48;
   uint64_t max_body_bytes = 1 << 20;             // JSON API bodies
   uint64_t max_upload_bytes = 2ull << 30;         // streamed imports
