@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -107,6 +108,8 @@ constexpr int kPurgeBatch = 2000;
 // Writes per group commit. Each adds its own run time (~0.1 ms for a claim)
 // to the wait of the batch's first write.
 constexpr int kMaxBatchOps = 32;
+// API tokens whose user is kept in memory (about 200 bytes each).
+constexpr size_t kCachedTokens = 10'000;
 
 const Status& StatusOf(const Status& status) { return status; }
 template <typename T>
@@ -750,6 +753,9 @@ class SqliteStore final : public Store {
   std::deque<QueuedWrite*> queue_;  // writes not yet taken into a group
   bool leading_ = false;            // a thread leads; set while queue_ is not empty
 
+  std::mutex token_mu_;
+  std::unordered_map<std::string, User> token_users_;  // by secret hash; see UserForApiToken
+
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
@@ -1189,18 +1195,33 @@ Result<int64_t> SqliteStore::CreateApiToken(std::string_view secret_hash, int64_
   });
 }
 
+// No method of the store changes or removes a token or a user, so a token,
+// once found, names the same user for good: found ones are kept in memory,
+// which takes a read (~6% of a busy server's CPU) off every API call. A
+// method that revokes tokens or changes or removes users must clear
+// token_users_. Unknown tokens are not kept: another process or server may
+// create them at any time.
 Result<User> SqliteStore::UserForApiToken(std::string_view secret_hash) {
-  return Read([&](Connection& c) -> Result<User> {
+  std::string key(secret_hash);
+  {
+    std::lock_guard<std::mutex> lock(token_mu_);
+    if (auto it = token_users_.find(key); it != token_users_.end()) return it->second;
+  }
+  PLUMB_ASSIGN_OR_RETURN(User user, Read([&](Connection& c) -> Result<User> {
     PLUMB_ASSIGN_OR_RETURN(
         Statement s,
         c.Prepare("SELECT " PLUMB_USER_COLS " FROM api_tokens k JOIN users u ON u.id = k.user_id"
                   " WHERE k.secret_hash = ?"));
     s.Bind(secret_hash);
-    PLUMB_ASSIGN_OR_RETURN(auto user,
+    PLUMB_ASSIGN_OR_RETURN(auto found,
                            QueryOptional(s, [](const Statement& r) { return ReadUser(r, 0); }));
-    if (!user) return Status::Unauthenticated("unknown API token");
-    return *user;
-  });
+    if (!found) return Status::Unauthenticated("unknown API token");
+    return *found;
+  }));
+  std::lock_guard<std::mutex> lock(token_mu_);
+  if (token_users_.size() >= kCachedTokens) token_users_.clear();
+  token_users_.emplace(std::move(key), user);
+  return user;
 }
 
 // --- projects ------------------------------------------------------------------

@@ -193,6 +193,25 @@ TEST_F(SqliteStoreTest, AWriteThatThrowsThrowsToItsCallerAndLeavesTheStoreWorkin
   EXPECT_EQ(Ok(store->GetTask(claim->task.id)).state, TaskState::kDone);
 }
 
+// Found tokens are kept in memory; unknown ones are not, so a token that
+// another process (here: a second store on the file) creates later works.
+TEST_F(SqliteStoreTest, ATokenUnknownAtFirstIsFoundOnceAnotherProcessCreatesIt) {
+  auto store = OpenStore();
+  auto other = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_NE(other, nullptr);
+  User ann = Ok(store->CreateUser("ann", "h", Role::kAnnotator, 1));
+  EXPECT_EQ(store->UserForApiToken("hash-1").status().code(), StatusCode::kUnauthenticated);
+  Ok(other->CreateApiToken("hash-1", ann.id, "t", 2));
+  for (int i = 0; i < 2; ++i) {
+    User found = Ok(store->UserForApiToken("hash-1"));
+    EXPECT_EQ(found.id, ann.id);
+    EXPECT_EQ(found.username, "ann");
+    EXPECT_EQ(found.role, Role::kAnnotator);
+  }
+  EXPECT_EQ(store->UserForApiToken("hash-2").status().code(), StatusCode::kUnauthenticated);
+}
+
 // Fills a project with tasks in every state, annotations, revisions, a skip
 // and live leases.
 int64_t AddBusyProject(Store& store, int64_t owner_id, const std::string& tag) {
