@@ -96,6 +96,40 @@ TEST_P(HandlersTest, NextReplyMatchesTheTaskView) {
   EXPECT_TRUE(n["lease"]["expires_at"].is_string());
 }
 
+// The submit reply is written by hand too; it must be the revision as the
+// annotation history shows it, also for a result and a username with
+// escapes, and media.
+TEST_P(HandlersTest, SubmitReplyMatchesTheRevisionHistory) {
+  Reply created = Call("mia", "POST", "/api/v1/projects",
+                       R"({"name":"p","schema":{"controls":[)"
+                       R"({"name":"c","type":"choice","source":"text","labels":["a \"b\" 東","c"]}]}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string project =
+      "/api/v1/projects/" + std::to_string(json::parse(created.body)["id"].get<int64_t>());
+  ASSERT_EQ(Call("mia", "POST", project + "/tasks", R"({"data":{"text":"t"}})",
+                 "application/x-ndjson")
+                .status,
+            201);
+  ASSERT_EQ(Call("mia", "POST", project + "/members", json{{"user_id", ids_["ann"]}}.dump()).status,
+            204);
+  json n = json::parse(Call("ann", "POST", project + "/next").body);
+  const std::string task = "/api/v1/tasks/" + std::to_string(n["task"]["id"].get<int64_t>());
+  Reply submitted =
+      Call("ann", "POST", task + "/annotations",
+           json{{"lease_id", n["lease"]["id"]},
+                {"result", {{{"control", "c"}, {"type", "choice"}, {"values", {"a \"b\" 東"}}}}},
+                {"lead_time_ms", 1234},
+                {"media", {{"width", 640}, {"height", 480}}}}
+               .dump());
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  json history = json::parse(Call("ann", "GET", task + "/annotations").body);
+  ASSERT_EQ(history["items"].size(), 1u);
+  EXPECT_EQ(json::parse(submitted.body), json({{"annotation", history["items"][0]}}));
+  EXPECT_EQ(history["items"][0]["lead_time_ms"], 1234);
+  EXPECT_EQ(history["items"][0]["annotator"]["username"], "ann");
+  EXPECT_EQ(history["items"][0]["media"]["width"], 640);
+}
+
 // deadline_soon and the near-deadline gauge follow the clock: a task turns
 // "soon" once its deadline is within the project's warning window.
 TEST_P(HandlersTest, DeadlineSoonFollowsTheClock) {

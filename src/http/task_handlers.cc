@@ -91,6 +91,43 @@ std::string NextReplyBody(const workflow::NextTask& n, const TaskView& view) {
   return out;
 }
 
+// The submit reply, written out directly as NextReplyBody is: the same
+// fields as RevisionJson, with the stored result and media (compact JSON,
+// validated when submitted) spliced in rather than parsed and serialized
+// again.
+std::string SubmitReplyBody(const Revision& r) {
+  std::string out;
+  out.reserve(r.result_json.size() + r.media_json.size() + 320);
+  out += R"({"annotation":{"id":)";
+  out += std::to_string(r.id);
+  out += R"(,"annotation_id":)";
+  out += std::to_string(r.annotation_id);
+  out += R"(,"task_id":)";
+  out += std::to_string(r.task_id);
+  out += R"(,"revision":)";
+  out += std::to_string(r.revision);
+  out += R"(,"annotator":{"id":)";
+  out += std::to_string(r.user_id);
+  out += R"(,"username":)";
+  out += json(r.username).dump(-1, ' ', false, json::error_handler_t::replace);
+  out += R"(},"result":)";
+  out += r.result_json.empty() ? "null" : r.result_json;
+  out += R"(,"media":)";
+  out += r.media_json.empty() ? "null" : r.media_json;
+  out += R"(,"lead_time_ms":)";
+  out += std::to_string(r.lead_time_ms);
+  out += R"(,"source":)";
+  out += json(RevisionSourceName(r.source)).dump();
+  out += R"(,"parent_id":)";
+  out += r.parent_id ? std::to_string(*r.parent_id) : "null";
+  out += R"(,"created_at":")";
+  out += FormatIsoTime(r.created_at_ms);
+  out += R"(","instructions_version":)";
+  out += std::to_string(r.instructions_version);
+  out += "}}";
+  return out;
+}
+
 Reply Next(Ctx& ctx) {
   auto project = LoadProject(ctx, ctx.ids[0]);
   if (!project.ok()) return ErrorReply(project.status());
@@ -164,7 +201,10 @@ Reply Submit(Ctx& ctx) {
   if (!revision.ok()) return ErrorReply(revision.status());
   if (ctx.services.events_written) ctx.services.events_written();
   NotifyIfAccepted(ctx, loaded->second.id, loaded->first.id);
-  return JsonReply(201, {{"annotation", RevisionJson(*revision)}});
+  Reply reply;
+  reply.status = 201;
+  reply.body = SubmitReplyBody(*revision);
+  return reply;
 }
 
 Reply Skip(Ctx& ctx) {
