@@ -631,8 +631,7 @@ void PredictionRunner::DrainTrains(int64_t before_ms) {
     if (!page->empty()) spdlog::info("ml: telling backends of {} labels left queued", page->size());
     for (const store::TrainQueueItem& item : *page) {
       if (stopping_) return;
-      RunSideCall({SideCall::Kind::kAccepted, item.project_id, item.task_id});
-      ForgetTrain(item.project_id, item.task_id);
+      RunSide({SideCall::Kind::kAccepted, item.project_id, item.task_id});
     }
     if (page->size() < static_cast<size_t>(kPage)) return;
   }

@@ -128,6 +128,18 @@ TEST_F(SqliteStoreTest, UnopenablePathIsInternal) {
   EXPECT_EQ(store.status().code(), StatusCode::kInternal);
 }
 
+// A project of `tasks` tasks with empty data, each to be labeled `overlap`
+// times.
+Project AddPlainProject(Store& store, int64_t owner_id, const std::string& name, int32_t overlap,
+                        int tasks) {
+  Project p = Ok(store.CreateProject(
+      {.name = name, .schema_json = "{}", .settings = {overlap, 60}, .created_by = owner_id}, 1));
+  auto writer = Ok(store.BeginImport(p.id, 1));
+  for (int i = 0; i < tasks; ++i) Ok(writer->Add({.data_json = "{}"}));
+  Ok(writer->Commit());
+  return p;
+}
+
 // The writer commits with synchronous=NORMAL and syncs the WAL itself
 // before a write returns. A WAL file that is no longer the one SQLite
 // writes (here: unlinked under it) cannot be synced, so the write must not
@@ -137,13 +149,7 @@ TEST_F(SqliteStoreTest, AWriteReturnsOnlyAfterTheWalItWroteIsSynced) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
-  Project p = Ok(store->CreateProject(
-      {.name = "p", .schema_json = "{}", .settings = {1, 60}, .created_by = owner.id}, 1));
-  {
-    auto writer = Ok(store->BeginImport(p.id, 1));
-    Ok(writer->Add({.data_json = "{}"}));
-    Ok(writer->Commit());
-  }
+  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/1);
   ASSERT_EQ(Ok(store->CountTasks(p.id)).total, 1);
   ASSERT_EQ(::unlink((path_ + "-wal").c_str()), 0);
 
@@ -165,13 +171,7 @@ TEST_F(SqliteStoreTest, AWriteThatThrowsThrowsToItsCallerAndLeavesTheStoreWorkin
   ASSERT_NE(store, nullptr);
   User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
   User ann = Ok(store->CreateUser("ann", "h", Role::kAnnotator, 1));
-  Project p = Ok(store->CreateProject(
-      {.name = "p", .schema_json = "{}", .settings = {1, 60}, .created_by = owner.id}, 1));
-  {
-    auto writer = Ok(store->BeginImport(p.id, 1));
-    for (int i = 0; i < 2; ++i) Ok(writer->Add({.data_json = "{}"}));
-    Ok(writer->Commit());
-  }
+  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/2);
   RevisionHooks throwing;
   throwing.complete = [](const CompletionInput&) -> Result<Completion> {
     throw std::runtime_error("hook failed");
@@ -215,13 +215,7 @@ TEST_F(SqliteStoreTest, ATokenUnknownAtFirstIsFoundOnceAnotherProcessCreatesIt) 
 // Fills a project with tasks in every state, annotations, revisions, a skip
 // and live leases.
 int64_t AddBusyProject(Store& store, int64_t owner_id, const std::string& tag) {
-  Project p = Ok(store.CreateProject(
-      {.name = tag, .schema_json = "{}", .settings = {2, 60}, .created_by = owner_id}, 1));
-  {
-    auto writer = Ok(store.BeginImport(p.id, 1));
-    for (int i = 0; i < 10'000; ++i) Ok(writer->Add({.data_json = "{}"}));
-    Ok(writer->Commit());
-  }
+  Project p = AddPlainProject(store, owner_id, tag, /*overlap=*/2, /*tasks=*/10'000);
   for (int u = 0; u < 3; ++u) {
     User user = Ok(store.CreateUser(tag + std::to_string(u), "h", Role::kAnnotator, 1));
     Ok(store.AddMember(p.id, user.id));
