@@ -555,8 +555,6 @@ void PredictionRunner::CheckHealth(int64_t backend_id) {
 }
 
 void PredictionRunner::NotifyAccepted(int64_t project_id, int64_t task_id) {
-  Status kept = store_.QueueTrain(project_id, task_id, clock_.NowMs());
-  if (!kept.ok()) spdlog::warn("ml: train queue of task {}: {}", task_id, kept.ToString());
   {
     std::lock_guard lock(mu_);
     if (side_.size() >= options_.max_side_queue) {

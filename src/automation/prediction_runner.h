@@ -106,9 +106,11 @@ class PredictionRunner {
 
   // Non-blocking, thread-safe: queue a health check (Label Studio backends
   // also get /setup) or the train notification of a task's accepted label.
-  // Dropped, with a log line, when the side queue is full; an accepted
-  // label is also kept in the store's train queue until its backends were
-  // told, so the next start tells them of those a stop or a full queue left.
+  // Dropped, with a log line, when the side queue is full. An accepted
+  // label is in the store's train queue already (the write that accepted it
+  // queued it: NewRevision::queue_train) and stays there until its backends
+  // were told, so the next start tells them of those a stop or a full queue
+  // left.
   void CheckHealth(int64_t backend_id);
   void NotifyAccepted(int64_t project_id, int64_t task_id);
   // Whether NotifyAccepted has anything to do for the project: an accepted

@@ -99,6 +99,10 @@ Result<int64_t> BodyId(const nlohmann::json& body, const char* key);
 Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name,
                                         int64_t min, int64_t max);
 
+// Whether the project's accepted labels go to backends that learn: a submit
+// or review decision then queues its task for them in its own transaction
+// (workflow::Submission::queue_train).
+bool LearnsFromAccepted(Ctx& ctx, int64_t project_id);
 // Tells the ML runner (if any) that a task of the project may have just
 // accepted a label (a submit, a review decision): when it is done, backends
 // that train are told. Non-blocking.

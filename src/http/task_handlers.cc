@@ -196,6 +196,7 @@ Reply Submit(Ctx& ctx) {
   if (submission.idempotency_key.size() > 200) {
     return ErrorReply(Status::InvalidArgument("Idempotency-Key is too long", "Idempotency-Key"));
   }
+  submission.queue_train = LearnsFromAccepted(ctx, loaded->second.id);
   workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
   auto revision = queue.Submit(loaded->second, loaded->first, ctx.user, submission);
   if (!revision.ok()) return ErrorReply(revision.status());

@@ -174,6 +174,7 @@ Result<Reply> Review(Ctx& ctx) {
       !request.annotation_id) {
     return Status::InvalidArgument("resolve needs a result or an annotation_id", "result");
   }
+  request.queue_train = LearnsFromAccepted(ctx, project.id);
   workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
   PLUMB_RETURN_IF_ERROR(queue.Decide(project, task, ctx.user, request));
   if (ctx.services.events_written) ctx.services.events_written();

@@ -326,6 +326,10 @@ struct NewRevision {
   // When set and this revision writes a new golden grade, the ongoing check
   // runs in its transaction; a pause writes a labeler.paused event.
   std::optional<PauseRule> pause;
+  // When set and the task is done once this revision is in, the task joins
+  // the train queue (QueueTrain) in the revision's transaction: a stop
+  // between the two cannot lose the accepted label for the learners.
+  bool queue_train = false;
 };
 
 struct Progress {
@@ -875,6 +879,9 @@ class Store {
     Decision decision = Decision::kAccept;
     std::string comment;
     std::optional<GoldenAnswer> label;  // kFix, kResolve: result and media, validated
+    // As NewRevision::queue_train: the task joins the train queue in the
+    // review's transaction when it is done after it.
+    bool queue_train = false;
   };
   virtual Status RecordReview(const Review& review, int64_t now_ms) = 0;
   struct ReviewNote {
@@ -1156,7 +1163,8 @@ class Store {
   virtual Status DeleteSpanPrelabeler(int64_t project_id) = 0;
 
   // The train queue: accepted labels the project's learning backends are
-  // still to be told of, kept so a restart tells them. Queueing a task
+  // still to be told of, kept so a restart tells them. A revision or review
+  // with queue_train queues its task in its own transaction. Queueing a task
   // already queued changes nothing; Pending is oldest first, of those
   // queued before `queued_before_ms`.
   virtual Status QueueTrain(int64_t project_id, int64_t task_id, int64_t now_ms) = 0;

@@ -3,6 +3,7 @@
 // workforces and routing, batches, events and deliveries.
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <thread>
@@ -41,14 +42,24 @@ struct RecordingHooks {
 };
 
 Result<Revision> SubmitWith(Store& store, const Claim& claim, const std::string& result,
-                            const RevisionHooks* hooks, int64_t now_ms = kT0) {
+                            const RevisionHooks* hooks, int64_t now_ms = kT0,
+                            bool queue_train = false) {
   NewRevision rev;
   rev.task_id = claim.task.id;
   rev.user_id = claim.lease.user_id;
   rev.lease_id = claim.lease.id;
   rev.result_json = result;
   rev.hooks = hooks;
+  rev.queue_train = queue_train;
   return store.AppendRevision(rev, now_ms);
+}
+
+std::vector<int64_t> QueuedTasks(Store& store) {
+  std::vector<int64_t> ids;
+  for (const TrainQueueItem& item : Ok(store.PendingTrains(INT64_MAX, 100))) {
+    ids.push_back(item.task_id);
+  }
+  return ids;
 }
 
 }  // namespace
@@ -141,6 +152,60 @@ TEST_P(StoreConformanceTest, TheCompletionHookSeesEveryCountingAnnotationAndRout
   EXPECT_DOUBLE_EQ(labels[0].agreement, 0.5);
   TaskCounts counts = Ok(store().CountTasks(p.id));
   EXPECT_EQ(counts.adjudicating, 1);
+}
+
+// queue_train puts the task in the train queue in the write's own
+// transaction, and only once the write leaves it done: not for the first of
+// two annotations, not on the way to review; the accepting review does. Without queue_train nothing is queued.
+TEST_P(StoreConformanceTest, AWriteWithQueueTrainQueuesItsTaskWhenItLeavesItDone) {
+  Project p = AddProject(/*overlap=*/2);
+  User a = AddUser("a"), b = AddUser("b"), rev = AddUser("rev", Role::kReviewer);
+  auto ids = AddTasks(p.id, 3);
+  constexpr bool kQueue = true;
+
+  auto ca = ClaimNext(p.id, a.id), cb = ClaimNext(p.id, b.id);
+  ASSERT_TRUE(ca && cb);
+  ASSERT_EQ(ca->task.id, ids[0]);
+  Ok(SubmitWith(store(), *ca, "[1]", nullptr, kT0, kQueue));
+  EXPECT_TRUE(QueuedTasks(store()).empty()) << "one of two annotations: not done";
+  Ok(SubmitWith(store(), *cb, "[1]", nullptr, kT0, kQueue));
+  ASSERT_EQ(Ok(store().GetTask(ids[0])).state, TaskState::kDone);
+  EXPECT_EQ(QueuedTasks(store()), std::vector<int64_t>{ids[0]});
+  // A task queued again stays queued once.
+  Ok(SubmitWith(store(), *cb, "[2]", nullptr, kT0 + 1, kQueue));
+  EXPECT_EQ(QueuedTasks(store()), std::vector<int64_t>{ids[0]});
+
+  // Done without queue_train: not queued.
+  ca = ClaimNext(p.id, a.id);
+  cb = ClaimNext(p.id, b.id);
+  ASSERT_TRUE(ca && cb);
+  ASSERT_EQ(ca->task.id, ids[1]);
+  Ok(SubmitWith(store(), *ca, "[1]", nullptr));
+  Ok(SubmitWith(store(), *cb, "[1]", nullptr));
+  ASSERT_EQ(Ok(store().GetTask(ids[1])).state, TaskState::kDone);
+  EXPECT_EQ(QueuedTasks(store()), std::vector<int64_t>{ids[0]});
+
+  // Sent to review: queued when the reviewer accepts, not before.
+  RecordingHooks to_review;
+  to_review.state = TaskState::kReviewing;
+  ca = ClaimNext(p.id, a.id);
+  cb = ClaimNext(p.id, b.id);
+  ASSERT_TRUE(ca && cb);
+  ASSERT_EQ(ca->task.id, ids[2]);
+  Ok(SubmitWith(store(), *ca, "[1]", &to_review.hooks, kT0, kQueue));
+  Ok(SubmitWith(store(), *cb, "[1]", &to_review.hooks, kT0, kQueue));
+  ASSERT_EQ(Ok(store().GetTask(ids[2])).state, TaskState::kReviewing);
+  EXPECT_EQ(QueuedTasks(store()), std::vector<int64_t>{ids[0]});
+  auto review = Ok(store().ClaimReviewTask(p.id, rev.id, TaskState::kReviewing, kT0));
+  ASSERT_TRUE(review);
+  ASSERT_EQ(review->task.id, ids[2]);
+  Ok(store().RecordReview({.task_id = ids[2],
+                           .reviewer_id = rev.id,
+                           .lease_id = review->lease.id,
+                           .decision = Store::Decision::kAccept,
+                           .queue_train = kQueue},
+                          kT0 + 1));
+  EXPECT_EQ(QueuedTasks(store()), (std::vector<int64_t>{ids[0], ids[2]}));
 }
 
 TEST_P(StoreConformanceTest, AReviewerAcceptsFixesOrRejectsAndRejectedWorkComesBack) {

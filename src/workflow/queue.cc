@@ -311,6 +311,7 @@ Result<Revision> Queue::Submit(const Project& project, const Task& task, const U
     return out;
   };
   store::NewRevision revision;
+  revision.queue_train = submission.queue_train;
   if (!task.golden) {
     // The store records this only when the revision starts an annotation.
     PLUMB_ASSIGN_OR_RETURN(std::vector<store::Prediction> predictions,
@@ -380,6 +381,7 @@ Status Queue::Decide(const Project& project, const Task& task, const User& revie
   review.lease_id = request.lease_id;
   review.decision = request.decision;
   review.comment = request.comment;
+  review.queue_train = request.queue_train;
   if (request.decision == Decision::kFix || request.decision == Decision::kResolve) {
     std::string result_json = request.result_json;
     std::string media_json = request.media_json;

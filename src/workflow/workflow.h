@@ -50,6 +50,9 @@ struct ReviewRequest {
   std::string result_json;  // kFix, kResolve: the final label ("" with annotation_id)
   std::string media_json;
   std::optional<int64_t> annotation_id;  // kResolve: take this annotation's result
+  // The project has backends that learn: a task done after the decision
+  // joins the train queue in its transaction (store::Store::Review).
+  bool queue_train = false;
 };
 
 struct Submission {
@@ -61,6 +64,8 @@ struct Submission {
   // The prediction the editor started from (`task.prelabel.id` of next);
   // nullopt: the task's newest prediction, which next shows, if any.
   std::optional<int64_t> prelabel_id;
+  // As ReviewRequest::queue_train, for a task done once the revision is in.
+  bool queue_train = false;
 };
 
 // The Dawid–Skene fit of a project's single-choice controls (docs/analytics.md).

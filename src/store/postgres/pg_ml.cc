@@ -297,6 +297,15 @@ Status PgStore::DeleteSpanPrelabeler(int64_t project_id) {
   });
 }
 
+Status QueueTrainIfDone(PgConnection& c, int64_t task_id, int64_t now_ms) {
+  return c
+      .Query("INSERT INTO train_queue (project_id, task_id, queued_at)"
+             " SELECT project_id, id, $1 FROM tasks WHERE id = $2 AND state = $3"
+             " ON CONFLICT DO NOTHING",
+             now_ms, task_id, TaskState::kDone)
+      .status();
+}
+
 Status PgStore::QueueTrain(int64_t project_id, int64_t task_id, int64_t now_ms) {
   return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
     return c

@@ -1359,7 +1359,7 @@ Result<int64_t> ReviseOwnAnnotation(PgConnection& c, const NewRevision& rev, con
 Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms) {
   PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(rev.result_json, "result"));
   PLUMB_RETURN_IF_ERROR(CheckJsonbStorable(rev.media_json, "media"));
-  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<Revision> {
+  auto append = [&](PgConnection& c) -> Result<Revision> {
     int64_t project_id = 0;
     {
       PLUMB_ASSIGN_OR_RETURN(PgResult r,
@@ -1463,6 +1463,11 @@ Result<Revision> PgStore::AppendRevision(const NewRevision& rev, int64_t now_ms)
     }
     PLUMB_RETURN_IF_ERROR(counters.Flush(c));
     return LoadRevision(c, id);
+  };
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Result<Revision> {
+    PLUMB_ASSIGN_OR_RETURN(Revision revision, append(c));
+    if (rev.queue_train) PLUMB_RETURN_IF_ERROR(QueueTrainIfDone(c, rev.task_id, now_ms));
+    return revision;
   });
 }
 

@@ -80,6 +80,9 @@ class StatBatch {
 // (NewRevision::track_prelabel), in the submit's transaction (pg_ml.cc).
 Status RecordPrelabelUse(PgConnection& c, int64_t project_id, const NewRevision& rev,
                          int64_t revision_id, StatBatch& counters, int64_t now_ms);
+// Queues the task for training (as Store::QueueTrain) if it is done, in the
+// caller's transaction: NewRevision/Review::queue_train (pg_ml.cc).
+Status QueueTrainIfDone(PgConnection& c, int64_t task_id, int64_t now_ms);
 
 
 // --- completion (pg_workflow.cc) ---------------------------------------------------

@@ -572,7 +572,7 @@ Status PgStore::RecordReview(const Review& review, int64_t now_ms) {
   }
   const std::string not_yours = "review lease " + std::to_string(review.lease_id) +
                                 " is not yours for task " + std::to_string(review.task_id);
-  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+  auto record = [&](PgConnection& c) -> Status {
     PLUMB_ASSIGN_OR_RETURN(
         PgResult r, c.Query("SELECT project_id FROM review_leases WHERE id = $1", review.lease_id));
     if (r.empty()) return Status::Conflict(not_yours);
@@ -667,6 +667,10 @@ Status PgStore::RecordReview(const Review& review, int64_t now_ms) {
     task.state = TaskState::kDone;
     PLUMB_RETURN_IF_ERROR(TaskDone(c, task, *label, now_ms));
     return counters.Flush(c);
+  };
+  return Transact(Mode::kWrite, [&](PgConnection& c) -> Status {
+    PLUMB_RETURN_IF_ERROR(record(c));
+    return review.queue_train ? QueueTrainIfDone(c, review.task_id, now_ms) : Status::Ok();
   });
 }
 

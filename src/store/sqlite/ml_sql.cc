@@ -278,6 +278,14 @@ Status QueueTrain(Connection& c, int64_t project_id, int64_t task_id, int64_t no
   return s.BindAll(now_ms, task_id, project_id).Run();
 }
 
+Status QueueTrainIfDone(Connection& c, int64_t task_id, int64_t now_ms) {
+  PLUMB_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("INSERT INTO train_queue (project_id, task_id, queued_at)"
+                                   " SELECT project_id, id, ? FROM tasks"
+                                   " WHERE id = ? AND state = ? ON CONFLICT DO NOTHING"));
+  return s.BindAll(now_ms, task_id, TaskState::kDone).Run();
+}
+
 Result<std::vector<TrainQueueItem>> PendingTrains(Connection& c, int64_t queued_before_ms,
                                                   int32_t limit) {
   PLUMB_ASSIGN_OR_RETURN(Statement s,

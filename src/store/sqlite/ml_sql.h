@@ -41,6 +41,8 @@ Result<std::optional<SpanPrelabelerRow>> GetSpanPrelabeler(Connection& c, int64_
 Status PutSpanPrelabeler(Connection& c, const SpanPrelabelerRow& row);
 Status DeleteSpanPrelabeler(Connection& c, int64_t project_id);
 Status QueueTrain(Connection& c, int64_t project_id, int64_t task_id, int64_t now_ms);
+// Queues the task (as QueueTrain) if it is done; in the caller's transaction.
+Status QueueTrainIfDone(Connection& c, int64_t task_id, int64_t now_ms);
 Result<std::vector<TrainQueueItem>> PendingTrains(Connection& c, int64_t queued_before_ms,
                                                   int32_t limit);
 Status DeleteTrain(Connection& c, int64_t project_id, int64_t task_id);

@@ -435,7 +435,10 @@ class SqliteStore final : public Store {
     return Write([&](Connection& c) { return ClaimReview(c, project_id, user_id, stage, now_ms); });
   }
   Status RecordReview(const Review& review, int64_t now_ms) override {
-    return Write([&](Connection& c) { return sqlite::RecordReview(c, review, now_ms); });
+    return Write([&](Connection& c) -> Status {
+      PLUMB_RETURN_IF_ERROR(sqlite::RecordReview(c, review, now_ms));
+      return review.queue_train ? QueueTrainIfDone(c, review.task_id, now_ms) : Status::Ok();
+    });
   }
   Result<std::vector<ReviewNote>> ListReviews(int64_t task_id) override {
     return Read([&](Connection& c) { return sqlite::ListReviews(c, task_id); });
@@ -1802,7 +1805,7 @@ Result<std::optional<Lease>> SqliteStore::FindLiveLease(int64_t task_id, int64_t
 
 
 Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now_ms) {
-  return Write([&](Connection& c) -> Result<Revision> {
+  auto append = [&](Connection& c) -> Result<Revision> {
     if (!rev.idempotency_key.empty()) {
       PLUMB_ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT id FROM revisions"
                                                     " WHERE user_id = ? AND idempotency_key = ?"));
@@ -1896,6 +1899,11 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
           CompleteTask(c, task, settings, rev.hooks, /*after_rework=*/false, now_ms));
     }
     return LoadRevision(c, id);
+  };
+  return Write([&](Connection& c) -> Result<Revision> {
+    PLUMB_ASSIGN_OR_RETURN(Revision revision, append(c));
+    if (rev.queue_train) PLUMB_RETURN_IF_ERROR(QueueTrainIfDone(c, rev.task_id, now_ms));
+    return revision;
   });
 }
 
