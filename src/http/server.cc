@@ -408,7 +408,7 @@ Status RunServer(const ServerOptions& options, const Services& services,
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
   for (auto& context : io) idle_guards.push_back(asio::make_work_guard(*context));
   asio::thread_pool workers(static_cast<size_t>(options.worker_threads));
-  ServerState state{options, services, workers};
+  ServerState state{options, services, workers, {}, {false}};
 
   tcp::acceptor acceptor(ioc);
   beast::error_code ec;
