@@ -419,14 +419,8 @@ TEST_P(ApiTest, PipelinedRepliesToASlowReaderArriveWholeAndInOrder) {
   for (int i = 0; i < 1000; ++i) tasks.push_back({{"text", std::string(5000, 'a' + i % 26)}});
   ASSERT_EQ(manager.Post(P(project, "/tasks"), tasks.dump(), "application/json").status, 201);
 
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  const int small = 4096;
-  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server_.port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = ConnectLoopback(server_.port(), /*rcvbuf=*/4096);
+  ASSERT_GE(fd, 0);
   const std::vector<int> limits = {1000, 8, 1};
   std::string requests;
   for (int limit : limits) {
@@ -483,12 +477,8 @@ TEST_P(ApiTest, ShutdownLetsAnInFlightRequestFinish) {
                            "Expect: 100-continue\r\n"
                            "Content-Length: " + std::to_string(body.size()) +
                            "\r\nCookie: " + manager.cookie() + "\r\n\r\n";
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server_.port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = ConnectLoopback(server_.port());
+  ASSERT_GE(fd, 0);
   // With Expect: 100-continue the server says when it has checked the
   // headers and is reading the body: from then on the request is in flight.
   ASSERT_EQ(::send(fd, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));

@@ -11,23 +11,30 @@
 
 namespace plumb::test {
 
-HttpResponse Send(uint16_t port, const HttpRequest& request) {
-  HttpResponse response;
+int ConnectLoopback(uint16_t port, int rcvbuf) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return response;
-  // A server that hangs (rather than dies) fails the request after a minute
-  // instead of stalling the test until ctest's own limit.
-  timeval timeout{.tv_sec = 60, .tv_usec = 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  if (fd < 0) return -1;
+  if (rcvbuf != 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return response;
+    return -1;
   }
+  return fd;
+}
+
+HttpResponse Send(uint16_t port, const HttpRequest& request) {
+  HttpResponse response;
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return response;
+  // A server that hangs (rather than dies) fails the request after a minute
+  // instead of stalling the test until ctest's own limit.
+  timeval timeout{.tv_sec = 60, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   std::ostringstream out;
   out << request.method << " " << request.target << " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       << "Connection: close\r\nContent-Length: " << request.body.size() << "\r\n";

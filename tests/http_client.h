@@ -25,4 +25,9 @@ struct HttpRequest {
 // Sends `request` to 127.0.0.1:port. status 0 when the connection failed.
 HttpResponse Send(uint16_t port, const HttpRequest& request);
 
+// A blocking TCP connection to 127.0.0.1:port, for tests that need the
+// bytes on the wire; -1 when it failed. A receive buffer of `rcvbuf` bytes
+// when not 0 (set before connecting, so the window starts small).
+int ConnectLoopback(uint16_t port, int rcvbuf = 0);
+
 }  // namespace plumb::test

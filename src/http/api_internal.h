@@ -101,12 +101,13 @@ Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& n
 
 // Whether the project's accepted labels go to backends that learn: a submit
 // or review decision then queues its task for them in its own transaction
-// (workflow::Submission::queue_train).
+// (workflow::Submission::queue_train) and calls NotifyIfAccepted.
 bool LearnsFromAccepted(Ctx& ctx, int64_t project_id);
-// Tells the ML runner (if any) that a task of the project may have just
-// accepted a label (a submit, a review decision): when it is done, backends
-// that train are told. Non-blocking.
-void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id);
+// After such a write: when the task is done (`state`, when the caller has
+// read it; else the task is read), the ML runner tells the backends that
+// train. Non-blocking.
+void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id,
+                      std::optional<TaskState> state = std::nullopt);
 
 // The result, lead_time_ms and media of a submit body (kInvalidArgument naming the field).
 Result<workflow::Submission> ParseSubmission(const nlohmann::json& body);

@@ -524,13 +524,15 @@ bool LearnsFromAccepted(Ctx& ctx, int64_t project_id) {
   return ctx.services.ml_runner != nullptr && ctx.services.ml_runner->WantsAccepted(project_id);
 }
 
-void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id) {
-  // Most projects have no backend that learns: skip the task read.
-  if (!LearnsFromAccepted(ctx, project_id)) return;
-  Result<Task> task = ctx.services.store->GetTask(task_id);
-  if (task.ok() && task->state == TaskState::kDone) {
-    ctx.services.ml_runner->NotifyAccepted(project_id, task_id);
+void NotifyIfAccepted(Ctx& ctx, int64_t project_id, int64_t task_id,
+                      std::optional<TaskState> state) {
+  if (ctx.services.ml_runner == nullptr) return;
+  if (!state) {
+    Result<Task> task = ctx.services.store->GetTask(task_id);
+    if (!task.ok()) return;
+    state = task->state;
   }
+  if (*state == TaskState::kDone) ctx.services.ml_runner->NotifyAccepted(project_id, task_id);
 }
 
 std::vector<Route> MlRoutes() {

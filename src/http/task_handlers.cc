@@ -201,7 +201,8 @@ Reply Submit(Ctx& ctx) {
   auto revision = queue.Submit(loaded->second, loaded->first, ctx.user, submission);
   if (!revision.ok()) return ErrorReply(revision.status());
   if (ctx.services.events_written) ctx.services.events_written();
-  NotifyIfAccepted(ctx, loaded->second.id, loaded->first.id);
+  // Most projects have no backend that learns: no task read for them.
+  if (submission.queue_train) NotifyIfAccepted(ctx, loaded->second.id, loaded->first.id);
   Reply reply;
   reply.status = 201;
   reply.body = SubmitReplyBody(*revision);

@@ -178,8 +178,8 @@ Result<Reply> Review(Ctx& ctx) {
   workflow::Queue queue(*ctx.services.store, *ctx.services.clock);
   PLUMB_RETURN_IF_ERROR(queue.Decide(project, task, ctx.user, request));
   if (ctx.services.events_written) ctx.services.events_written();
-  NotifyIfAccepted(ctx, project.id, task.id);
   PLUMB_ASSIGN_OR_RETURN(Task updated, ctx.services.store->GetTask(task.id));
+  if (request.queue_train) NotifyIfAccepted(ctx, project.id, task.id, updated.state);
   PLUMB_ASSIGN_OR_RETURN(std::vector<Revision> current,
                          ctx.services.store->CurrentRevisions({task.id}));
   PLUMB_ASSIGN_OR_RETURN(std::optional<FinalLabel> final_label,
