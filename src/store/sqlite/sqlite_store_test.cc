@@ -88,6 +88,19 @@ TEST_F(SqliteStoreTest, OpenAppliesEveryMigrationOnceAndUsesWal) {
   }
 }
 
+// Memory statistics cost a process-wide mutex per allocation (sqlite_db.cc);
+// they stay at zero only if the store turned them off before SQLite started.
+TEST_F(SqliteStoreTest, SqliteKeepsNoMemoryStatistics) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  User user = Ok(store->CreateUser("stats", "hash", Role::kAnnotator, 1));
+  ASSERT_TRUE(store->GetUser(user.id).ok());
+  sqlite3_int64 used = -1, highest = -1;
+  ASSERT_EQ(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &highest, 0), SQLITE_OK);
+  EXPECT_EQ(used, 0);
+  EXPECT_EQ(highest, 0);
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerBuild) {
   ASSERT_NE(OpenStore(), nullptr);
   {
