@@ -371,11 +371,12 @@ awaitable<void> Listen(tcp::acceptor& acceptor, ServerState& state,
 
 // The server's threads run under SCHED_BATCH, which they inherit from the
 // thread that starts them: a thread woken by a commit or a socket then does
-// not preempt the one running, so the thread leading a group of writes
-// (which every other write waits for) keeps its CPU to the end of its time
+// not preempt the one running, which keeps its CPU to the end of its time
 // slice. CPU shares stay as under SCHED_OTHER. Measured: ~7% more
-// next+submit round trips with 64 annotators on two cores. The calling
-// thread's policy is restored when the server returns.
+// next+submit round trips with 64 annotators on two cores. The store's
+// writer and sync threads, started when it opened, keep SCHED_OTHER: every
+// write waits for them, so they may preempt. The calling thread's policy is
+// restored when the server returns.
 class BatchScheduling {
  public:
   BatchScheduling() {

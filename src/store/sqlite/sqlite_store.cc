@@ -5,22 +5,24 @@
 // reads beside it (WAL lets readers see the last commit without blocking the
 // writer). An import holds write_mu_ for the TaskWriter's lifetime.
 //
-// Group commit: a write queues itself, and one thread at a time, the
-// leader, runs every queued write (up to kMaxBatchOps) in one transaction on
-// the writer: the others sleep until their group is done, with no hand-over
-// of the lock from write to write. A write that fails before changing
-// anything leaves the group alone; one that fails after changing rows rolls
-// back the transaction, and the writes it held with it (see RunGroup).
+// Group commit: a write queues itself and sleeps; the store's writer
+// thread runs every queued write (up to kMaxBatchOps) in one transaction on
+// the writer connection, then the next group at once, with no hand-over of
+// the lock from write to write or from group to group. A write that fails
+// before changing anything leaves the group alone; one that fails after
+// changing rows rolls back the transaction, and the writes it held with it
+// (see RunGroup).
 //
 // Durability: the writer runs with synchronous=NORMAL, so a COMMIT only
-// writes the WAL, and the leader syncs the WAL (WalSync) after letting the
-// next leader in: one group's fsync overlaps the next group's work instead
-// of holding the lock. Every write still returns only after a COMMIT that
-// covers it was synced, so durability and read-your-writes are as with one
-// synchronous=FULL transaction per write.
+// writes the WAL, and the store's sync thread syncs the WAL (WalSync) while
+// the writer thread goes on with the next group: one fsync covers every
+// group committed before it started. A write returns only after a COMMIT
+// that covers it was synced, so durability and read-your-writes are as with
+// one synchronous=FULL transaction per write.
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -204,6 +207,7 @@ class ExclusiveWrite;
 class SqliteStore final : public Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const SqliteOptions& options);
+  ~SqliteStore() override { StopThreads(); }
 
   Result<User> CreateUser(std::string_view username, std::string_view password_hash, Role role,
                           int64_t now_ms) override;
@@ -673,7 +677,7 @@ class SqliteStore final : public Store {
     std::unique_ptr<Connection> conn_;
   };
 
-  // One write waiting in queue_ for a leader to run it (see Write).
+  // One write waiting in queue_ for the writer thread to run it (see Write).
   struct QueuedWrite {
     // Runs the caller's body on the writer connection; its result's status.
     Status (*run)(void* call, Connection& writer) = nullptr;
@@ -682,8 +686,7 @@ class SqliteStore final : public Store {
     std::atomic<uint32_t> state{kQueued};  // a futex word
   };
   static constexpr uint32_t kQueued = 0;  // waiting
-  static constexpr uint32_t kLead = 1;    // told to lead the next group
-  static constexpr uint32_t kDone = 2;    // ran, and its group committed or failed
+  static constexpr uint32_t kDone = 1;    // ran, and its group committed and synced, or failed
 
   // Runs `body(writer)` in a transaction shared with the writes queued
   // beside it. Its changes are kept when it returns OK and undone otherwise.
@@ -698,7 +701,7 @@ class SqliteStore final : public Store {
     } call{body, std::nullopt, nullptr};
     QueuedWrite write;
     write.call = &call;
-    // The body may run on the leader's thread: what it throws is caught
+    // The body runs on the writer thread: what it throws is caught
     // there (the group goes on, and is rolled back if the body had changed
     // rows) and thrown again here, on the caller's own.
     write.run = [](void* p, Connection& writer) -> Status {
@@ -718,13 +721,18 @@ class SqliteStore final : public Store {
     return R(write.outcome);
   }
 
-  // Queues `write` and returns when it is done: it either waits for the
-  // group that runs it, or leads groups until its own has run.
+  // Queues `write` for the writer thread and returns when it is done.
   void RunQueued(QueuedWrite& write);
-  // Takes up to kMaxBatchOps writes from the head of queue_ (the leader's
-  // own among them), runs them under write_mu_, hands the lead on, syncs,
-  // and marks them done.
-  void LeadGroup();
+  // The writer thread: takes up to kMaxBatchOps writes from the head of
+  // queue_, runs them under write_mu_ and hands them to the sync thread, as
+  // long as writes come; returns once Stop() was called and queue_ is empty.
+  void WriterLoop();
+  // The sync thread: syncs the WAL for every group committed so far, then
+  // marks their writes done; returns once Stop() was called and none is left.
+  void SyncLoop();
+  // Starts both threads (Open) and stops them after the writes queued.
+  void StartThreads();
+  void StopThreads();
   // Runs `group` on the writer in as few transactions as it takes; returns
   // the sync sequence of the last COMMIT, 0 when none committed.
   uint64_t RunGroup(const std::vector<QueuedWrite*>& group);
@@ -753,8 +761,23 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_;
   WalSync wal_sync_;
   std::mutex queue_mu_;
-  std::deque<QueuedWrite*> queue_;  // writes not yet taken into a group
-  bool leading_ = false;            // a thread leads; set while queue_ is not empty
+  std::condition_variable queue_cv_;  // the writer thread waits here for writes
+  std::deque<QueuedWrite*> queue_;    // writes not yet taken into a group
+  bool writer_idle_ = false;          // the writer thread waits on queue_cv_
+  bool stopping_ = false;             // set by StopThreads
+  // Groups committed and not yet synced, with the sync sequence of each
+  // one's last COMMIT; the sync thread takes them all at once.
+  struct CommittedGroup {
+    uint64_t seq = 0;
+    std::vector<QueuedWrite*> writes;
+  };
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<CommittedGroup> unsynced_;
+  bool syncer_idle_ = false;
+  bool sync_stopping_ = false;
+  std::thread writer_thread_;
+  std::thread sync_thread_;
 
   std::mutex token_mu_;
   std::unordered_map<std::string, User> token_users_;  // by secret hash; see UserForApiToken
@@ -1062,6 +1085,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path,
   PLUMB_RETURN_IF_ERROR(
       store->wal_sync_.Open(sqlite3_filename_wal(sqlite3_db_filename(w.handle(), "main"))));
   PLUMB_RETURN_IF_ERROR(w.Exec("PRAGMA synchronous = NORMAL"));
+  store->StartThreads();
 
   const int readers = std::max(1, options.reader_connections);
   for (int i = 0; i < readers; ++i) {
@@ -1439,57 +1463,107 @@ Result<std::vector<TaskStateCount>> SqliteStore::CountTasksByState() {
 // --- tasks -----------------------------------------------------------------------
 
 void SqliteStore::RunQueued(QueuedWrite& write) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     queue_.push_back(&write);
-    if (!leading_) {
-      leading_ = true;
-      write.state.store(kLead, std::memory_order_relaxed);
-    }
+    wake = writer_idle_;
   }
+  if (wake) queue_cv_.notify_one();
+  while (write.state.load(std::memory_order_acquire) != kDone) FutexWait(write.state, kQueued);
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<QueuedWrite*> group;
   while (true) {
-    const uint32_t state = write.state.load(std::memory_order_acquire);
-    if (state == kDone) return;
-    if (state == kLead) {
-      // This write is at the head of queue_, so the group taken holds it.
-      LeadGroup();
-      continue;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      while (queue_.empty() && !stopping_) {
+        writer_idle_ = true;
+        queue_cv_.wait(lock);
+        writer_idle_ = false;
+      }
+      if (queue_.empty()) return;
+      const size_t n = std::min(queue_.size(), static_cast<size_t>(kMaxBatchOps));
+      group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    FutexWait(write.state, kQueued);
+    uint64_t seq = 0;
+    {
+      std::lock_guard<std::mutex> write_lock(write_mu_);
+      seq = RunGroup(group);
+    }
+    bool wake = false;
+    {
+      // Even a group whose every write failed goes through the sync thread:
+      // its writes are then done in commit order with the rest.
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      unsynced_.push_back(CommittedGroup{seq, std::move(group)});
+      wake = syncer_idle_;
+    }
+    if (wake) sync_cv_.notify_one();
+    group.clear();
   }
 }
 
-void SqliteStore::LeadGroup() {
-  std::vector<QueuedWrite*> group;
-  std::unique_lock<std::mutex> write_lock(write_mu_);
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    const size_t n = std::min(queue_.size(), static_cast<size_t>(kMaxBatchOps));
-    group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-  }
-  const uint64_t seq = RunGroup(group);
-  // The writes queued meanwhile run while this group's sync goes on.
-  QueuedWrite* next = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    if (queue_.empty()) {
-      leading_ = false;
-    } else {
-      next = queue_.front();
+void SqliteStore::SyncLoop() {
+  std::vector<CommittedGroup> batch;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(sync_mu_);
+      while (unsynced_.empty() && !sync_stopping_) {
+        syncer_idle_ = true;
+        sync_cv_.wait(lock);
+        syncer_idle_ = false;
+      }
+      if (unsynced_.empty()) return;
+      batch.swap(unsynced_);
     }
+    uint64_t seq = 0;
+    for (const CommittedGroup& g : batch) seq = std::max(seq, g.seq);
+    const Status synced = seq == 0 ? Status::Ok() : wal_sync_.SyncTo(seq);
+    for (CommittedGroup& g : batch) {
+      for (QueuedWrite* w : g.writes) {
+        if (w->outcome.ok() && !synced.ok()) w->outcome = synced;
+        // Once kDone is seen the write's owner may return and free it.
+        w->state.store(kDone, std::memory_order_release);
+        FutexWake(w->state);
+      }
+    }
+    batch.clear();
   }
-  write_lock.unlock();
-  if (next != nullptr) {
-    next->state.store(kLead, std::memory_order_release);
-    FutexWake(next->state);
+}
+
+void SqliteStore::StartThreads() {
+  // Started before a server lowers its threads to SCHED_BATCH, these two
+  // keep the default policy: woken, they may preempt a handler thread, and
+  // every write waits for them.
+  writer_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "plumb-writer");
+    WriterLoop();
+  });
+  sync_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "plumb-walsync");
+    SyncLoop();
+  });
+}
+
+void SqliteStore::StopThreads() {
+  if (writer_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_one();
+    writer_thread_.join();
   }
-  const Status synced = seq == 0 ? Status::Ok() : wal_sync_.SyncTo(seq);
-  for (QueuedWrite* w : group) {
-    if (w->outcome.ok() && !synced.ok()) w->outcome = synced;
-    // Once kDone is seen the write's owner may return and free it.
-    w->state.store(kDone, std::memory_order_release);
-    FutexWake(w->state);
+  if (sync_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_stopping_ = true;
+    }
+    sync_cv_.notify_one();
+    sync_thread_.join();
   }
 }
 

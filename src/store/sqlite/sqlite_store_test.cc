@@ -1,6 +1,7 @@
 // The conformance suite on SQLite, plus what only the SQLite backend has:
 // migrations, pragmas, query plans, and (disabled by default) speed checks.
 
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -176,7 +177,7 @@ TEST_F(SqliteStoreTest, AWriteReturnsOnlyAfterTheWalItWroteIsSynced) {
   EXPECT_EQ(imported.code(), StatusCode::kInternal) << imported.ToString();
 }
 
-// A write's body may run on another caller's thread (the group's leader).
+// A write's body runs on the store's writer thread, not the caller's.
 // What it throws still reaches its own caller, its changes are rolled back,
 // and the store goes on taking writes.
 TEST_F(SqliteStoreTest, AWriteThatThrowsThrowsToItsCallerAndLeavesTheStoreWorking) {
@@ -203,6 +204,39 @@ TEST_F(SqliteStoreTest, AWriteThatThrowsThrowsToItsCallerAndLeavesTheStoreWorkin
 
   rev.hooks = nullptr;
   Ok(store->AppendRevision(rev, 4));
+  EXPECT_EQ(Ok(store->GetTask(claim->task.id)).state, TaskState::kDone);
+}
+
+// Every write waits for the writer thread, so it keeps the default policy
+// when the threads that call the store (a server's) run under SCHED_BATCH.
+TEST_F(SqliteStoreTest, WritesRunOnTheStoresWriterThreadUnderTheDefaultPolicy) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
+  User ann = Ok(store->CreateUser("ann", "h", Role::kAnnotator, 1));
+  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/1);
+  std::thread::id ran_on;
+  int policy = -1;
+  RevisionHooks recording;
+  recording.complete = [&](const CompletionInput& input) -> Result<Completion> {
+    ran_on = std::this_thread::get_id();
+    policy = sched_getscheduler(0);
+    return DefaultCompletion(input);
+  };
+  sched_param param{};
+  ASSERT_EQ(sched_setscheduler(0, SCHED_BATCH, &param), 0);
+  auto claim = Ok(store->ClaimNextTask(p.id, ann.id, 2));
+  ASSERT_TRUE(claim);
+  Ok(store->AppendRevision({.task_id = claim->task.id,
+                            .user_id = ann.id,
+                            .lease_id = claim->lease.id,
+                            .result_json = "[]",
+                            .hooks = &recording},
+                           3));
+  (void)sched_setscheduler(0, SCHED_OTHER, &param);
+  EXPECT_NE(ran_on, std::thread::id());
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(policy, SCHED_OTHER);
   EXPECT_EQ(Ok(store->GetTask(claim->task.id)).state, TaskState::kDone);
 }
 
