@@ -24,6 +24,7 @@
 #include "http/metrics.h"
 #include "http/request_util.h"
 #include "http/send_now.h"
+#include "http/worker_pool.h"
 
 namespace plumb::http {
 namespace {
@@ -76,7 +77,7 @@ class ConnectionSet {
 struct ServerState {
   const ServerOptions& options;
   const Services& services;
-  asio::thread_pool& workers;
+  WorkerPool& workers;
   ConnectionSet connections;
   std::atomic<bool> stopping{false};
 };
@@ -104,6 +105,29 @@ void FillResponse(Response& res, const Reply& reply, unsigned version, bool keep
   res.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : reply.headers) res.insert(name, value);
   res.keep_alive(keep_alive);
+}
+
+// Runs `fn` on a worker and resumes the awaiting coroutine with its result
+// on the coroutine's own executor (the connection's io thread).
+template <typename F>
+awaitable<std::invoke_result_t<F&>> OnWorkers(WorkerPool& workers, F fn) {
+  using R = std::invoke_result_t<F&>;
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+      [&workers](auto handler, F f) {
+        // The work guard keeps the io context running until the result is
+        // back on it.
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+        workers.Post(Job([handler = std::move(handler), f = std::move(f),
+                          work = std::move(work)]() mutable {
+          R result = f();
+          auto executor = work.get_executor();
+          asio::post(executor, [handler = std::move(handler), result = std::move(result),
+                                work = std::move(work)]() mutable {
+            std::move(handler)(std::move(result));
+          });
+        }));
+      },
+      use_awaitable, std::move(fn));
 }
 
 // Writes `reply` as a Beast response; a file reply is streamed from disk.
@@ -237,9 +261,8 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
           header_parser.content_length() && *header_parser.content_length() > limit;
       Status upload_check;
       if (is_upload && !too_large) {
-        upload_check = co_await asio::co_spawn(
-            state.workers, [&]() -> awaitable<Status> { co_return CheckUpload(state.services, req); },
-            use_awaitable);
+        upload_check =
+            co_await OnWorkers(state.workers, [&] { return CheckUpload(state.services, req); });
       }
       if (!too_large && upload_check.ok() && header[bhttp::field::expect] == "100-continue") {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
@@ -293,21 +316,18 @@ awaitable<void> Session(std::shared_ptr<Connection> conn, ServerState& state) {
       } else if (body_ok) {
         // Handlers block on the database: run them on the worker pool, which
         // also sends a small reply itself.
-        reply = co_await asio::co_spawn(
-            state.workers,
-            [&]() -> awaitable<Reply> {
-              Reply made;
-              try {
-                made = HandleRequest(state.services, req);
-              } catch (const std::exception& e) {
-                spdlog::error("{} {}: unhandled exception: {}", req.method, req.path, e.what());
-                made = ErrorReply(Status::Internal("internal error"));
-              }
-              if (state.stopping) keep_alive = false;
-              sent_now = SendNow(stream.socket().native_handle(), made, version, keep_alive);
-              co_return made;
-            },
-            use_awaitable);
+        reply = co_await OnWorkers(state.workers, [&] {
+          Reply made;
+          try {
+            made = HandleRequest(state.services, req);
+          } catch (const std::exception& e) {
+            spdlog::error("{} {}: unhandled exception: {}", req.method, req.path, e.what());
+            made = ErrorReply(Status::Internal("internal error"));
+          }
+          if (state.stopping) keep_alive = false;
+          sent_now = SendNow(stream.socket().native_handle(), made, version, keep_alive);
+          return made;
+        });
       } else if (state.services.metrics) {
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                           .count();
@@ -408,7 +428,7 @@ Status RunServer(const ServerOptions& options, const Services& services,
   // at shutdown so each returns once its connections have ended.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
   for (auto& context : io) idle_guards.push_back(asio::make_work_guard(*context));
-  asio::thread_pool workers(static_cast<size_t>(options.worker_threads));
+  WorkerPool workers(static_cast<size_t>(options.worker_threads));
   ServerState state{options, services, workers, {}, {false}};
 
   tcp::acceptor acceptor(ioc);
@@ -446,7 +466,7 @@ Status RunServer(const ServerOptions& options, const Services& services,
   }
   ioc.run();
   for (auto& t : threads) t.join();
-  workers.join();
+  workers.Join();
   return Status::Ok();
 }
 

@@ -21,16 +21,13 @@
 // one synchronous=FULL transaction per write.
 
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <climits>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -48,6 +45,7 @@
 #include <vector>
 
 #include "core/core.h"
+#include "core/futex.h"
 #include "store/backend_common.h"
 #include "store/sqlite/analytics_sql.h"
 #include "store/sqlite/bakeoffs_sql.h"
@@ -120,17 +118,6 @@ const Status& StatusOf(const Result<T>& result) {
   return result.status();
 }
 
-// A futex word's wait and wake. std::atomic::wait spins with sched_yield
-// before it sleeps, which on two cores costs the CPU the other threads need.
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
-void FutexWait(std::atomic<uint32_t>& word, uint32_t expected) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr,
-          nullptr, 0);
-}
-void FutexWake(std::atomic<uint32_t>& word) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
-          nullptr, 0);
-}
 
 // Syncs the WAL file for commits made with synchronous=NORMAL. Each commit
 // takes a sequence number; SyncTo(n) returns once an fdatasync that started
