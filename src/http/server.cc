@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -108,22 +109,30 @@ void FillResponse(Response& res, const Reply& reply, unsigned version, bool keep
 }
 
 // Runs `fn` on a worker and resumes the awaiting coroutine with its result
-// on the coroutine's own executor (the connection's io thread).
+// on the coroutine's own executor (the connection's io thread); what `fn`
+// throws is thrown there.
 template <typename F>
 awaitable<std::invoke_result_t<F&>> OnWorkers(WorkerPool& workers, F fn) {
   using R = std::invoke_result_t<F&>;
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                          void(std::exception_ptr, R)>(
       [&workers](auto handler, F f) {
         // The work guard keeps the io context running until the result is
         // back on it.
         auto work = asio::make_work_guard(asio::get_associated_executor(handler));
         workers.Post(Job([handler = std::move(handler), f = std::move(f),
                           work = std::move(work)]() mutable {
-          R result = f();
+          std::exception_ptr error;
+          R result{};
+          try {
+            result = f();
+          } catch (...) {
+            error = std::current_exception();
+          }
           auto executor = work.get_executor();
-          asio::post(executor, [handler = std::move(handler), result = std::move(result),
+          asio::post(executor, [handler = std::move(handler), error, result = std::move(result),
                                 work = std::move(work)]() mutable {
-            std::move(handler)(std::move(result));
+            std::move(handler)(error, std::move(result));
           });
         }));
       },

@@ -118,7 +118,6 @@ const Status& StatusOf(const Result<T>& result) {
   return result.status();
 }
 
-
 // Syncs the WAL file for commits made with synchronous=NORMAL. Each commit
 // takes a sequence number; SyncTo(n) returns once an fdatasync that started
 // after commit n finished, so concurrent callers share one sync.
@@ -712,10 +711,12 @@ class SqliteStore final : public Store {
   void RunQueued(QueuedWrite& write);
   // The writer thread: takes up to kMaxBatchOps writes from the head of
   // queue_, runs them under write_mu_ and hands them to the sync thread, as
-  // long as writes come; returns once Stop() was called and queue_ is empty.
+  // long as writes come; returns once StopThreads() was called and queue_
+  // is empty.
   void WriterLoop();
   // The sync thread: syncs the WAL for every group committed so far, then
-  // marks their writes done; returns once Stop() was called and none is left.
+  // marks their writes done; returns once StopThreads() was called and none
+  // is left.
   void SyncLoop();
   // Starts both threads (Open) and stops them after the writes queued.
   void StartThreads();
