@@ -33,6 +33,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -117,6 +118,52 @@ template <typename T>
 const Status& StatusOf(const Result<T>& result) {
   return result.status();
 }
+
+// A queue that one thread drains (the store's writer and sync threads):
+// Push wakes it only when it waits, Take waits for items, and after Stop a
+// Take that finds the queue empty returns false.
+template <typename T>
+class DrainedQueue {
+ public:
+  void Push(T item) {
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      items_.push_back(std::move(item));
+      wake = waiting_;
+    }
+    if (wake) cv_.notify_one();
+  }
+  // Moves up to `max` items, oldest first, into `out` (emptied first).
+  bool Take(std::vector<T>& out, size_t max) {
+    out.clear();
+    std::unique_lock<std::mutex> lock(mu_);
+    while (items_.empty() && !stopping_) {
+      waiting_ = true;
+      cv_.wait(lock);
+      waiting_ = false;
+    }
+    if (items_.empty()) return false;
+    const auto end = items_.begin() + static_cast<std::ptrdiff_t>(std::min(items_.size(), max));
+    out.assign(std::make_move_iterator(items_.begin()), std::make_move_iterator(end));
+    items_.erase(items_.begin(), end);
+    return true;
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<T> items_;
+  bool waiting_ = false;  // the draining thread waits on cv_
+  bool stopping_ = false;
+};
 
 // Syncs the WAL file for commits made with synchronous=NORMAL. Each commit
 // takes a sequence number; SyncTo(n) returns once an fdatasync that started
@@ -748,22 +795,14 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;  // the writer connection: a group, or an exclusive write
   std::unique_ptr<Connection> writer_;
   WalSync wal_sync_;
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;  // the writer thread waits here for writes
-  std::deque<QueuedWrite*> queue_;    // writes not yet taken into a group
-  bool writer_idle_ = false;          // the writer thread waits on queue_cv_
-  bool stopping_ = false;             // set by StopThreads
+  DrainedQueue<QueuedWrite*> queue_;  // writes not yet taken into a group
   // Groups committed and not yet synced, with the sync sequence of each
   // one's last COMMIT; the sync thread takes them all at once.
   struct CommittedGroup {
     uint64_t seq = 0;
     std::vector<QueuedWrite*> writes;
   };
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  std::vector<CommittedGroup> unsynced_;
-  bool syncer_idle_ = false;
-  bool sync_stopping_ = false;
+  DrainedQueue<CommittedGroup> unsynced_;
   std::thread writer_thread_;
   std::thread sync_thread_;
 
@@ -1451,62 +1490,27 @@ Result<std::vector<TaskStateCount>> SqliteStore::CountTasksByState() {
 // --- tasks -----------------------------------------------------------------------
 
 void SqliteStore::RunQueued(QueuedWrite& write) {
-  bool wake = false;
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    queue_.push_back(&write);
-    wake = writer_idle_;
-  }
-  if (wake) queue_cv_.notify_one();
+  queue_.Push(&write);
   while (write.state.load(std::memory_order_acquire) != kDone) FutexWait(write.state, kQueued);
 }
 
 void SqliteStore::WriterLoop() {
   std::vector<QueuedWrite*> group;
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      while (queue_.empty() && !stopping_) {
-        writer_idle_ = true;
-        queue_cv_.wait(lock);
-        writer_idle_ = false;
-      }
-      if (queue_.empty()) return;
-      const size_t n = std::min(queue_.size(), static_cast<size_t>(kMaxBatchOps));
-      group.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    }
+  while (queue_.Take(group, kMaxBatchOps)) {
     uint64_t seq = 0;
     {
       std::lock_guard<std::mutex> write_lock(write_mu_);
       seq = RunGroup(group);
     }
-    bool wake = false;
-    {
-      // Even a group whose every write failed goes through the sync thread:
-      // its writes are then done in commit order with the rest.
-      std::lock_guard<std::mutex> lock(sync_mu_);
-      unsynced_.push_back(CommittedGroup{seq, std::move(group)});
-      wake = syncer_idle_;
-    }
-    if (wake) sync_cv_.notify_one();
-    group.clear();
+    // Even a group whose every write failed goes through the sync thread:
+    // its writes are then done in commit order with the rest.
+    unsynced_.Push(CommittedGroup{seq, std::move(group)});
   }
 }
 
 void SqliteStore::SyncLoop() {
   std::vector<CommittedGroup> batch;
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(sync_mu_);
-      while (unsynced_.empty() && !sync_stopping_) {
-        syncer_idle_ = true;
-        sync_cv_.wait(lock);
-        syncer_idle_ = false;
-      }
-      if (unsynced_.empty()) return;
-      batch.swap(unsynced_);
-    }
+  while (unsynced_.Take(batch, SIZE_MAX)) {
     uint64_t seq = 0;
     for (const CommittedGroup& g : batch) seq = std::max(seq, g.seq);
     const Status synced = seq == 0 ? Status::Ok() : wal_sync_.SyncTo(seq);
@@ -1518,7 +1522,6 @@ void SqliteStore::SyncLoop() {
         FutexWake(w->state);
       }
     }
-    batch.clear();
   }
 }
 
@@ -1537,20 +1540,13 @@ void SqliteStore::StartThreads() {
 }
 
 void SqliteStore::StopThreads() {
+  // The writer first: the groups it still runs go to the sync thread.
   if (writer_thread_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      stopping_ = true;
-    }
-    queue_cv_.notify_one();
+    queue_.Stop();
     writer_thread_.join();
   }
   if (sync_thread_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(sync_mu_);
-      sync_stopping_ = true;
-    }
-    sync_cv_.notify_one();
+    unsynced_.Stop();
     sync_thread_.join();
   }
 }

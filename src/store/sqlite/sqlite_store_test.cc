@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/sqlite/migrations.h"
@@ -154,6 +156,15 @@ Project AddPlainProject(Store& store, int64_t owner_id, const std::string& name,
   return p;
 }
 
+// An annotator and their claim of the first task of a new overlap-1 project
+// of `tasks` tasks.
+std::pair<User, std::optional<Claim>> ClaimFirstTask(Store& store, int tasks) {
+  User owner = Ok(store.CreateUser("owner", "h", Role::kManager, 1));
+  User ann = Ok(store.CreateUser("ann", "h", Role::kAnnotator, 1));
+  Project p = AddPlainProject(store, owner.id, "p", /*overlap=*/1, tasks);
+  return {ann, Ok(store.ClaimNextTask(p.id, ann.id, 2))};
+}
+
 // The writer commits with synchronous=NORMAL and syncs the WAL itself
 // before a write returns. A WAL file that is no longer the one SQLite
 // writes (here: unlinked under it) cannot be synced, so the write must not
@@ -183,15 +194,12 @@ TEST_F(SqliteStoreTest, AWriteReturnsOnlyAfterTheWalItWroteIsSynced) {
 TEST_F(SqliteStoreTest, AWriteThatThrowsThrowsToItsCallerAndLeavesTheStoreWorking) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
-  User ann = Ok(store->CreateUser("ann", "h", Role::kAnnotator, 1));
-  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/2);
+  auto [ann, claim] = ClaimFirstTask(*store, /*tasks=*/2);
+  ASSERT_TRUE(claim);
   RevisionHooks throwing;
   throwing.complete = [](const CompletionInput&) -> Result<Completion> {
     throw std::runtime_error("hook failed");
   };
-  auto claim = Ok(store->ClaimNextTask(p.id, ann.id, 2));
-  ASSERT_TRUE(claim);
   NewRevision rev{.task_id = claim->task.id,
                   .user_id = ann.id,
                   .lease_id = claim->lease.id,
@@ -212,9 +220,8 @@ TEST_F(SqliteStoreTest, AWriteThatThrowsThrowsToItsCallerAndLeavesTheStoreWorkin
 TEST_F(SqliteStoreTest, WritesRunOnTheStoresWriterThreadUnderTheDefaultPolicy) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
-  User ann = Ok(store->CreateUser("ann", "h", Role::kAnnotator, 1));
-  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/1);
+  auto [ann, claim] = ClaimFirstTask(*store, /*tasks=*/1);
+  ASSERT_TRUE(claim);
   std::thread::id ran_on;
   int policy = -1;
   RevisionHooks recording;
@@ -225,8 +232,6 @@ TEST_F(SqliteStoreTest, WritesRunOnTheStoresWriterThreadUnderTheDefaultPolicy) {
   };
   sched_param param{};
   ASSERT_EQ(sched_setscheduler(0, SCHED_BATCH, &param), 0);
-  auto claim = Ok(store->ClaimNextTask(p.id, ann.id, 2));
-  ASSERT_TRUE(claim);
   Ok(store->AppendRevision({.task_id = claim->task.id,
                             .user_id = ann.id,
                             .lease_id = claim->lease.id,
