@@ -148,6 +148,15 @@ log() { echo "bench: $*" >&2; }
 
 # The value of KEY in a line of KEY=VALUE fields.
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+# The machine's CPU time so far, in ticks, as "all stolen": stolen is what
+# the host gave other guests while this one wanted to run (a busy host
+# lowers every throughput figure; the table shows it beside the load).
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit }' /proc/stat; }
+# The percentage of CPU time stolen between two cpu_ticks readings.
+steal_pct() {
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    t = y[1] - x[1]; printf "%.1f", (t > 0 ? 100 * (y[2] - x[2]) / t : 0) }'
+}
 
 # Starts `plumb serve --db DB` (default $DB) on a free loopback port, beside
 # any already running; sets SERVER_PID and PORT.
@@ -546,14 +555,18 @@ fi
 
 log "serving $ANNOTATORS annotators for ${LOAD_SECONDS}s, then /healthz for ${HEALTHZ_SECONDS}s"
 start_server
+LOAD_CPU0=$(cpu_ticks)
 ANNOTATE_OUT=$("$LOAD" annotate --port "$PORT" --project "$PROJECT" --tokens "$WORK/tokens.txt" \
   --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS") || true
+LOAD_STEAL=$(steal_pct "$LOAD_CPU0" "$(cpu_ticks)")
 HEALTHZ_OUT=$("$LOAD" healthz --port "$PORT" --concurrency "$ANNOTATORS" \
   --seconds "$HEALTHZ_SECONDS" --max-rounds "$MAX_ROUNDS") || true
 SERVE_RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$SERVER_PID/status")
 if [[ $GOLDEN == 1 ]]; then
   log "serving $ANNOTATORS annotators on the overlap-$OVERLAP project (golden_rate $GOLDEN_RATE) for ${LOAD_SECONDS}s"
+  GOLDEN_CPU0=$(cpu_ticks)
   GOLDEN_OUT=$(annotate_golden "$PORT" "$WORK/golden.err")
+  GOLDEN_STEAL=$(steal_pct "$GOLDEN_CPU0" "$(cpu_ticks)")
 fi
 stop_server
 [[ -n $ANNOTATE_OUT && -n $HEALTHZ_OUT ]] || { log "the load generator failed"; exit 1; }
@@ -708,6 +721,7 @@ row "submit p50 / p99 ms" \
   "$(field submit_p50_ms "$ANNOTATE_OUT") / $(field submit_p99_ms "$ANNOTATE_OUT")" \
   "$H_P50 / $H_P99 /healthz" "-"
 row "load errors" "$(field errors "$ANNOTATE_OUT")" "$(field errors "$HEALTHZ_OUT") /healthz" "0"
+row "CPU stolen by the host during the load" "${LOAD_STEAL} %" "-" "-"
 if [[ $GOLDEN == 1 ]]; then
   G_P99=$(field pair_p99_ms "$GOLDEN_OUT")
   row "overlap $OVERLAP + golden: round trips/s" "$(field rounds_per_s "$GOLDEN_OUT")" \
@@ -719,6 +733,7 @@ if [[ $GOLDEN == 1 ]]; then
     "$(field next_p99_ms "$GOLDEN_OUT") / $(field submit_p99_ms "$GOLDEN_OUT")" \
     "$(field next_p99_ms "$ANNOTATE_OUT") / $(field submit_p99_ms "$ANNOTATE_OUT") overlap 1" "-"
   row "overlap $OVERLAP + golden: load errors" "$(field errors "$GOLDEN_OUT")" "-" "0"
+  row "overlap $OVERLAP + golden: CPU stolen by the host" "${GOLDEN_STEAL} %" "-" "-"
 fi
 row "serve peak RSS (after load)" "$(mb "${SERVE_RSS_KB:-0}")" "-" "-"
 
