@@ -649,17 +649,23 @@ if [[ $POSTGRES == 1 ]]; then
   log "PostgreSQL: $ANNOTATORS annotators on one server for ${LOAD_SECONDS}s"
   start_server "$PG_DB"
   PG_PORT1=$PORT
+  PG1_CPU0=$(cpu_ticks)
   PG1_OUT=$("$LOAD" annotate --port "$PG_PORT1" --project "$PROJECT" --tokens "$WORK/tokens.txt" \
     --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS") || true
+  PG1_STEAL=$(steal_pct "$PG1_CPU0" "$(cpu_ticks)")
   if [[ $GOLDEN == 1 ]]; then
     log "PostgreSQL: $ANNOTATORS annotators on the overlap-$OVERLAP project for ${LOAD_SECONDS}s"
+    PG_GOLDEN_CPU0=$(cpu_ticks)
     PG_GOLDEN_OUT=$(annotate_golden "$PG_PORT1" "$WORK/pg_golden.err")
+    PG_GOLDEN_STEAL=$(steal_pct "$PG_GOLDEN_CPU0" "$(cpu_ticks)")
   fi
   log "PostgreSQL: $ANNOTATORS annotators split across two servers for ${LOAD_SECONDS}s"
   start_server "$PG_DB"
+  PG2_CPU0=$(cpu_ticks)
   PG2_OUT=$("$LOAD" annotate --port "$PG_PORT1,$PORT" --project "$PROJECT" \
     --tokens "$WORK/tokens.txt" --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" \
     --max-rounds "$MAX_ROUNDS") || true
+  PG2_STEAL=$(steal_pct "$PG2_CPU0" "$(cpu_ticks)")
   stop_server
   [[ -n $PG1_OUT && -n $PG2_OUT ]] || { log "the load generator failed on PostgreSQL"; exit 1; }
 
@@ -828,6 +834,7 @@ row "PG next / submit p99 ms, 1 server" \
 row "PG next / submit p99 ms, 2 servers" \
   "$(field next_p99_ms "$PG2_OUT") / $(field submit_p99_ms "$PG2_OUT")" "$H_P99 /healthz" "-"
 row "PG load errors, 1 / 2 servers" "$(field errors "$PG1_OUT") / $(field errors "$PG2_OUT")" "-" "0"
+row "PG CPU stolen by the host, 1 / 2 servers" "${PG1_STEAL} / ${PG2_STEAL} %" "-" "-"
 if [[ $GOLDEN == 1 ]]; then
   PGG_P99=$(field pair_p99_ms "$PG_GOLDEN_OUT")
   row "PG overlap $OVERLAP + golden: round trips/s" "$(field rounds_per_s "$PG_GOLDEN_OUT")" \
@@ -836,6 +843,7 @@ if [[ $GOLDEN == 1 ]]; then
     "$(field pair_p50_ms "$PG_GOLDEN_OUT") / $PGG_P99" \
     "$(field pair_p50_ms "$PG1_OUT") / $PG1_P99 overlap 1" "p99 < 20 ms: $(verdict "<" "$PGG_P99" 20)"
   row "PG overlap $OVERLAP + golden: load errors" "$(field errors "$PG_GOLDEN_OUT")" "-" "0"
+  row "PG overlap $OVERLAP + golden: CPU stolen" "${PG_GOLDEN_STEAL} %" "-" "-"
 fi
 [[ $STATS != 1 ]] || stats_rows pg "PG "
 [[ $VERSIONS != 1 ]] || versions_rows pg "PG "
