@@ -157,6 +157,15 @@ steal_pct() {
   awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
     t = y[1] - x[1]; printf "%.1f", (t > 0 ? 100 * (y[2] - x[2]) / t : 0) }'
 }
+# Runs a load command (a line of KEY=VALUE fields on stdout, whatever its
+# exit status) and adds steal_pct=, the CPU time stolen while it ran;
+# prints nothing if the command printed nothing.
+measured() {
+  local before out
+  before=$(cpu_ticks)
+  out=$("$@") || true
+  [[ -z $out ]] || echo "$out steal_pct=$(steal_pct "$before" "$(cpu_ticks)")"
+}
 
 # Starts `plumb serve --db DB` (default $DB) on a free loopback port, beside
 # any already running; sets SERVER_PID and PORT.
@@ -555,18 +564,15 @@ fi
 
 log "serving $ANNOTATORS annotators for ${LOAD_SECONDS}s, then /healthz for ${HEALTHZ_SECONDS}s"
 start_server
-LOAD_CPU0=$(cpu_ticks)
-ANNOTATE_OUT=$("$LOAD" annotate --port "$PORT" --project "$PROJECT" --tokens "$WORK/tokens.txt" \
-  --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS") || true
-LOAD_STEAL=$(steal_pct "$LOAD_CPU0" "$(cpu_ticks)")
+ANNOTATE_OUT=$(measured "$LOAD" annotate --port "$PORT" --project "$PROJECT" \
+  --tokens "$WORK/tokens.txt" --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" \
+  --max-rounds "$MAX_ROUNDS")
 HEALTHZ_OUT=$("$LOAD" healthz --port "$PORT" --concurrency "$ANNOTATORS" \
   --seconds "$HEALTHZ_SECONDS" --max-rounds "$MAX_ROUNDS") || true
 SERVE_RSS_KB=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$SERVER_PID/status")
 if [[ $GOLDEN == 1 ]]; then
   log "serving $ANNOTATORS annotators on the overlap-$OVERLAP project (golden_rate $GOLDEN_RATE) for ${LOAD_SECONDS}s"
-  GOLDEN_CPU0=$(cpu_ticks)
-  GOLDEN_OUT=$(annotate_golden "$PORT" "$WORK/golden.err")
-  GOLDEN_STEAL=$(steal_pct "$GOLDEN_CPU0" "$(cpu_ticks)")
+  GOLDEN_OUT=$(measured annotate_golden "$PORT" "$WORK/golden.err")
 fi
 stop_server
 [[ -n $ANNOTATE_OUT && -n $HEALTHZ_OUT ]] || { log "the load generator failed"; exit 1; }
@@ -649,23 +655,18 @@ if [[ $POSTGRES == 1 ]]; then
   log "PostgreSQL: $ANNOTATORS annotators on one server for ${LOAD_SECONDS}s"
   start_server "$PG_DB"
   PG_PORT1=$PORT
-  PG1_CPU0=$(cpu_ticks)
-  PG1_OUT=$("$LOAD" annotate --port "$PG_PORT1" --project "$PROJECT" --tokens "$WORK/tokens.txt" \
-    --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" --max-rounds "$MAX_ROUNDS") || true
-  PG1_STEAL=$(steal_pct "$PG1_CPU0" "$(cpu_ticks)")
+  PG1_OUT=$(measured "$LOAD" annotate --port "$PG_PORT1" --project "$PROJECT" \
+    --tokens "$WORK/tokens.txt" --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" \
+    --max-rounds "$MAX_ROUNDS")
   if [[ $GOLDEN == 1 ]]; then
     log "PostgreSQL: $ANNOTATORS annotators on the overlap-$OVERLAP project for ${LOAD_SECONDS}s"
-    PG_GOLDEN_CPU0=$(cpu_ticks)
-    PG_GOLDEN_OUT=$(annotate_golden "$PG_PORT1" "$WORK/pg_golden.err")
-    PG_GOLDEN_STEAL=$(steal_pct "$PG_GOLDEN_CPU0" "$(cpu_ticks)")
+    PG_GOLDEN_OUT=$(measured annotate_golden "$PG_PORT1" "$WORK/pg_golden.err")
   fi
   log "PostgreSQL: $ANNOTATORS annotators split across two servers for ${LOAD_SECONDS}s"
   start_server "$PG_DB"
-  PG2_CPU0=$(cpu_ticks)
-  PG2_OUT=$("$LOAD" annotate --port "$PG_PORT1,$PORT" --project "$PROJECT" \
+  PG2_OUT=$(measured "$LOAD" annotate --port "$PG_PORT1,$PORT" --project "$PROJECT" \
     --tokens "$WORK/tokens.txt" --concurrency "$ANNOTATORS" --seconds "$LOAD_SECONDS" \
-    --max-rounds "$MAX_ROUNDS") || true
-  PG2_STEAL=$(steal_pct "$PG2_CPU0" "$(cpu_ticks)")
+    --max-rounds "$MAX_ROUNDS")
   stop_server
   [[ -n $PG1_OUT && -n $PG2_OUT ]] || { log "the load generator failed on PostgreSQL"; exit 1; }
 
@@ -727,7 +728,7 @@ row "submit p50 / p99 ms" \
   "$(field submit_p50_ms "$ANNOTATE_OUT") / $(field submit_p99_ms "$ANNOTATE_OUT")" \
   "$H_P50 / $H_P99 /healthz" "-"
 row "load errors" "$(field errors "$ANNOTATE_OUT")" "$(field errors "$HEALTHZ_OUT") /healthz" "0"
-row "CPU stolen by the host during the load" "${LOAD_STEAL} %" "-" "-"
+row "CPU stolen by the host during the load" "$(field steal_pct "$ANNOTATE_OUT") %" "-" "-"
 if [[ $GOLDEN == 1 ]]; then
   G_P99=$(field pair_p99_ms "$GOLDEN_OUT")
   row "overlap $OVERLAP + golden: round trips/s" "$(field rounds_per_s "$GOLDEN_OUT")" \
@@ -739,7 +740,7 @@ if [[ $GOLDEN == 1 ]]; then
     "$(field next_p99_ms "$GOLDEN_OUT") / $(field submit_p99_ms "$GOLDEN_OUT")" \
     "$(field next_p99_ms "$ANNOTATE_OUT") / $(field submit_p99_ms "$ANNOTATE_OUT") overlap 1" "-"
   row "overlap $OVERLAP + golden: load errors" "$(field errors "$GOLDEN_OUT")" "-" "0"
-  row "overlap $OVERLAP + golden: CPU stolen by the host" "${GOLDEN_STEAL} %" "-" "-"
+  row "overlap $OVERLAP + golden: CPU stolen by the host" "$(field steal_pct "$GOLDEN_OUT") %" "-" "-"
 fi
 row "serve peak RSS (after load)" "$(mb "${SERVE_RSS_KB:-0}")" "-" "-"
 
@@ -834,7 +835,7 @@ row "PG next / submit p99 ms, 1 server" \
 row "PG next / submit p99 ms, 2 servers" \
   "$(field next_p99_ms "$PG2_OUT") / $(field submit_p99_ms "$PG2_OUT")" "$H_P99 /healthz" "-"
 row "PG load errors, 1 / 2 servers" "$(field errors "$PG1_OUT") / $(field errors "$PG2_OUT")" "-" "0"
-row "PG CPU stolen by the host, 1 / 2 servers" "${PG1_STEAL} / ${PG2_STEAL} %" "-" "-"
+row "PG CPU stolen by the host, 1 / 2 servers" "$(field steal_pct "$PG1_OUT") / $(field steal_pct "$PG2_OUT") %" "-" "-"
 if [[ $GOLDEN == 1 ]]; then
   PGG_P99=$(field pair_p99_ms "$PG_GOLDEN_OUT")
   row "PG overlap $OVERLAP + golden: round trips/s" "$(field rounds_per_s "$PG_GOLDEN_OUT")" \
@@ -843,7 +844,7 @@ if [[ $GOLDEN == 1 ]]; then
     "$(field pair_p50_ms "$PG_GOLDEN_OUT") / $PGG_P99" \
     "$(field pair_p50_ms "$PG1_OUT") / $PG1_P99 overlap 1" "p99 < 20 ms: $(verdict "<" "$PGG_P99" 20)"
   row "PG overlap $OVERLAP + golden: load errors" "$(field errors "$PG_GOLDEN_OUT")" "-" "0"
-  row "PG overlap $OVERLAP + golden: CPU stolen" "${PG_GOLDEN_STEAL} %" "-" "-"
+  row "PG overlap $OVERLAP + golden: CPU stolen" "$(field steal_pct "$PG_GOLDEN_OUT") %" "-" "-"
 fi
 [[ $STATS != 1 ]] || stats_rows pg "PG "
 [[ $VERSIONS != 1 ]] || versions_rows pg "PG "

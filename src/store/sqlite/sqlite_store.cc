@@ -120,29 +120,24 @@ const Status& StatusOf(const Result<T>& result) {
 }
 
 // A queue that one thread drains (the store's writer and sync threads):
-// Push wakes it only when it waits, Take waits for items, and after Stop a
-// Take that finds the queue empty returns false.
+// Push wakes it, Take waits for items, and after Stop a Take that finds the
+// queue empty returns false. (A notify with no thread waiting makes no
+// syscall in glibc, so Push need not track whether the drainer waits.)
 template <typename T>
 class DrainedQueue {
  public:
   void Push(T item) {
-    bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       items_.push_back(std::move(item));
-      wake = waiting_;
     }
-    if (wake) cv_.notify_one();
+    cv_.notify_one();
   }
   // Moves up to `max` items, oldest first, into `out` (emptied first).
   bool Take(std::vector<T>& out, size_t max) {
     out.clear();
     std::unique_lock<std::mutex> lock(mu_);
-    while (items_.empty() && !stopping_) {
-      waiting_ = true;
-      cv_.wait(lock);
-      waiting_ = false;
-    }
+    cv_.wait(lock, [this] { return !items_.empty() || stopping_; });
     if (items_.empty()) return false;
     const auto end = items_.begin() + static_cast<std::ptrdiff_t>(std::min(items_.size(), max));
     out.assign(std::make_move_iterator(items_.begin()), std::make_move_iterator(end));
@@ -161,7 +156,6 @@ class DrainedQueue {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<T> items_;
-  bool waiting_ = false;  // the draining thread waits on cv_
   bool stopping_ = false;
 };
 
