@@ -50,6 +50,7 @@
 #include "store/backend_common.h"
 #include "store/sqlite/analytics_sql.h"
 #include "store/sqlite/bakeoffs_sql.h"
+#include "store/sqlite/config_cache.h"
 #include "store/sqlite/instructions_sql.h"
 #include "store/sqlite/ml_sql.h"
 #include "store/sqlite/migrations.h"
@@ -112,6 +113,9 @@ constexpr int kPurgeBatch = 2000;
 constexpr int kMaxBatchOps = 32;
 // API tokens whose user is kept in memory (about 200 bytes each).
 constexpr size_t kCachedTokens = 10'000;
+// How long a kept configuration answer may miss a change made by another
+// process (config_cache.h); this process's own changes end it at once.
+constexpr std::chrono::seconds kConfigTtl{1};
 
 const Status& StatusOf(const Status& status) { return status; }
 template <typename T>
@@ -258,6 +262,7 @@ class SqliteStore final : public Store {
   Status DeleteProject(int64_t id) override;
   Status AddMember(int64_t project_id, int64_t user_id) override;
   Result<bool> IsMember(int64_t project_id, int64_t user_id) override;
+  Result<bool> ReadMembership(int64_t project_id, int64_t user_id);
   Result<std::vector<User>> ListMembers(int64_t project_id) override;
   Result<TaskCounts> CountTasks(int64_t project_id) override;
   Result<std::vector<TaskStateCount>> CountTasksByState() override;
@@ -421,10 +426,18 @@ class SqliteStore final : public Store {
   }
   Result<std::optional<Claim>> ClaimBakeoffTask(int64_t project_id, int64_t user_id,
                                                 int64_t now_ms) override {
-    // Most callers are in no bake-off: a read says so without the write lock.
-    PLUMB_ASSIGN_OR_RETURN(bool candidate, Read([&](Connection& c) -> Result<bool> {
-                             return sqlite::IsBakeoffLabeler(c, project_id, user_id);
-                           }));
+    // Most callers are in no bake-off: a read says so without the write
+    // lock, and is kept (config_cache.h).
+    PLUMB_ASSIGN_OR_RETURN(
+        bool candidate,
+        bakeoff_labelers_.Get(
+            {project_id, user_id},
+            [&] {
+              return Read([&](Connection& c) -> Result<bool> {
+                return sqlite::IsBakeoffLabeler(c, project_id, user_id);
+              });
+            },
+            [](bool) { return true; }));
     if (!candidate) return std::optional<Claim>();
     return Write([&](Connection& c) { return ClaimBakeoff(c, project_id, user_id, now_ms); });
   }
@@ -435,7 +448,7 @@ class SqliteStore final : public Store {
   // --- the workflow engine: SQL in workflow_sql.cc -------------------------------
   Result<std::optional<Claim>> ClaimGoldenTask(int64_t project_id, int64_t user_id,
                                                int64_t now_ms) override {
-    return Write([&](Connection& c) { return ClaimGolden(c, project_id, user_id, now_ms); });
+    return WriteLabels([&](Connection& c) { return ClaimGolden(c, project_id, user_id, now_ms); });
   }
   Status SetGoldenAnswers(int64_t project_id,
                           const std::vector<std::pair<int64_t, GoldenAnswer>>& answers) override {
@@ -564,8 +577,13 @@ class SqliteStore final : public Store {
     return Read([&](Connection& c) { return sqlite::ListInstructionVersions(c, project_id); });
   }
   Result<InstructionsStatus> GetInstructionsStatus(int64_t project_id, int64_t user_id) override {
-    return Read(
-        [&](Connection& c) { return sqlite::GetInstructionsStatus(c, project_id, user_id); });
+    return instructions_status_.Get(
+        {project_id, user_id},
+        [&] {
+          return Read(
+              [&](Connection& c) { return sqlite::GetInstructionsStatus(c, project_id, user_id); });
+        },
+        [](const InstructionsStatus&) { return true; });
   }
   Result<bool> PutInstructionImage(const InstructionImage& image) override {
     return Write([&](Connection& c) { return sqlite::PutInstructionImage(c, image); });
@@ -710,6 +728,9 @@ class SqliteStore final : public Store {
     Status (*run)(void* call, Connection& writer) = nullptr;
     void* call = nullptr;
     Status outcome;  // of the COMMIT (and sync) that covers it; set before kDone
+    // False for the labeling writes (WriteLabels), which leave the tables
+    // that config_cache.h keeps answers from alone.
+    bool changes_config = true;
     std::atomic<uint32_t> state{kQueued};  // a futex word
   };
   static constexpr uint32_t kQueued = 0;  // waiting
@@ -719,7 +740,8 @@ class SqliteStore final : public Store {
   // beside it. Its changes are kept when it returns OK and undone otherwise.
   // Returns once a COMMIT covering it is done and synced to disk.
   template <typename Body>
-  auto Write(Body&& body) -> std::invoke_result_t<Body&, Connection&> {
+  auto Write(Body&& body, bool changes_config = true)
+      -> std::invoke_result_t<Body&, Connection&> {
     using R = std::invoke_result_t<Body&, Connection&>;
     struct Call {
       Body& body;
@@ -728,6 +750,7 @@ class SqliteStore final : public Store {
     } call{body, std::nullopt, nullptr};
     QueuedWrite write;
     write.call = &call;
+    write.changes_config = changes_config;
     // The body runs on the writer thread: what it throws is caught
     // there (the group goes on, and is rolled back if the body had changed
     // rows) and thrown again here, on the caller's own.
@@ -746,6 +769,14 @@ class SqliteStore final : public Store {
     if (!call.result) return R(write.outcome);  // the group failed before it ran
     if (!call.result->ok() || write.outcome.ok()) return std::move(*call.result);
     return R(write.outcome);
+  }
+
+  // Write for the writes of labeling itself (claims, revisions, skips):
+  // they change no project, membership, instructions or bake-off row, so
+  // the answers kept about those stay valid (sqlite_store_test checks it).
+  template <typename Body>
+  auto WriteLabels(Body&& body) -> std::invoke_result_t<Body&, Connection&> {
+    return Write(std::forward<Body>(body), /*changes_config=*/false);
   }
 
   // Queues `write` for the writer thread and returns when it is done.
@@ -803,6 +834,16 @@ class SqliteStore final : public Store {
   std::mutex token_mu_;
   std::unordered_map<std::string, User> token_users_;  // by secret hash; see UserForApiToken
 
+  // Answers about projects' configuration, valid until the next write
+  // that may change it (config_cache.h). Keyed by (project, user) but for
+  // projects_.
+  ConfigEpoch config_epoch_;
+  ConfigAnswers<int64_t, Project> projects_{config_epoch_, kConfigTtl};
+  ConfigAnswers<std::pair<int64_t, int64_t>, bool> members_{config_epoch_, kConfigTtl};
+  ConfigAnswers<std::pair<int64_t, int64_t>, bool> bakeoff_labelers_{config_epoch_, kConfigTtl};
+  ConfigAnswers<std::pair<int64_t, int64_t>, InstructionsStatus> instructions_status_{
+      config_epoch_, kConfigTtl};
+
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
@@ -814,8 +855,8 @@ class SqliteStore final : public Store {
 class ExclusiveWrite {
  public:
   ExclusiveWrite(std::unique_lock<std::mutex> lock, Connection* conn, WalSync* sync,
-                 Transaction txn)
-      : lock_(std::move(lock)), conn_(conn), sync_(sync), txn_(std::move(txn)) {}
+                 ConfigEpoch* config, Transaction txn)
+      : lock_(std::move(lock)), conn_(conn), sync_(sync), config_(config), txn_(std::move(txn)) {}
   ExclusiveWrite(ExclusiveWrite&&) = default;
   ~ExclusiveWrite() { Finish(); }
 
@@ -827,6 +868,7 @@ class ExclusiveWrite {
   Status Commit() {
     Status status = txn_->Commit();
     const uint64_t seq = status.ok() ? sync_->Committed() : 0;
+    config_->Bump();
     Finish();
     if (!status.ok()) return status;
     return sync_->SyncTo(seq);
@@ -846,6 +888,7 @@ class ExclusiveWrite {
   std::unique_lock<std::mutex> lock_;
   Connection* conn_;
   WalSync* sync_;
+  ConfigEpoch* config_;
   std::optional<Transaction> txn_;
 };
 
@@ -1290,7 +1333,9 @@ Result<Project> SqliteStore::CreateProject(const NewProject& project, int64_t no
 }
 
 Result<Project> SqliteStore::GetProject(int64_t id) {
-  return Read([&](Connection& c) { return LoadProject(c, id); });
+  return projects_.Get(
+      id, [&] { return Read([&](Connection& c) { return LoadProject(c, id); }); },
+      [](const Project&) { return true; });
 }
 
 Result<std::vector<Project>> SqliteStore::ListProjects(std::optional<int64_t> member_id) {
@@ -1422,6 +1467,13 @@ Status SqliteStore::AddMember(int64_t project_id, int64_t user_id) {
 }
 
 Result<bool> SqliteStore::IsMember(int64_t project_id, int64_t user_id) {
+  // Only memberships are kept: one another process adds counts at once.
+  return members_.Get(
+      {project_id, user_id}, [&] { return ReadMembership(project_id, user_id); },
+      [](bool member) { return member; });
+}
+
+Result<bool> SqliteStore::ReadMembership(int64_t project_id, int64_t user_id) {
   return Read([&](Connection& c) -> Result<bool> {
     PLUMB_ASSIGN_OR_RETURN(
         Statement s,
@@ -1583,6 +1635,14 @@ uint64_t SqliteStore::RunGroup(const std::vector<QueuedWrite*>& group) {
     }
     for (size_t j = first; j < i; ++j) group[j]->outcome = outcome;
   }
+  // Before any write of the group is reported done (SyncLoop); a rolled
+  // back group bumps too, which costs only a few reads.
+  for (const QueuedWrite* w : group) {
+    if (w->changes_config) {
+      config_epoch_.Bump();
+      break;
+    }
+  }
   return seq;
 }
 
@@ -1595,7 +1655,7 @@ Result<ExclusiveWrite> SqliteStore::BeginExclusiveWrite() {
     (void)c.Exec("PRAGMA cache_size = -" + std::to_string(kWriterCacheKiB));
     return txn.status();
   }
-  return ExclusiveWrite(std::move(lock), &c, &wal_sync_, std::move(txn).value());
+  return ExclusiveWrite(std::move(lock), &c, &wal_sync_, &config_epoch_, std::move(txn).value());
 }
 
 // A snapshot writes a row per label: it takes the writer alone, with the
@@ -1772,7 +1832,7 @@ Result<Task> SqliteStore::GetTask(int64_t id) {
 
 Result<std::optional<Claim>> SqliteStore::ClaimNextTask(int64_t project_id, int64_t user_id,
                                                         int64_t now_ms) {
-  return Write([&](Connection& c) -> Result<std::optional<Claim>> {
+  return WriteLabels([&](Connection& c) -> Result<std::optional<Claim>> {
     PLUMB_ASSIGN_OR_RETURN(ProjectSettings settings, LoadSettings(c, project_id));
     PLUMB_RETURN_IF_ERROR(ReleaseExpiredLeases(c, project_id, settings.overlap, now_ms));
     {
@@ -1952,7 +2012,7 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
     }
     return LoadRevision(c, id);
   };
-  return Write([&](Connection& c) -> Result<Revision> {
+  return WriteLabels([&](Connection& c) -> Result<Revision> {
     PLUMB_ASSIGN_OR_RETURN(Revision revision, append(c));
     if (rev.queue_train) PLUMB_RETURN_IF_ERROR(QueueTrainIfDone(c, rev.task_id, now_ms));
     return revision;
@@ -1960,7 +2020,7 @@ Result<Revision> SqliteStore::AppendRevision(const NewRevision& rev, int64_t now
 }
 
 Status SqliteStore::SkipTask(int64_t task_id, int64_t user_id, int64_t lease_id, int64_t now_ms) {
-  return Write([&](Connection& c) -> Status {
+  return WriteLabels([&](Connection& c) -> Status {
     PLUMB_ASSIGN_OR_RETURN(StoredLease lease, LoadOwnLease(c, lease_id, task_id, user_id));
     {
       // Skipping a rework would leave the task waiting for it for good.

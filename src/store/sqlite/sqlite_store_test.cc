@@ -264,6 +264,163 @@ TEST_F(SqliteStoreTest, ATokenUnknownAtFirstIsFoundOnceAnotherProcessCreatesIt) 
   EXPECT_EQ(store->UserForApiToken("hash-2").status().code(), StatusCode::kUnauthenticated);
 }
 
+// The tables the store keeps answers from between writes (config_cache.h),
+// read whole through a connection of the test's own.
+std::string ConfigTables(Connection& c) {
+  std::string out;
+  for (const char* table :
+       {"projects", "project_members", "workforces", "workforce_members", "project_workforces",
+        "bakeoffs", "bakeoff_candidates", "instructions_versions", "instruction_acks"}) {
+    const std::string sql = std::string("SELECT * FROM ") + table + " ORDER BY 1, 2";
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(c.handle(), sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
+    out += table;
+    while (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
+      out += "\n ";
+      for (int i = 0; i < sqlite3_column_count(s); ++i) {
+        const unsigned char* text = sqlite3_column_text(s, i);
+        out += text ? reinterpret_cast<const char*>(text) : "NULL";
+        out += "|";
+      }
+    }
+    sqlite3_finalize(s);
+    out += "\n";
+  }
+  return out;
+}
+
+// The labeling writes (claims, submits that complete tasks and grade golden
+// ones, skips) do not bump the cache's epoch: they must then change none of
+// its tables. A later change to one of them must go through Write instead.
+TEST_F(SqliteStoreTest, LabelingWritesChangeNoTableWhoseAnswersAreKept) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
+  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/2, /*tasks=*/6);
+  ProjectSettings settings = p.settings;
+  settings.golden_rate = 0.5;
+  settings.pause_threshold = 0.9;
+  settings.pause_window = 1;
+  p = Ok(store->UpdateProject(p.id, {.settings = settings}));
+  Ok(store->SetGoldenAnswer(Ok(store->ListTasks({.project_id = p.id, .limit = 1})).items[0].id,
+                            GoldenAnswer{"[\"gold\"]", ""}));
+  Workforce team = Ok(store->CreateWorkforce({.name = "team"}, 1));
+  Ok(store->GrantProjectAccess(p.id, team.id));
+  InstructionsVersion v1 =
+      Ok(store->SaveInstructions({.project_id = p.id, .author_id = owner.id, .body = "b"}, 1));
+  std::vector<User> labelers;
+  for (const char* name : {"a", "b", "c"}) {
+    labelers.push_back(Ok(store->CreateUser(name, "h", Role::kAnnotator, 1)));
+    Ok(store->AddWorkforceMember(team.id, labelers.back().id));
+    Ok(store->Acknowledge(p.id, labelers.back().id, v1.version, 2));
+  }
+  Ok(store->AddMember(p.id, labelers[0].id));
+  RevisionHooks hooks;
+  hooks.complete = [](const CompletionInput& input) { return DefaultCompletion(input); };
+  hooks.grade = [](const GoldenAnswer& answer, const Revision& r) -> Result<GoldenGrade> {
+    const bool correct = answer.result_json == r.result_json;
+    return GoldenGrade{.task_id = r.task_id,
+                       .user_id = r.user_id,
+                       .revision_id = r.id,
+                       .score = correct ? 1.0 : 0.0,
+                       .correct = correct};
+  };
+  auto raw = Raw();
+  const std::string before = ConfigTables(*raw);
+
+  int submitted = 0, skipped = 0, golden = 0;
+  for (int round = 0; round < 4; ++round) {
+    for (const User& u : labelers) {
+      auto claim = Ok(store->ClaimGoldenTask(p.id, u.id, 10 + round));
+      if (claim) {
+        ++golden;
+      } else {
+        claim = Ok(store->ClaimNextTask(p.id, u.id, 10 + round));
+      }
+      if (!claim) continue;
+      if (u.id == labelers[2].id && round == 1) {
+        Ok(store->SkipTask(claim->task.id, u.id, claim->lease.id, 10 + round));
+        ++skipped;
+        continue;
+      }
+      Ok(store->AppendRevision({.task_id = claim->task.id,
+                                .user_id = u.id,
+                                .lease_id = claim->lease.id,
+                                .result_json = "[\"lead\"]",
+                                .hooks = &hooks,
+                                .pause = PauseRule{settings.pause_threshold, 1}},
+                               10 + round));
+      ++submitted;
+    }
+  }
+  EXPECT_GT(Ok(store->CountTasks(p.id)).done, 0) << "some tasks completed";
+  EXPECT_EQ(golden, 3) << "each labeler got the golden task";
+  EXPECT_EQ(skipped, 1);
+  EXPECT_GE(submitted, 6);
+  EXPECT_EQ(ConfigTables(*raw), before);
+}
+
+// A kept answer ends with the write that changes what it answered, for the
+// next call on any thread: no stale project, membership, instructions
+// version or bake-off labeler is served after a change returned.
+TEST_F(SqliteStoreTest, KeptConfigurationAnswersEndWithTheWriteThatChangesThem) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
+  User ann = Ok(store->CreateUser("ann", "h", Role::kAnnotator, 1));
+  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/2);
+  Workforce team = Ok(store->CreateWorkforce({.name = "team"}, 1));
+  Ok(store->AddWorkforceMember(team.id, ann.id));
+  EXPECT_FALSE(Ok(store->IsMember(p.id, ann.id)));
+  Ok(store->GrantProjectAccess(p.id, team.id));
+  // Each answer read twice: the second may come from memory.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(Ok(store->IsMember(p.id, ann.id)));
+    EXPECT_EQ(Ok(store->GetProject(p.id)).name, "p");
+    EXPECT_EQ(Ok(store->GetInstructionsStatus(p.id, ann.id)).current, 0);
+  }
+  Ok(store->RemoveWorkforceMember(team.id, ann.id));
+  EXPECT_FALSE(Ok(store->IsMember(p.id, ann.id)));
+  Ok(store->UpdateProject(p.id, {.name = std::string("renamed")}));
+  EXPECT_EQ(Ok(store->GetProject(p.id)).name, "renamed");
+  InstructionsVersion v1 =
+      Ok(store->SaveInstructions({.project_id = p.id, .author_id = owner.id, .body = "b"}, 1));
+  EXPECT_EQ(Ok(store->GetInstructionsStatus(p.id, ann.id)).current, v1.version);
+  EXPECT_EQ(Ok(store->GetInstructionsStatus(p.id, ann.id)).acknowledged, 0);
+  Ok(store->Acknowledge(p.id, ann.id, v1.version, 2));
+  EXPECT_EQ(Ok(store->GetInstructionsStatus(p.id, ann.id)).acknowledged, v1.version);
+  // A claim between a read and the change keeps nothing stale either.
+  Ok(store->AddWorkforceMember(team.id, ann.id));
+  EXPECT_TRUE(Ok(store->IsMember(p.id, ann.id)));
+  ASSERT_TRUE(Ok(store->ClaimNextTask(p.id, ann.id, 3)));
+  EXPECT_TRUE(Ok(store->IsMember(p.id, ann.id)));
+  Ok(store->RevokeProjectAccess(p.id, team.id));
+  EXPECT_FALSE(Ok(store->IsMember(p.id, ann.id)));
+  Ok(store->DeleteProject(p.id));
+  EXPECT_EQ(store->GetProject(p.id).status().code(), StatusCode::kNotFound);
+}
+
+// Another process's change to a kept answer shows within the store's ttl
+// (one second): a server beside `plumb` commands on its database.
+TEST_F(SqliteStoreTest, AnotherProcesssConfigurationChangeShowsWithinASecond) {
+  auto store = OpenStore();
+  auto other = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_NE(other, nullptr);
+  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
+  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/1);
+  EXPECT_EQ(Ok(store->GetProject(p.id)).name, "p");
+  Ok(other->UpdateProject(p.id, {.name = std::string("renamed elsewhere")}));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  std::string name;
+  while (std::chrono::steady_clock::now() < deadline) {
+    name = Ok(store->GetProject(p.id)).name;
+    if (name == "renamed elsewhere") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(name, "renamed elsewhere");
+}
+
 // Fills a project with tasks in every state, annotations, revisions, a skip
 // and live leases.
 int64_t AddBusyProject(Store& store, int64_t owner_id, const std::string& tag) {
