@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -262,7 +263,6 @@ class SqliteStore final : public Store {
   Status DeleteProject(int64_t id) override;
   Status AddMember(int64_t project_id, int64_t user_id) override;
   Result<bool> IsMember(int64_t project_id, int64_t user_id) override;
-  Result<bool> ReadMembership(int64_t project_id, int64_t user_id);
   Result<std::vector<User>> ListMembers(int64_t project_id) override;
   Result<TaskCounts> CountTasks(int64_t project_id) override;
   Result<std::vector<TaskStateCount>> CountTasksByState() override;
@@ -696,6 +696,8 @@ class SqliteStore final : public Store {
  private:
   // Takes the writer connection for an import or a load.
   Result<ExclusiveWrite> BeginExclusiveWrite();
+  // IsMember's read, when no kept answer serves.
+  Result<bool> ReadMembership(int64_t project_id, int64_t user_id);
 
   // A reader borrowed from the pool, returned on destruction.
   class PooledReader {
