@@ -21,7 +21,6 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <utility>
 
 namespace plumb::store::sqlite {
@@ -46,10 +45,10 @@ class ConfigAnswers {
 
   // The answer for `key`, read by `load()` (a Result<Value>) unless one
   // read under the current epoch and within the ttl is kept. Errors are
-  // never kept, nor answers `keep(value)` refuses (an absent membership,
-  // which another process may add, is read each time).
-  template <typename Load, typename Keep>
-  auto Get(const Key& key, Load&& load, Keep&& keep) -> decltype(load()) {
+  // never kept, nor answers `keep(value)` refuses (by default none: only
+  // IsMember refuses, an absent membership, which another process may add).
+  template <typename Load, typename Keep = bool (*)(const Value&)>
+  auto Get(const Key& key, Load&& load, Keep&& keep = KeepAll) -> decltype(load()) {
     // Read before the load: an answer loaded across a commit is filed
     // under the epoch before it, which that commit has already ended.
     const uint64_t epoch = epoch_.Current();
@@ -70,6 +69,7 @@ class ConfigAnswers {
   }
 
  private:
+  static bool KeepAll(const Value&) { return true; }
   static constexpr size_t kMaxEntries = 20'000;
   struct Entry {
     Value value;

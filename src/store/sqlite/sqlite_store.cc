@@ -436,8 +436,7 @@ class SqliteStore final : public Store {
               return Read([&](Connection& c) -> Result<bool> {
                 return sqlite::IsBakeoffLabeler(c, project_id, user_id);
               });
-            },
-            [](bool) { return true; }));
+            }));
     if (!candidate) return std::optional<Claim>();
     return Write([&](Connection& c) { return ClaimBakeoff(c, project_id, user_id, now_ms); });
   }
@@ -582,8 +581,7 @@ class SqliteStore final : public Store {
         [&] {
           return Read(
               [&](Connection& c) { return sqlite::GetInstructionsStatus(c, project_id, user_id); });
-        },
-        [](const InstructionsStatus&) { return true; });
+        });
   }
   Result<bool> PutInstructionImage(const InstructionImage& image) override {
     return Write([&](Connection& c) { return sqlite::PutInstructionImage(c, image); });
@@ -1335,9 +1333,7 @@ Result<Project> SqliteStore::CreateProject(const NewProject& project, int64_t no
 }
 
 Result<Project> SqliteStore::GetProject(int64_t id) {
-  return projects_.Get(
-      id, [&] { return Read([&](Connection& c) { return LoadProject(c, id); }); },
-      [](const Project&) { return true; });
+  return projects_.Get(id, [&] { return Read([&](Connection& c) { return LoadProject(c, id); }); });
 }
 
 Result<std::vector<Project>> SqliteStore::ListProjects(std::optional<int64_t> member_id) {
@@ -1639,11 +1635,9 @@ uint64_t SqliteStore::RunGroup(const std::vector<QueuedWrite*>& group) {
   }
   // Before any write of the group is reported done (SyncLoop); a rolled
   // back group bumps too, which costs only a few reads.
-  for (const QueuedWrite* w : group) {
-    if (w->changes_config) {
-      config_epoch_.Bump();
-      break;
-    }
+  if (std::any_of(group.begin(), group.end(),
+                  [](const QueuedWrite* w) { return w->changes_config; })) {
+    config_epoch_.Bump();
   }
   return seq;
 }
