@@ -1286,6 +1286,12 @@ class Store {
 struct SqliteOptions {
   // Readers run on their own connections (WAL lets them run beside the writer).
   int reader_connections = 8;
+  // The WAL is checkpointed beside the writer once commits add this many
+  // pages to it (SQLite's own default), and starts over once it holds
+  // wal_restart_pages (~62 MB of 4 KiB pages, within the 64 MB the store
+  // lets a WAL keep).
+  int checkpoint_pages = 1000;
+  int wal_restart_pages = 15000;
 };
 
 // Opens (creating if needed) a SQLite database in WAL mode and applies the

@@ -59,6 +59,7 @@
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/training_sql.h"
 #include "store/sqlite/versions_sql.h"
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/sqlite/workflow_sql.h"
 #include "store/store.h"
 
@@ -820,6 +821,8 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;  // the writer connection: a group, or an exclusive write
   std::unique_ptr<Connection> writer_;
   WalSync wal_sync_;
+  // Checkpoints the WAL beside the writer; closed before it.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   DrainedQueue<QueuedWrite*> queue_;  // writes not yet taken into a group
   // Groups committed and not yet synced, with the sync sequence of each
   // one's last COMMIT; the sync thread takes them all at once.
@@ -1149,6 +1152,9 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path,
   PLUMB_RETURN_IF_ERROR(
       store->wal_sync_.Open(sqlite3_filename_wal(sqlite3_db_filename(w.handle(), "main"))));
   PLUMB_RETURN_IF_ERROR(w.Exec("PRAGMA synchronous = NORMAL"));
+  PLUMB_ASSIGN_OR_RETURN(store->checkpointer_,
+                         WalCheckpointer::Start(path, w.handle(), options.checkpoint_pages,
+                                                 options.wal_restart_pages));
   store->StartThreads();
 
   const int readers = std::max(1, options.reader_connections);
@@ -1544,6 +1550,7 @@ void SqliteStore::WriterLoop() {
     uint64_t seq = 0;
     {
       std::lock_guard<std::mutex> write_lock(write_mu_);
+      checkpointer_->RestartIfDue();
       seq = RunGroup(group);
     }
     // Even a group whose every write failed goes through the sync thread:

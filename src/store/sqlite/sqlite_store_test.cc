@@ -421,6 +421,48 @@ TEST_F(SqliteStoreTest, AnotherProcesssConfigurationChangeShowsWithinASecond) {
   EXPECT_EQ(name, "renamed elsewhere");
 }
 
+// The writer commits without checkpointing; the checkpointer copies the WAL
+// beside it, and once the WAL is long has the writer start it over
+// (wal_checkpointer.h). So under steady writes the WAL file stops growing,
+// and nothing written is lost when it starts over.
+TEST_F(SqliteStoreTest, TheWalStartsOverUnderSteadyWrites) {
+  constexpr int kCheckpointPages = 24;
+  constexpr int kRestartPages = 96;
+  constexpr int kRounds = 600;
+  auto store = Ok(OpenSqliteStore(path_, {.reader_connections = 2,
+                                          .checkpoint_pages = kCheckpointPages,
+                                          .wal_restart_pages = kRestartPages}));
+  User owner = Ok(store->CreateUser("owner", "h", Role::kManager, 1));
+  Project p = AddPlainProject(*store, owner.id, "p", /*overlap=*/1, /*tasks=*/kRounds);
+  User annotator = Ok(store->CreateUser("annotator", "h", Role::kAnnotator, 1));
+  Ok(store->AddMember(p.id, annotator.id));
+  const std::string wal = path_ + "-wal";
+  const uintmax_t before = std::filesystem::file_size(wal);
+  for (int i = 0; i < kRounds; ++i) {
+    auto claim = Ok(store->ClaimNextTask(p.id, annotator.id, 1));
+    ASSERT_TRUE(claim.has_value()) << "round " << i;
+    Ok(store->AppendRevision({.task_id = claim->task.id,
+                              .user_id = annotator.id,
+                              .lease_id = claim->lease.id,
+                              .result_json = "[]"},
+                             1));
+  }
+  // Each round adds several pages to the WAL: one that never started over
+  // would hold thousands of frames by now, and SQLite's own checkpoints
+  // (at 1,000 pages) would let it reach about 4 MB.
+  constexpr uintmax_t kFrameBytes = 4096 + 24;
+  const uintmax_t after = std::filesystem::file_size(wal);
+  EXPECT_LE(after, std::max<uintmax_t>(before, 4 * kRestartPages * kFrameBytes))
+      << "before the rounds: " << before << " bytes";
+  auto raw = Raw();
+  EXPECT_EQ(Column(*raw, "SELECT COUNT(*) FROM revisions"),
+            std::vector<std::string>{std::to_string(kRounds)});
+  store.reset();
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Ok(store->CountTasks(p.id)).done, kRounds);
+}
+
 // Fills a project with tasks in every state, annotations, revisions, a skip
 // and live leases.
 int64_t AddBusyProject(Store& store, int64_t owner_id, const std::string& tag) {
