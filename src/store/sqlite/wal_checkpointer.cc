@@ -44,8 +44,6 @@ WalCheckpointer::~WalCheckpointer() {
   thread_.join();
 }
 
-int64_t WalCheckpointer::checkpoints() const { return checkpoints_.load(); }
-
 int WalCheckpointer::OnCommit(void* self, sqlite3*, const char*, int frames) {
   auto* c = static_cast<WalCheckpointer*>(self);
   c->frames_ = frames;
@@ -94,7 +92,6 @@ void WalCheckpointer::RestartIfDue() {
   const int rc =
       sqlite3_wal_checkpoint_v2(writer_, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &backfilled);
   if (rc == SQLITE_OK) {
-    ++checkpoints_;
     backfilled_.store(backfilled);
   } else if (rc != SQLITE_BUSY) {
     spdlog::warn("WAL checkpoint failed: {}", sqlite3_errmsg(writer_));
@@ -118,7 +115,6 @@ void WalCheckpointer::Loop() {
                                              &frames, &backfilled);
     lock.lock();
     if (rc == SQLITE_OK) {
-      ++checkpoints_;
       backfilled_.store(backfilled);
       if (frames >= restart_pages_) restart_due_.store(true);
     } else if (rc != SQLITE_BUSY) {

@@ -23,7 +23,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,13 +54,10 @@ class WalCheckpointer {
   // the writer, so that the next write starts the WAL over.
   void RestartIfDue();
 
-  // Checkpoints that ran to the end (all they could copy, copied), beside
-  // the writer and on it.
-  int64_t checkpoints() const;
-
  private:
   WalCheckpointer(std::unique_ptr<Connection> conn, sqlite3* writer, int pages, int restart_pages);
-  // sqlite3_wal_hook: called on the writer's thread after each commit.
+  // sqlite3_wal_hook: called after each commit on the writer, by whichever
+  // thread holds it (the store's write lock), like frames_ and caught_up_.
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
   void Loop();
 
@@ -71,13 +67,12 @@ class WalCheckpointer {
   const int restart_pages_;
   // Frames of the WAL checkpointed when last looked; 0 after a restart.
   std::atomic<int> backfilled_{0};
-  int frames_ = 0;  // the writer's: frames in the WAL after its last commit
-  std::atomic<int64_t> checkpoints_{0};
+  int frames_ = 0;  // frames in the WAL after the writer's last commit
   // Set by the checkpoint thread once the WAL is long, cleared by the
   // writer's next commit after RestartIfDue; meanwhile the thread waits, so
   // that it is not busy when the writer checkpoints or starts the WAL over.
   std::atomic<bool> restart_due_{false};
-  bool caught_up_ = false;  // the writer's: RestartIfDue ran since its last commit
+  bool caught_up_ = false;  // RestartIfDue ran since the writer's last commit
   std::mutex mu_;
   std::condition_variable cv_;
   bool due_ = false;  // pages_ frames or more wait to be checkpointed
