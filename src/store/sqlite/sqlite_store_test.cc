@@ -426,8 +426,12 @@ TEST_F(SqliteStoreTest, AnotherProcesssConfigurationChangeShowsWithinASecond) {
 // (wal_checkpointer.h). So under steady writes the WAL file stops growing,
 // and nothing written is lost when it starts over.
 TEST_F(SqliteStoreTest, TheWalStartsOverUnderSteadyWrites) {
-  constexpr int kCheckpointPages = 24;
-  constexpr int kRestartPages = 96;
+  // A round writes ~18 frames. The writer's catch-up gives way to the
+  // thread when more than kCheckpointPages frames wait, so these span a few
+  // rounds: a thread slowed by a busy machine still lets the WAL start over.
+  // 4 * kRestartPages frames stay under SQLite's own 1,000-page limit.
+  constexpr int kCheckpointPages = 64;
+  constexpr int kRestartPages = 192;
   constexpr int kRounds = 600;
   auto store = Ok(OpenSqliteStore(path_, {.reader_connections = 2,
                                           .checkpoint_pages = kCheckpointPages,
