@@ -402,7 +402,7 @@ TEST_F(SqliteStoreTest, KeptConfigurationAnswersEndWithTheWriteThatChangesThem) 
 
 // Another process's change to a kept answer shows within the store's ttl
 // (one second): a server beside `plumb` commands on its database.
-TEST_F(SqliteStoreTest, AnotherProcesssConfigurationChangeShowsWithinASecond) {
+TEST_F(SqliteStoreTest, AnotherProcessConfigurationChangeShowsWithinASecond) {
   auto store = OpenStore();
   auto other = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -88,16 +88,23 @@ void WalCheckpointer::RestartIfDue() {
   // Copies what the thread's last checkpoint left, a few commits' pages;
   // the writer's next write then finds the WAL checkpointed to its end and
   // starts it over.
+  Checkpoint(writer_);
+  caught_up_ = true;
+}
+
+int WalCheckpointer::Checkpoint(sqlite3* db) {
+  // PASSIVE copies what no reader still needs and never waits. BUSY means
+  // another connection (another process's) is checkpointing: it does the
+  // work.
   int frames = 0, backfilled = 0;
   const int rc =
-      sqlite3_wal_checkpoint_v2(writer_, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &backfilled);
+      sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &backfilled);
   if (rc == SQLITE_OK) {
     backfilled_.store(backfilled);
-  } else if (rc != SQLITE_BUSY) {
-    spdlog::warn("WAL checkpoint failed: {}", sqlite3_errmsg(writer_));
+    return frames;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  caught_up_ = true;
+  if (rc != SQLITE_BUSY) spdlog::warn("WAL checkpoint failed: {}", sqlite3_errmsg(db));
+  return -1;
 }
 
 void WalCheckpointer::Loop() {
@@ -107,19 +114,9 @@ void WalCheckpointer::Loop() {
     if (stop_) return;
     due_ = false;
     lock.unlock();
-    // PASSIVE copies what no reader still needs and never waits. BUSY means
-    // another connection (another process's) is checkpointing: it does the
-    // work.
-    int frames = 0, backfilled = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
-                                             &frames, &backfilled);
+    const int frames = Checkpoint(conn_->handle());
     lock.lock();
-    if (rc == SQLITE_OK) {
-      backfilled_.store(backfilled);
-      if (frames >= restart_pages_) restart_due_.store(true);
-    } else if (rc != SQLITE_BUSY) {
-      spdlog::warn("WAL checkpoint failed: {}", sqlite3_errmsg(conn_->handle()));
-    }
+    if (frames >= restart_pages_) restart_due_.store(true);
   }
 }
 

@@ -60,6 +60,9 @@ class WalCheckpointer {
   // thread holds it (the store's write lock), like frames_ and caught_up_.
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
   void Loop();
+  // A PASSIVE checkpoint on `db`: the frames in the WAL, or -1 when it did
+  // not run (failed, or another connection was checkpointing).
+  int Checkpoint(sqlite3* db);
 
   std::unique_ptr<Connection> conn_;
   sqlite3* writer_;
